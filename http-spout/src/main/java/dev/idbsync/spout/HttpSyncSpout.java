@@ -1,0 +1,296 @@
+package dev.idbsync.spout;
+
+import static dev.idbsync.common.storm.TupleContract.CHANGES_STREAM;
+import static dev.idbsync.common.storm.TupleContract.CHANGE_FIELDS;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idbsync.common.ignite.IgniteClientFactory;
+import dev.idbsync.common.ignite.Outcomes;
+import dev.idbsync.common.ignite.SyncCaches;
+import dev.idbsync.config.HttpConfig;
+import dev.idbsync.config.IgniteConfig;
+import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.Json;
+import dev.idbsync.protocol.PushRequest;
+import io.undertow.server.HttpServerExchange;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.storm.spout.SpoutOutputCollector;
+import org.apache.storm.task.TopologyContext;
+import org.apache.storm.topology.OutputFieldsDeclarer;
+import org.apache.storm.topology.base.BaseRichSpout;
+import org.apache.storm.tuple.Values;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP spout: each task runs an Undertow listener (task i on {@code http.port + i}), turns
+ * every well-formed push into one anchored tuple per change, and answers the push when Storm
+ * reports every one of those tuples acked, with the outcomes the bolts stored in Ignite.
+ *
+ * <p>Delivery: a push is answered 200 only after every tuple of it was acked, that is after every
+ * sink made its change durable; any failed or timed-out tuple answers the whole push 503 with
+ * {@code Retry-After}, and retrying the same push is safe. Nothing is shared with the bolts but
+ * Ignite, so the spout and the bolts may run in different worker processes.
+ *
+ * <p>Threads: Undertow's threads parse and register pushes; Storm's executor thread emits, acks
+ * and fails; a small responder pool reads outcomes and answers. The collector is used only by
+ * the executor thread.
+ */
+public class HttpSyncSpout extends BaseRichSpout {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(HttpSyncSpout.class);
+    /** Tuples emitted per nextTuple call, so that acks and fails are not starved by a large push. */
+    private static final int EMIT_BATCH = 200;
+
+    private final HttpConfig httpConfig;
+    private final IgniteConfig igniteConfig;
+    private final IgniteClientFactory igniteFactory;
+
+    private transient SpoutOutputCollector collector;
+    private transient SyncHttpServer server;
+    private transient IgniteClient ignite;
+    private transient SyncCaches caches;
+    private transient ConcurrentLinkedQueue<PendingPush> toEmit;
+    private transient Map<Long, PendingPush> open;
+    private transient AtomicInteger inFlight;
+    private transient AtomicLong ids;
+    private transient ExecutorService parsers;
+    private transient ExecutorService responders;
+    private transient ScheduledExecutorService sweeper;
+    private transient volatile boolean active;
+    private transient PendingPush emitting;
+
+    public HttpSyncSpout(HttpConfig httpConfig, IgniteConfig igniteConfig, IgniteClientFactory igniteFactory) {
+        this.httpConfig = httpConfig;
+        this.igniteConfig = igniteConfig;
+        this.igniteFactory = igniteFactory;
+    }
+
+    @Override
+    public void open(Map<String, Object> conf, TopologyContext context, SpoutOutputCollector collector) {
+        this.collector = collector;
+        toEmit = new ConcurrentLinkedQueue<>();
+        open = new ConcurrentHashMap<>();
+        inFlight = new AtomicInteger();
+        ids = new AtomicLong();
+        ignite = igniteFactory.create();
+        caches = new SyncCaches(ignite, igniteConfig);
+        caches.outcomes();
+        parsers = Executors.newFixedThreadPool(2, daemon("idbsync-http-parse"));
+        responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
+        sweeper = Executors.newSingleThreadScheduledExecutor(daemon("idbsync-http-timeouts"));
+        sweeper.scheduleWithFixedDelay(this::expire, 100, 100, TimeUnit.MILLISECONDS);
+        int port = httpConfig.port() == 0 ? 0 : httpConfig.port() + context.getThisTaskIndex();
+        server = new SyncHttpServer(httpConfig, new Handoff(), parsers, System::currentTimeMillis);
+        server.start(port);
+        active = true;
+        LOG.info("HTTP spout task {} listening on http://{}:{} (body limit {} bytes, {} changes per push, {} pushes"
+                        + " in flight, timeout {} ms)", context.getThisTaskIndex(), httpConfig.host(), server.port(),
+                httpConfig.maxBodyBytes(), httpConfig.maxChangesPerRequest(), httpConfig.maxRequestsInFlight(),
+                httpConfig.requestTimeoutMs());
+    }
+
+    @Override
+    public void declareOutputFields(OutputFieldsDeclarer declarer) {
+        declarer.declareStream(CHANGES_STREAM, CHANGE_FIELDS);
+    }
+
+    @Override
+    public void nextTuple() {
+        int emitted = 0;
+        while (emitted < EMIT_BATCH) {
+            if (emitting == null) {
+                emitting = toEmit.poll();
+                if (emitting == null) {
+                    return;
+                }
+            }
+            PendingPush push = emitting;
+            List<Change> changes = push.request.changes();
+            if (push.answered()) {
+                // Timed out or failed while queued: its remaining changes need not travel.
+                emitting = null;
+                continue;
+            }
+            Change c = changes.get(push.nextToEmit);
+            collector.emit(CHANGES_STREAM, new Values(c.db(), c.store(), c.keyString(), c.clientId(), c),
+                    new ChangeMessageId(push, push.nextToEmit));
+            emitted++;
+            if (++push.nextToEmit == changes.size()) {
+                emitting = null;
+            }
+        }
+    }
+
+    @Override
+    public void ack(Object msgId) {
+        PendingPush push = ((ChangeMessageId) msgId).push();
+        if (push.outstanding.decrementAndGet() == 0 && !push.answered()) {
+            responders.execute(() -> complete(push));
+        }
+    }
+
+    @Override
+    public void fail(Object msgId) {
+        ChangeMessageId id = (ChangeMessageId) msgId;
+        LOG.debug("{} failed or timed out in the topology; answering its push 503", id);
+        answerUnavailable(id.push(), "a change of this push could not be made durable in time; retrying the same"
+                + " request is safe");
+    }
+
+    @Override
+    public void activate() {
+        active = true;
+    }
+
+    @Override
+    public void deactivate() {
+        active = false;
+    }
+
+    @Override
+    public void close() {
+        active = false;
+        if (server != null) {
+            server.stop();
+        }
+        if (open != null) {
+            for (PendingPush p : open.values()) {
+                answerUnavailable(p, "the server is shutting down; retry the same request");
+            }
+        }
+        shutdown(sweeper);
+        shutdown(responders);
+        shutdown(parsers);
+        if (ignite != null) {
+            try {
+                ignite.close();
+            } catch (Exception e) {
+                LOG.warn("closing the Ignite client failed", e);
+            }
+        }
+    }
+
+    /** Reads the outcome of every change of a fully acked push and answers it. */
+    private void complete(PendingPush push) {
+        List<Change> changes = push.request.changes();
+        List<String> keys = new ArrayList<>(changes.size());
+        for (Change c : changes) {
+            keys.add(Outcomes.key(c));
+        }
+        Map<String, String> outcomes;
+        try {
+            outcomes = caches.outcomes().getAll(Set.copyOf(keys));
+        } catch (RuntimeException e) {
+            LOG.warn("reading the outcomes of push {} from Ignite failed: {}", push.id, e.toString());
+            answerUnavailable(push, "the outcomes could not be read from Ignite; retrying the same request is safe");
+            return;
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode results = body.putArray("results");
+        for (String key : keys) {
+            String json = outcomes.get(key);
+            if (json == null) {
+                LOG.error("push {}: change {} was acked but has no outcome in cache {}", push.id, key,
+                        igniteConfig.outcomesCache());
+                answerUnavailable(push, "the outcome of " + key + " is missing; retrying the same request is safe");
+                return;
+            }
+            try {
+                results.add(Json.MAPPER.readTree(json));
+            } catch (java.io.IOException e) {
+                answerUnavailable(push, "the outcome of " + key + " is unreadable");
+                return;
+            }
+        }
+        if (push.claimAnswer()) {
+            finished(push);
+            Responses.json(push.exchange, 200, body.toString());
+        }
+    }
+
+    private void answerUnavailable(PendingPush push, String message) {
+        if (push.claimAnswer()) {
+            finished(push);
+            Responses.retryLater(push.exchange, 503, "unavailable", message, httpConfig.retryAfterSeconds());
+        }
+    }
+
+    private void finished(PendingPush push) {
+        open.remove(push.id);
+        inFlight.decrementAndGet();
+    }
+
+    private void expire() {
+        long now = System.nanoTime();
+        for (PendingPush p : open.values()) {
+            if (now - p.deadlineNanos > 0) {
+                answerUnavailable(p, "the push was not completed within " + httpConfig.requestTimeoutMs()
+                        + " ms (http.requestTimeoutMs); retrying the same request is safe");
+            }
+        }
+    }
+
+    private final class Handoff implements SyncHttpServer.Handoff {
+        @Override
+        public void push(HttpServerExchange exchange, PushRequest request) {
+            if (!active) {
+                Responses.retryLater(exchange, 503, "unavailable", "the topology is not active; retry later",
+                        httpConfig.retryAfterSeconds());
+                return;
+            }
+            if (inFlight.incrementAndGet() > httpConfig.maxRequestsInFlight()) {
+                inFlight.decrementAndGet();
+                Responses.retryLater(exchange, 503, "unavailable", "the server holds " + httpConfig.maxRequestsInFlight()
+                        + " pushes already (http.maxRequestsInFlight); retry later", httpConfig.retryAfterSeconds());
+                return;
+            }
+            long id = ids.incrementAndGet();
+            PendingPush push = new PendingPush(id, exchange, request,
+                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(httpConfig.requestTimeoutMs()));
+            open.put(id, push);
+            toEmit.add(push);
+        }
+
+        @Override
+        public String unavailableReason() {
+            if (!active) {
+                return "the topology is not active";
+            }
+            try {
+                ignite.cacheNames();
+                return null;
+            } catch (RuntimeException e) {
+                return "ignite: " + e.getMessage();
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static void shutdown(ExecutorService e) {
+        if (e != null) {
+            e.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.idbsync.spout;
+
+import dev.idbsync.config.HttpConfig;
+import dev.idbsync.protocol.EnvelopeParser;
+import dev.idbsync.protocol.Json;
+import dev.idbsync.protocol.ProtocolException;
+import dev.idbsync.protocol.PushRequest;
+import io.undertow.Undertow;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The spout's Undertow listener. It answers what needs no topology itself (routing, content
+ * type, the body limit, PROTOCOL.md's structural rules, health) and hands each well-formed push
+ * to a {@link Handoff}, which answers it later from another thread.
+ */
+final class SyncHttpServer {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncHttpServer.class);
+
+    /** What the spout does with a push that passed the envelope rules. */
+    interface Handoff {
+        /** Takes the push and answers it later, or answers it now (overload, inactive). */
+        void push(HttpServerExchange exchange, PushRequest request);
+
+        /** Null when pushes can be accepted, else the reason they cannot. */
+        String unavailableReason();
+    }
+
+    private final HttpConfig config;
+    private final EnvelopeParser parser;
+    private final Handoff handoff;
+    private final Executor parseExecutor;
+    private final LongSupplier clock;
+    private Undertow undertow;
+    private int boundPort;
+
+    SyncHttpServer(HttpConfig config, Handoff handoff, Executor parseExecutor, LongSupplier clock) {
+        this.config = config;
+        this.parser = new EnvelopeParser(config.maxChangesPerRequest());
+        this.handoff = handoff;
+        this.parseExecutor = parseExecutor;
+        this.clock = clock;
+    }
+
+    void start(int port) {
+        undertow = Undertow.builder()
+                .addHttpListener(port, config.host())
+                // 2 cores: one I/O thread; parsing and blocking work run on parseExecutor.
+                .setIoThreads(1)
+                .setWorkerThreads(4)
+                .setHandler(this::route)
+                .build();
+        undertow.start();
+        boundPort = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    int port() {
+        return boundPort;
+    }
+
+    void stop() {
+        if (undertow != null) {
+            undertow.stop();
+            undertow = null;
+        }
+    }
+
+    private void route(HttpServerExchange exchange) throws Exception {
+        String path = exchange.getRequestPath();
+        switch (path) {
+            case "/v1/sync" -> {
+                if (!exchange.getRequestMethod().equals(Methods.POST)) {
+                    exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
+                    Responses.error(exchange, 405, "method_not_allowed", "/v1/sync takes POST");
+                    return;
+                }
+                push(exchange);
+            }
+            case "/health" -> {
+                if (exchange.isInIoThread()) {
+                    exchange.dispatch(this::route); // the check may block on Ignite
+                    return;
+                }
+                String reason = handoff.unavailableReason();
+                if (reason == null) {
+                    Responses.json(exchange, 200, "{\"status\":\"ok\"}");
+                } else {
+                    Responses.json(exchange, 503, Json.MAPPER.writeValueAsString(Map.of("status", "unavailable", "reason", reason)));
+                }
+            }
+            default -> Responses.error(exchange, 404, "not_found", "no such endpoint: " + path
+                    + " (this server answers POST /v1/sync and GET /health)");
+        }
+    }
+
+    private void push(HttpServerExchange exchange) {
+        String problem = contentTypeProblem(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE));
+        if (problem != null) {
+            Responses.error(exchange, 415, "unsupported_media_type", problem);
+            return;
+        }
+        long max = config.maxBodyBytes();
+        long declared = exchange.getRequestContentLength();
+        if (declared > max) {
+            tooLarge(exchange, declared + " bytes");
+            return;
+        }
+        // Enforced while reading: a chunked body is cut off at the limit, never buffered whole.
+        exchange.setMaxEntitySize(max);
+        long receivedAt = clock.getAsLong();
+        exchange.getRequestReceiver().receiveFullBytes(
+                (ex, body) -> ex.dispatch(parseExecutor, () -> parsed(ex, body, receivedAt)),
+                (ex, e) -> {
+                    if (e instanceof RequestTooBigException) {
+                        tooLarge(ex, "more than " + max + " bytes");
+                    } else {
+                        LOG.debug("reading a push failed", e);
+                        Responses.error(ex, 400, "bad_request", "the body could not be read: " + e.getMessage());
+                    }
+                });
+    }
+
+    private void parsed(HttpServerExchange exchange, byte[] body, long receivedAt) {
+        PushRequest request;
+        try {
+            request = parser.parse(body, receivedAt);
+        } catch (ProtocolException e) {
+            Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("unexpected error parsing a push", e);
+            Responses.error(exchange, 500, "internal", "the server could not read this push; see its log");
+            return;
+        }
+        handoff.push(exchange, request);
+    }
+
+    private void tooLarge(HttpServerExchange exchange, String size) {
+        exchange.setPersistent(false);
+        Responses.error(exchange, 413, "too_large", "the body is " + size + "; the limit (http.maxBodyBytes) is "
+                + config.maxBodyBytes() + " bytes; send fewer changes per request");
+    }
+
+    /** Null when the content type is JSON in UTF-8, else what is wrong with it. */
+    static String contentTypeProblem(String contentType) {
+        if (contentType == null) {
+            return "the request has no Content-Type; send application/json";
+        }
+        String[] parts = contentType.split(";");
+        if (!parts[0].trim().equalsIgnoreCase("application/json")) {
+            return "Content-Type \"" + contentType + "\" is not supported; send application/json";
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i].trim().toLowerCase(Locale.ROOT);
+            if (p.startsWith("charset=") && !p.substring(8).replace("\"", "").equals("utf-8")) {
+                return "Content-Type \"" + contentType + "\" is not supported; bodies are UTF-8 JSON (charset=utf-8)";
+            }
+        }
+        return null;
+    }
+}

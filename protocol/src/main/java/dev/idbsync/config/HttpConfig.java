@@ -1,0 +1,130 @@
+package dev.idbsync.config;
+
+import java.io.Serializable;
+
+/** The HTTP spout's listener and its limits. Immutable; made by {@link #builder()}. */
+public final class HttpConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+    /** PROTOCOL.md's default: 4 MiB per request body. */
+    public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+    /** PROTOCOL.md's default: 1,000 changes per request. */
+    public static final int DEFAULT_MAX_CHANGES = 1000;
+    /**
+     * Requests held open at once per spout task. With 1,000 changes and 4 MiB at most each, 256
+     * bounds a task's pending bodies near 1 GiB in the worst case and ~25 MB for typical pushes.
+     */
+    public static final int DEFAULT_MAX_REQUESTS_IN_FLIGHT = 256;
+    /** A request not answered in this time gets 503; a little above Storm's default message timeout. */
+    public static final int DEFAULT_REQUEST_TIMEOUT_MS = 35_000;
+    public static final int DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+    private final String host;
+    private final int port;
+    private final int maxBodyBytes;
+    private final int maxChangesPerRequest;
+    private final int maxRequestsInFlight;
+    private final int requestTimeoutMs;
+    private final int retryAfterSeconds;
+
+    private HttpConfig(Builder b) {
+        host = Check.notBlank("http.host", b.host);
+        port = Check.range("http.port", b.port, 0, 65535);
+        maxBodyBytes = Check.range("http.maxBodyBytes", b.maxBodyBytes, 1024, 256 * 1024 * 1024);
+        maxChangesPerRequest = Check.range("http.maxChangesPerRequest", b.maxChangesPerRequest, 1, 100_000);
+        maxRequestsInFlight = Check.range("http.maxRequestsInFlight", b.maxRequestsInFlight, 1, 100_000);
+        requestTimeoutMs = Check.range("http.requestTimeoutMs", b.requestTimeoutMs, 100, 600_000);
+        retryAfterSeconds = Check.range("http.retryAfterSeconds", b.retryAfterSeconds, 1, 3600);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().host(host).port(port).maxBodyBytes(maxBodyBytes).maxChangesPerRequest(maxChangesPerRequest)
+                .maxRequestsInFlight(maxRequestsInFlight).requestTimeoutMs(requestTimeoutMs)
+                .retryAfterSeconds(retryAfterSeconds);
+    }
+
+    /** The address the listener binds; 127.0.0.1 by default so a local run is not exposed. */
+    public String host() {
+        return host;
+    }
+
+    /** The port of spout task 0; task i listens on port + i. 0 picks a free port (tests). */
+    public int port() {
+        return port;
+    }
+
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    public int maxChangesPerRequest() {
+        return maxChangesPerRequest;
+    }
+
+    public int maxRequestsInFlight() {
+        return maxRequestsInFlight;
+    }
+
+    public int requestTimeoutMs() {
+        return requestTimeoutMs;
+    }
+
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private int maxChangesPerRequest = DEFAULT_MAX_CHANGES;
+        private int maxRequestsInFlight = DEFAULT_MAX_REQUESTS_IN_FLIGHT;
+        private int requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+        private int retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder maxBodyBytes(int v) {
+            maxBodyBytes = v;
+            return this;
+        }
+
+        public Builder maxChangesPerRequest(int v) {
+            maxChangesPerRequest = v;
+            return this;
+        }
+
+        public Builder maxRequestsInFlight(int v) {
+            maxRequestsInFlight = v;
+            return this;
+        }
+
+        public Builder requestTimeoutMs(int v) {
+            requestTimeoutMs = v;
+            return this;
+        }
+
+        public Builder retryAfterSeconds(int v) {
+            retryAfterSeconds = v;
+            return this;
+        }
+
+        public HttpConfig build() {
+            return new HttpConfig(this);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.idbsync.config;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Where the topology keeps records and sync state. The spout and the bolts always talk to Ignite
+ * through the thin client at {@link #addresses()}; in {@link Mode#EMBEDDED} the local run also
+ * starts the server node those addresses point at.
+ */
+public final class IgniteConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public enum Mode { EMBEDDED, REMOTE }
+
+    /** Ignite's usual thin-client port. */
+    public static final int DEFAULT_THIN_CLIENT_PORT = 10800;
+    public static final int DEFAULT_DISCOVERY_PORT = 47500;
+    public static final int DEFAULT_COMMUNICATION_PORT = 47100;
+    /** Small: the local run shares 2 cores and a laptop's memory with Storm and Flume. */
+    public static final int DEFAULT_DATA_REGION_MB = 256;
+    public static final int DEFAULT_CLIENT_TIMEOUT_MS = 10_000;
+    public static final String DEFAULT_OUTCOMES_CACHE = "idbsync_outcomes";
+
+    private final Mode mode;
+    private final List<String> addresses;
+    private final int clientTimeoutMs;
+    private final String outcomesCache;
+    private final int cacheBackups;
+    private final int discoveryPort;
+    private final int communicationPort;
+    private final int dataRegionMb;
+    private final String walMode;
+
+    private IgniteConfig(Builder b) {
+        mode = b.mode;
+        if (b.addresses == null || b.addresses.isEmpty()) {
+            throw new IllegalArgumentException("ignite.addresses: [] is not allowed; list at least one host:port"
+                    + " of an Ignite node's thin-client connector");
+        }
+        for (String a : b.addresses) {
+            Check.address("ignite.addresses", a);
+        }
+        addresses = List.copyOf(b.addresses);
+        clientTimeoutMs = Check.range("ignite.clientTimeoutMs", b.clientTimeoutMs, 100, 600_000);
+        outcomesCache = Check.notBlank("ignite.outcomesCache", b.outcomesCache);
+        cacheBackups = Check.range("ignite.cacheBackups", b.cacheBackups, 0, 16);
+        discoveryPort = Check.range("ignite.embedded.discoveryPort", b.discoveryPort, 1, 65535);
+        communicationPort = Check.range("ignite.embedded.communicationPort", b.communicationPort, 1, 65535);
+        dataRegionMb = Check.range("ignite.embedded.dataRegionMb", b.dataRegionMb, 64, 1024 * 1024);
+        if (!List.of("FSYNC", "LOG_ONLY", "BACKGROUND").contains(b.walMode)) {
+            throw new IllegalArgumentException("ignite.embedded.walMode: \"" + b.walMode
+                    + "\" is not allowed; use FSYNC, LOG_ONLY or BACKGROUND");
+        }
+        walMode = b.walMode;
+        if (mode == Mode.EMBEDDED) {
+            if (addresses.size() != 1 || !addresses.get(0).startsWith("127.0.0.1:")) {
+                throw new IllegalStateException("ignite.addresses: " + addresses + " contradicts ignite.mode: embedded;"
+                        + " the embedded node listens on 127.0.0.1 only, so give exactly one 127.0.0.1:<thinClientPort>");
+            }
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().mode(mode).addresses(addresses).clientTimeoutMs(clientTimeoutMs)
+                .outcomesCache(outcomesCache).cacheBackups(cacheBackups).discoveryPort(discoveryPort)
+                .communicationPort(communicationPort).dataRegionMb(dataRegionMb).walMode(walMode);
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** Thin-client addresses, host:port. */
+    public List<String> addresses() {
+        return addresses;
+    }
+
+    /** Port of the first address; in embedded mode the port the node's thin-client connector binds. */
+    public int thinClientPort() {
+        String a = addresses.get(0);
+        return Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+    }
+
+    public int clientTimeoutMs() {
+        return clientTimeoutMs;
+    }
+
+    /** The cache that holds each change's outcome, keyed by {@code db/clientId/seq}. */
+    public String outcomesCache() {
+        return outcomesCache;
+    }
+
+    /** Backups of every cache the topology creates (0 on a single node). */
+    public int cacheBackups() {
+        return cacheBackups;
+    }
+
+    public int discoveryPort() {
+        return discoveryPort;
+    }
+
+    public int communicationPort() {
+        return communicationPort;
+    }
+
+    public int dataRegionMb() {
+        return dataRegionMb;
+    }
+
+    /** Ignite's WAL mode for the embedded node: LOG_ONLY survives a process crash, FSYNC an OS crash too. */
+    public String walMode() {
+        return walMode;
+    }
+
+    public static final class Builder {
+        private Mode mode = Mode.EMBEDDED;
+        private List<String> addresses = List.of("127.0.0.1:" + DEFAULT_THIN_CLIENT_PORT);
+        private int clientTimeoutMs = DEFAULT_CLIENT_TIMEOUT_MS;
+        private String outcomesCache = DEFAULT_OUTCOMES_CACHE;
+        private int cacheBackups = 0;
+        private int discoveryPort = DEFAULT_DISCOVERY_PORT;
+        private int communicationPort = DEFAULT_COMMUNICATION_PORT;
+        private int dataRegionMb = DEFAULT_DATA_REGION_MB;
+        private String walMode = "LOG_ONLY";
+
+        public Builder mode(Mode v) {
+            mode = v;
+            return this;
+        }
+
+        public Builder addresses(List<String> v) {
+            addresses = v;
+            return this;
+        }
+
+        public Builder clientTimeoutMs(int v) {
+            clientTimeoutMs = v;
+            return this;
+        }
+
+        public Builder outcomesCache(String v) {
+            outcomesCache = v;
+            return this;
+        }
+
+        public Builder cacheBackups(int v) {
+            cacheBackups = v;
+            return this;
+        }
+
+        public Builder discoveryPort(int v) {
+            discoveryPort = v;
+            return this;
+        }
+
+        public Builder communicationPort(int v) {
+            communicationPort = v;
+            return this;
+        }
+
+        public Builder dataRegionMb(int v) {
+            dataRegionMb = v;
+            return this;
+        }
+
+        public Builder walMode(String v) {
+            walMode = v;
+            return this;
+        }
+
+        public IgniteConfig build() {
+            return new IgniteConfig(this);
+        }
+    }
+}

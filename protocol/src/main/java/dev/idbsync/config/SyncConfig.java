@@ -1,0 +1,152 @@
+package dev.idbsync.config;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration of one deployment, read from {@code conf/<env>.yaml} by
+ * {@link ConfigLoader} and checked before anything starts. Immutable and serializable: the
+ * topology hands it to every spout and bolt, so workers never read files of their own.
+ */
+public final class SyncConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final String DEFAULT_DATA_DIR = "data";
+
+    private final HttpConfig http;
+    private final LimitsConfig limits;
+    private final IgniteConfig ignite;
+    private final TopologyConfig topology;
+    private final String dataDir;
+    /** db -> store -> config, in file order. */
+    private final Map<String, Map<String, StoreConfig>> stores;
+
+    private SyncConfig(Builder b) {
+        http = b.http;
+        limits = b.limits;
+        ignite = b.ignite;
+        topology = b.topology;
+        dataDir = Check.notBlank("dataDir", b.dataDir);
+        if (b.stores.isEmpty()) {
+            throw new IllegalArgumentException("dbs: {} is not allowed; configure at least one db with one store");
+        }
+        Map<String, Map<String, StoreConfig>> s = new LinkedHashMap<>();
+        Map<String, String> cacheOwners = new LinkedHashMap<>();
+        for (StoreConfig st : b.stores) {
+            Map<String, StoreConfig> byStore = s.computeIfAbsent(st.db(), k -> new LinkedHashMap<>());
+            if (byStore.put(st.store(), st) != null) {
+                throw new IllegalArgumentException("dbs." + st.db() + ".stores." + st.store() + ": configured twice");
+            }
+            String owner = st.db() + "/" + st.store();
+            String prev = cacheOwners.put(st.cache(), owner);
+            if (prev != null || st.cache().equals(ignite.outcomesCache())) {
+                throw new IllegalStateException("dbs." + st.db() + ".stores." + st.store() + ".cache: \"" + st.cache()
+                        + "\" is already used by " + (prev != null ? prev : "ignite.outcomesCache")
+                        + "; every store needs a cache of its own");
+            }
+        }
+        s.replaceAll((db, m) -> Collections.unmodifiableMap(m));
+        stores = Collections.unmodifiableMap(s);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).dataDir(dataDir);
+        allStores().forEach(b::store);
+        return b;
+    }
+
+    public HttpConfig http() {
+        return http;
+    }
+
+    public LimitsConfig limits() {
+        return limits;
+    }
+
+    public IgniteConfig ignite() {
+        return ignite;
+    }
+
+    public TopologyConfig topology() {
+        return topology;
+    }
+
+    /** Root of every local file the deployment writes (Ignite's files in embedded mode, logs). */
+    public String dataDir() {
+        return dataDir;
+    }
+
+    /** The store's config, or null when (db, store) is not configured. */
+    public StoreConfig store(String db, String store) {
+        Map<String, StoreConfig> m = stores.get(db);
+        return m == null ? null : m.get(store);
+    }
+
+    public Map<String, Map<String, StoreConfig>> stores() {
+        return stores;
+    }
+
+    public List<StoreConfig> allStores() {
+        List<StoreConfig> all = new ArrayList<>();
+        stores.values().forEach(m -> all.addAll(m.values()));
+        return all;
+    }
+
+    public static final class Builder {
+        private HttpConfig http = HttpConfig.builder().build();
+        private LimitsConfig limits = LimitsConfig.defaults();
+        private IgniteConfig ignite = IgniteConfig.builder().build();
+        private TopologyConfig topology = TopologyConfig.builder().build();
+        private String dataDir = DEFAULT_DATA_DIR;
+        private final List<StoreConfig> stores = new ArrayList<>();
+
+        public Builder http(HttpConfig v) {
+            http = v;
+            return this;
+        }
+
+        public Builder limits(LimitsConfig v) {
+            limits = v;
+            return this;
+        }
+
+        public Builder ignite(IgniteConfig v) {
+            ignite = v;
+            return this;
+        }
+
+        public Builder topology(TopologyConfig v) {
+            topology = v;
+            return this;
+        }
+
+        public Builder dataDir(String v) {
+            dataDir = v;
+            return this;
+        }
+
+        public Builder store(StoreConfig v) {
+            stores.add(v);
+            return this;
+        }
+
+        public Builder stores(Collection<StoreConfig> v) {
+            stores.clear();
+            stores.addAll(v);
+            return this;
+        }
+
+        public SyncConfig build() {
+            return new SyncConfig(this);
+        }
+    }
+}

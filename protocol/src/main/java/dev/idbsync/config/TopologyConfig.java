@@ -1,0 +1,154 @@
+package dev.idbsync.config;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** How the topology is laid out on Storm. */
+public final class TopologyConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final String DEFAULT_NAME = "idbsync";
+    /**
+     * Tuples (changes) pending per spout task. 20,000 holds 20 requests of 1,000 changes, or
+     * hundreds of small ones, which keeps 2 cores busy without letting queues grow unbounded.
+     */
+    public static final int DEFAULT_MAX_SPOUT_PENDING = 20_000;
+    public static final int DEFAULT_MESSAGE_TIMEOUT_SECS = 30;
+    /** Changes per Ignite putAll; Ignite's throughput flattens above a few hundred entries. */
+    public static final int DEFAULT_IGNITE_BATCH_SIZE = 500;
+
+    private final String name;
+    private final int workers;
+    private final int spoutParallelism;
+    private final int validateParallelism;
+    private final int igniteSinkParallelism;
+    private final int maxSpoutPending;
+    private final int messageTimeoutSecs;
+    private final int igniteBatchSize;
+    private final Map<String, Object> stormConfig;
+
+    private TopologyConfig(Builder b) {
+        name = Check.notBlank("topology.name", b.name);
+        if (!name.matches("[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("topology.name: \"" + name + "\" is not allowed; use letters, digits, '_' and '-'");
+        }
+        workers = Check.range("topology.workers", b.workers, 1, 1000);
+        spoutParallelism = Check.range("topology.spoutParallelism", b.spoutParallelism, 1, 1000);
+        validateParallelism = Check.range("topology.validateParallelism", b.validateParallelism, 1, 1000);
+        igniteSinkParallelism = Check.range("topology.igniteSinkParallelism", b.igniteSinkParallelism, 1, 1000);
+        maxSpoutPending = Check.range("topology.maxSpoutPending", b.maxSpoutPending, 1, 10_000_000);
+        messageTimeoutSecs = Check.range("topology.messageTimeoutSecs", b.messageTimeoutSecs, 1, 3600);
+        igniteBatchSize = Check.range("topology.igniteBatchSize", b.igniteBatchSize, 1, 100_000);
+        stormConfig = Map.copyOf(b.stormConfig);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().name(name).workers(workers).spoutParallelism(spoutParallelism)
+                .validateParallelism(validateParallelism).igniteSinkParallelism(igniteSinkParallelism)
+                .maxSpoutPending(maxSpoutPending).messageTimeoutSecs(messageTimeoutSecs)
+                .igniteBatchSize(igniteBatchSize).stormConfig(stormConfig);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int workers() {
+        return workers;
+    }
+
+    public int spoutParallelism() {
+        return spoutParallelism;
+    }
+
+    public int validateParallelism() {
+        return validateParallelism;
+    }
+
+    public int igniteSinkParallelism() {
+        return igniteSinkParallelism;
+    }
+
+    public int maxSpoutPending() {
+        return maxSpoutPending;
+    }
+
+    public int messageTimeoutSecs() {
+        return messageTimeoutSecs;
+    }
+
+    public int igniteBatchSize() {
+        return igniteBatchSize;
+    }
+
+    /** Extra Storm settings passed to the topology as they are (e.g. topology.worker.childopts). */
+    public Map<String, Object> stormConfig() {
+        return stormConfig;
+    }
+
+    public static final class Builder {
+        private String name = DEFAULT_NAME;
+        private int workers = 1;
+        private int spoutParallelism = 1;
+        private int validateParallelism = 1;
+        private int igniteSinkParallelism = 1;
+        private int maxSpoutPending = DEFAULT_MAX_SPOUT_PENDING;
+        private int messageTimeoutSecs = DEFAULT_MESSAGE_TIMEOUT_SECS;
+        private int igniteBatchSize = DEFAULT_IGNITE_BATCH_SIZE;
+        private Map<String, Object> stormConfig = new LinkedHashMap<>();
+
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        public Builder workers(int v) {
+            workers = v;
+            return this;
+        }
+
+        public Builder spoutParallelism(int v) {
+            spoutParallelism = v;
+            return this;
+        }
+
+        public Builder validateParallelism(int v) {
+            validateParallelism = v;
+            return this;
+        }
+
+        public Builder igniteSinkParallelism(int v) {
+            igniteSinkParallelism = v;
+            return this;
+        }
+
+        public Builder maxSpoutPending(int v) {
+            maxSpoutPending = v;
+            return this;
+        }
+
+        public Builder messageTimeoutSecs(int v) {
+            messageTimeoutSecs = v;
+            return this;
+        }
+
+        public Builder igniteBatchSize(int v) {
+            igniteBatchSize = v;
+            return this;
+        }
+
+        public Builder stormConfig(Map<String, Object> v) {
+            stormConfig = new LinkedHashMap<>(v);
+            return this;
+        }
+
+        public TopologyConfig build() {
+            return new TopologyConfig(this);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.idbsync.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/**
+ * One change of a push, with the request's envelope (db, clientId, sentAt) and the server's
+ * receive time attached so that it can travel alone through the topology.
+ *
+ * @param key       the key as sent (string, number or array)
+ * @param keyString the key's canonical form ({@link Keys#canonical}); the record's identity
+ * @param value     the new value of a put; null for a delete
+ * @param fields    the top-level fields a put modified, or null when the client did not say
+ * @param receivedAt server clock (epoch ms) when the request arrived; with {@code sentAt} it
+ *                   gives the client's skew
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Change(String db, String clientId, long seq, String store, JsonNode key, String keyString,
+                     Op op, ObjectNode value, long baseVersion, long ts, List<String> fields,
+                     long sentAt, long receivedAt) {
+
+    /** {@code db/clientId/seq}: the stable id of this change in every sink. */
+    public String eventId() {
+        return eventId(db, clientId, seq);
+    }
+
+    public static String eventId(String db, String clientId, long seq) {
+        return db + "/" + clientId + "/" + seq;
+    }
+
+    /** {@code ts} corrected by the client's clock skew (server receive time minus sentAt). */
+    public long correctedTs() {
+        return ts + (receivedAt - sentAt);
+    }
+}

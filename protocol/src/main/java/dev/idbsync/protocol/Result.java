@@ -1,0 +1,21 @@
+package dev.idbsync.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * One entry of a push's {@code results}: the final outcome of one change. Fields that do not
+ * apply to a status are null and left out of the JSON.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Result(long seq, Status status, Long version, JsonNode value, String policy,
+                     ChangeError error, Status first, Long expectedSeq) {
+
+    public static Result applied(long seq, long version) {
+        return new Result(seq, Status.APPLIED, version, null, null, null, null, null);
+    }
+
+    public static Result rejected(long seq, ChangeError error) {
+        return new Result(seq, Status.REJECTED, null, null, null, error, null, null);
+    }
+}

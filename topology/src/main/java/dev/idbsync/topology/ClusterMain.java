@@ -1,0 +1,43 @@
+package dev.idbsync.topology;
+
+import dev.idbsync.config.ConfigLoader;
+import dev.idbsync.config.SyncConfig;
+import java.nio.file.Path;
+import org.apache.storm.StormSubmitter;
+import org.apache.storm.generated.StormTopology;
+
+/**
+ * Submits the topology to a Storm cluster:
+ * {@code storm jar idbsync-topology-<version>-cluster.jar dev.idbsync.topology.ClusterMain --config conf/cluster.yaml}.
+ * Storm's own launcher hands {@code --config} to the JVM as {@code storm.conf.file}; both forms work.
+ */
+public final class ClusterMain {
+    private ClusterMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String file = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                file = args[++i];
+            } else {
+                System.err.println("unknown argument: " + args[i] + "\nusage: ClusterMain --config conf/cluster.yaml");
+                System.exit(2);
+            }
+        }
+        if (file == null) {
+            file = System.getProperty("storm.conf.file", "conf/cluster.yaml");
+        }
+        SyncConfig config;
+        StormTopology topology;
+        try {
+            config = ConfigLoader.load(Path.of(file));
+            topology = SyncTopology.build(config);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("config " + file + ": " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        StormSubmitter.submitTopology(config.topology().name(), SyncTopology.stormConfig(config), topology);
+    }
+}

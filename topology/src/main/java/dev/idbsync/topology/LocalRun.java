@@ -1,0 +1,240 @@
+package dev.idbsync.topology;
+
+import dev.idbsync.common.ignite.EmbeddedIgniteNode;
+import dev.idbsync.config.ConfigLoader;
+import dev.idbsync.config.IgniteConfig;
+import dev.idbsync.config.StoreConfig;
+import dev.idbsync.config.SyncConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.apache.storm.LocalCluster;
+import org.apache.storm.generated.KillOptions;
+
+/**
+ * The local run: the whole product in one JVM on embedded defaults. An embedded Ignite node
+ * (persistent, under {@code DATA/ignite}), a Storm {@link LocalCluster} running the topology,
+ * and the HTTP spout on 127.0.0.1. Prints {@code ready on http://127.0.0.1:PORT} once pushes are
+ * accepted and stops cleanly on Ctrl-C or SIGTERM. Started by {@code ./run-local}.
+ */
+public final class LocalRun implements AutoCloseable {
+    private final SyncConfig config;
+    private final PrintStream out;
+    private EmbeddedIgniteNode ignite;
+    private LocalCluster storm;
+
+    public LocalRun(SyncConfig config, PrintStream out) {
+        this.config = config;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path configFile = Path.of("conf/local.yaml");
+        Integer port = null;
+        Integer ignitePort = null;
+        String dataDir = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            boolean hasValue = i + 1 < args.length;
+            switch (a) {
+                case "--port" -> port = hasValue ? parsePort("--port", args[++i]) : usage("--port needs a number");
+                case "--ignite-port" -> ignitePort = hasValue ? parsePort("--ignite-port", args[++i])
+                        : usage("--ignite-port needs a number");
+                case "--data-dir" -> dataDir = hasValue ? args[++i] : usage("--data-dir needs a directory");
+                case "--config" -> configFile = hasValue ? Path.of(args[++i]) : usage("--config needs a file");
+                case "-h", "--help" -> {
+                    usage(null);
+                }
+                default -> usage("unknown argument: " + a);
+            }
+        }
+        // Before the first logger is made: Storm, Ignite and our own INFO lines go to a file
+        // under the data dir; the console gets this class's lines and one line per problem.
+        String dir = dataDir != null ? dataDir : "data";
+        Path logDir = Path.of(dir).toAbsolutePath().normalize().resolve("logs");
+        System.setProperty("idbsync.log.dir", logDir.toString());
+        System.setProperty("log4j2.configurationFile", "classpath:idbsync-local-log4j2.xml");
+        System.setProperty("IGNITE_NO_ASCII", "true");
+        System.setProperty("IGNITE_UPDATE_NOTIFIER", "false");
+
+        SyncConfig config;
+        try {
+            SyncConfig loaded = ConfigLoader.load(configFile);
+            SyncConfig.Builder b = loaded.toBuilder();
+            if (port != null) {
+                b.http(loaded.http().toBuilder().port(port).build());
+            }
+            if (dataDir != null) {
+                b.dataDir(dataDir);
+            }
+            IgniteConfig ic = loaded.ignite();
+            if (ic.mode() != IgniteConfig.Mode.EMBEDDED) {
+                throw new IllegalArgumentException("ignite.mode: " + ic.mode().name().toLowerCase()
+                        + " is not allowed for the local run; use embedded");
+            }
+            b.ignite(localIgnitePorts(ic, ignitePort, System.out));
+            config = b.build();
+            SyncTopology.build(config); // checks the schemas
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("config " + configFile + ": " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (!portFree(config.http().host(), config.http().port())) {
+            System.err.println("port " + config.http().port() + " on " + config.http().host()
+                    + " is in use (another local run?); choose another with --port N");
+            System.exit(1);
+        }
+        Files.createDirectories(logDir);
+
+        LocalRun run = new LocalRun(config, System.out);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("stopping...");
+            run.close();
+            System.out.println("stopped");
+            stopped.countDown();
+        }, "idbsync-shutdown"));
+        try {
+            run.start();
+        } catch (Exception e) {
+            System.err.println("start-up failed: " + e.getMessage() + " (details in " + logDir.resolve("idbsync.log") + ")");
+            org.slf4j.LoggerFactory.getLogger(LocalRun.class).error("start-up failed", e);
+            System.exit(1);
+        }
+        stopped.await();
+    }
+
+    /** Starts Ignite, then Storm with the topology, and waits until the spout answers health checks. */
+    public void start() throws Exception {
+        Path data = Path.of(config.dataDir()).toAbsolutePath().normalize();
+        Files.createDirectories(data);
+        out.println("idbsync local run: data in " + data + ", log in " + data.resolve("logs/idbsync.log"));
+        ignite = EmbeddedIgniteNode.start(config.ignite(), data.resolve("ignite"));
+        out.println("ignite: embedded node, persistence in " + data.resolve("ignite") + ", thin clients on "
+                + config.ignite().addresses().get(0));
+        storm = new LocalCluster();
+        storm.submitTopology(config.topology().name(), SyncTopology.stormConfig(config), SyncTopology.build(config));
+        for (StoreConfig s : config.allStores()) {
+            out.println("store " + s.db() + "/" + s.store() + ": policy " + s.policy() + ", Ignite cache " + s.cache()
+                    + (s.schemaSource() != null ? ", schema " + s.schemaSource() : ", no schema"));
+        }
+        String base = "http://" + config.http().host() + ":" + config.http().port();
+        awaitHealthy(base + "/health", Duration.ofSeconds(120));
+        out.println("ready on " + base);
+    }
+
+    @Override
+    public void close() {
+        if (storm != null) {
+            try {
+                KillOptions opts = new KillOptions();
+                opts.set_wait_secs(0);
+                storm.killTopologyWithOpts(config.topology().name(), opts);
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(LocalRun.class).warn("killing the topology failed", e);
+            }
+            try {
+                storm.close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(LocalRun.class).warn("stopping the local Storm cluster failed", e);
+            }
+            storm = null;
+        }
+        if (ignite != null) {
+            ignite.close();
+            ignite = null;
+        }
+    }
+
+    private static void awaitHealthy(String url, Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = r.statusCode() + " " + r.body();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the topology did not become healthy within " + timeout.toSeconds()
+                + " s; last answer from " + url + ": " + last);
+    }
+
+    /**
+     * The Ignite ports of the local run: the configured ones when they are free, else free ones,
+     * so that a local run and test runs can share a machine. A thin-client port the user asked
+     * for with --ignite-port is never moved.
+     */
+    static IgniteConfig localIgnitePorts(IgniteConfig ic, Integer askedThinPort, PrintStream out) {
+        int thin = askedThinPort != null ? askedThinPort : ic.thinClientPort();
+        if (askedThinPort == null && !portFree("127.0.0.1", thin)) {
+            int other = freePort();
+            out.println("ignite: port " + thin + " is in use; thin clients get 127.0.0.1:" + other + " instead");
+            thin = other;
+        }
+        int disco = portFree("127.0.0.1", ic.discoveryPort()) ? ic.discoveryPort() : freePort();
+        int comm = portFree("127.0.0.1", ic.communicationPort()) ? ic.communicationPort() : freePort();
+        return ic.toBuilder().addresses(List.of("127.0.0.1:" + thin)).discoveryPort(disco).communicationPort(comm).build();
+    }
+
+    static boolean portFree(String host, int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(host))) {
+            s.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port on 127.0.0.1", e);
+        }
+    }
+
+    private static int parsePort(String flag, String v) {
+        try {
+            int p = Integer.parseInt(v);
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        return usage(flag + ": \"" + v + "\" is not a port; use a number from 1 to 65535");
+    }
+
+    private static <T> T usage(String problem) {
+        PrintStream s = problem == null ? System.out : System.err;
+        if (problem != null) {
+            s.println(problem);
+        }
+        s.println("usage: ./run-local [--port N] [--data-dir DIR] [--ignite-port N] [--config FILE]");
+        s.println("  --port N         HTTP port on 127.0.0.1 (default 8080)");
+        s.println("  --data-dir DIR   where Ignite's files and the logs go (default data/)");
+        s.println("  --ignite-port N  the embedded Ignite node's thin-client port (default 10800)");
+        s.println("  --config FILE    the YAML config (default conf/local.yaml)");
+        System.exit(problem == null ? 0 : 2);
+        return null;
+    }
+}
