@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.PathType;
+import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
@@ -48,9 +49,19 @@ public final class ChangeValidator {
             try {
                 JsonNode node = Json.MAPPER.readTree(s.schemaJson());
                 SpecVersion.VersionFlag draft = SpecVersionDetector.detectOptionalVersion(node, false).orElse(DEFAULT_DRAFT);
-                JsonSchema schema = JsonSchemaFactory.getInstance(draft).getSchema(node, svc);
+                JsonSchemaFactory factory = JsonSchemaFactory.getInstance(draft);
+                // The library compiles almost anything; checking the schema against its draft's
+                // meta-schema is what catches {"type": 12} or {"required": "title"} at start-up.
+                Set<ValidationMessage> metaProblems = factory.getSchema(SchemaLocation.of(draft.getId())).validate(node);
+                if (!metaProblems.isEmpty()) {
+                    throw new IllegalArgumentException("dbs." + s.db() + ".stores." + s.store() + ".schema: " + s.schemaSource()
+                            + " is not a valid JSON Schema (" + draft.getId() + "): " + metaProblems.iterator().next().getMessage());
+                }
+                JsonSchema schema = factory.getSchema(node, svc);
                 schema.initializeValidators();
                 schemas.put(s.db() + "/" + s.store(), schema);
+            } catch (IllegalArgumentException e) {
+                throw e;
             } catch (JsonProcessingException | RuntimeException e) {
                 throw new IllegalArgumentException("dbs." + s.db() + ".stores." + s.store() + ".schema: "
                         + s.schemaSource() + " is not a usable JSON Schema: " + e.getMessage());
@@ -132,7 +143,8 @@ public final class ChangeValidator {
     private static String pointer(ValidationMessage m) {
         String at = m.getInstanceLocation().toString();
         if ("required".equals(m.getType()) && m.getProperty() != null) {
-            at = (at.equals("/") ? "" : at) + "/" + m.getProperty();
+            // RFC 6901: '~' and '/' inside a name are escaped
+            at = (at.equals("/") ? "" : at) + "/" + m.getProperty().replace("~", "~0").replace("/", "~1");
         }
         return "/value" + (at.equals("/") ? "" : at);
     }

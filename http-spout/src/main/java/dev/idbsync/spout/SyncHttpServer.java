@@ -6,11 +6,12 @@ import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.ProtocolException;
 import dev.idbsync.protocol.PushRequest;
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Map;
@@ -36,6 +37,9 @@ final class SyncHttpServer {
         String unavailableReason();
     }
 
+    /** Bytes of an oversized body read and dropped before the connection is cut. */
+    static final long DRAIN_LIMIT = 64L * 1024 * 1024;
+
     private final HttpConfig config;
     private final EnvelopeParser parser;
     private final Handoff handoff;
@@ -58,6 +62,9 @@ final class SyncHttpServer {
                 // 2 cores: one I/O thread; parsing and blocking work run on parseExecutor.
                 .setIoThreads(1)
                 .setWorkerThreads(4)
+                // Undertow fixes a chunked body's cap when the request starts, from this option
+                // (HttpServerExchange#setMaxEntitySize comes too late for it); see push().
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, DRAIN_LIMIT)
                 .setHandler(this::route)
                 .build();
         undertow.start();
@@ -111,22 +118,40 @@ final class SyncHttpServer {
         }
         long max = config.maxBodyBytes();
         long declared = exchange.getRequestContentLength();
-        if (declared > max) {
-            tooLarge(exchange, declared + " bytes");
+        if (declared > DRAIN_LIMIT) {
+            tooLarge(exchange, declared + " bytes", false);
             return;
         }
-        // Enforced while reading: a chunked body is cut off at the limit, never buffered whole.
-        exchange.setMaxEntitySize(max);
+        // Enforced while reading: past the limit the rest of the body is read and dropped, never
+        // buffered, and 413 is sent once the client has finished sending (a client that is
+        // still writing would not see an answer sent earlier). A client that goes on sending
+        // past DRAIN_LIMIT is cut off.
         long receivedAt = clock.getAsLong();
-        exchange.getRequestReceiver().receiveFullBytes(
-                (ex, body) -> ex.dispatch(parseExecutor, () -> parsed(ex, body, receivedAt)),
-                (ex, e) -> {
-                    if (e instanceof RequestTooBigException) {
-                        tooLarge(ex, "more than " + max + " bytes");
-                    } else {
-                        LOG.debug("reading a push failed", e);
-                        Responses.error(ex, 400, "bad_request", "the body could not be read: " + e.getMessage());
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 1024), max));
+        long[] dropped = {0};
+        // The receiver's own buffer cap (2 MiB by default) would cut the connection without an
+        // answer; this method bounds the body itself.
+        exchange.getRequestReceiver().setMaxBufferSize(-1);
+        exchange.getRequestReceiver().receivePartialBytes(
+                (ex, chunk, last) -> {
+                    if (dropped[0] > 0 || buffer.size() + chunk.length > max) {
+                        dropped[0] += chunk.length;
+                        if (last) {
+                            String size = (declared > 0 ? declared : "more than " + max) + " bytes";
+                            ex.dispatch(parseExecutor, () -> tooLarge(ex, size, true));
+                        } else if (dropped[0] > DRAIN_LIMIT) {
+                            tooLarge(ex, "more than " + DRAIN_LIMIT + " bytes", false);
+                        }
+                        return;
                     }
+                    buffer.write(chunk, 0, chunk.length);
+                    if (last) {
+                        ex.dispatch(parseExecutor, () -> parsed(ex, buffer.toByteArray(), receivedAt));
+                    }
+                },
+                (ex, e) -> {
+                    LOG.debug("reading a push failed", e);
+                    Responses.error(ex, 400, "bad_request", "the body could not be read: " + e.getMessage());
                 });
     }
 
@@ -145,8 +170,14 @@ final class SyncHttpServer {
         handoff.push(exchange, request);
     }
 
-    private void tooLarge(HttpServerExchange exchange, String size) {
-        exchange.setPersistent(false);
+    /**
+     * @param bodyRead whether the whole body was read; if not, the connection is closed after
+     *                 the answer, since what is left of the body cannot be told from a next request
+     */
+    private void tooLarge(HttpServerExchange exchange, String size, boolean bodyRead) {
+        if (!bodyRead) {
+            exchange.setPersistent(false);
+        }
         Responses.error(exchange, 413, "too_large", "the body is " + size + "; the limit (http.maxBodyBytes) is "
                 + config.maxBodyBytes() + " bytes; send fewer changes per request");
     }

@@ -1,5 +1,6 @@
 package dev.idbsync.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -23,7 +24,9 @@ import java.util.TreeSet;
  * so that workers never need the conf directory.
  */
 public final class ConfigLoader {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** A key given twice is an error, not a silent "last one wins". */
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
 
     private ConfigLoader() {
     }
@@ -35,7 +38,12 @@ public final class ConfigLoader {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("config file " + file + " does not exist");
         } catch (IOException e) {
-            throw new IllegalArgumentException("config file " + file + " is not valid YAML: " + e.getMessage());
+            String m = e.getMessage();
+            if (m != null && m.startsWith("Duplicate field")) {
+                throw new IllegalArgumentException("config file " + file + ": a key is given twice ("
+                        + m.lines().findFirst().orElse(m) + "); keep one");
+            }
+            throw new IllegalArgumentException("config file " + file + " is not valid YAML: " + m);
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("config file " + file + " must hold a YAML mapping");

@@ -41,7 +41,8 @@ public final class EnvelopeParser {
             throw new ProtocolException(400, "bad_json", "the body is empty; send a JSON object");
         }
         if (!root.isObject()) {
-            throw ProtocolException.badRequest("/", "the body must be a JSON object");
+            throw new ProtocolException(400, "bad_request", "the body must be a JSON object, not "
+                    + root.getNodeType().toString().toLowerCase());
         }
         String db = name(root, "db", "/db");
         String clientId = text(root, "clientId", "/clientId");

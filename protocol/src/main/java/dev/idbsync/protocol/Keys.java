@@ -1,6 +1,7 @@
 package dev.idbsync.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.io.NumberOutput;
 import java.math.BigDecimal;
 
 /**
@@ -66,15 +67,34 @@ public final class Keys {
         }
     }
 
-    private static String number(JsonNode n) {
-        // IndexedDB numbers are doubles; the shortest form of the double is the canonical one.
+    /**
+     * The shortest form of an IndexedDB number key, spelled as JavaScript's Number#toString
+     * spells it (and so as the browser's JSON.stringify does): 7, 1.5, 1e+21, 1e-7.
+     */
+    static String number(JsonNode n) {
         double d = n.doubleValue();
-        if (d == Math.rint(d) && Math.abs(d) < 1e21) {
-            if (d == 0) {
-                return "0"; // -0 and 0 are one key in IndexedDB
-            }
-            return new BigDecimal(d).toPlainString();
+        if (d == 0) {
+            return "0"; // -0 and 0 are one key in IndexedDB
         }
-        return Double.toString(d).replace("E", "e");
+        // Jackson's Schubfach writer gives the shortest digits that read back as the same double.
+        BigDecimal shortest = new BigDecimal(NumberOutput.toString(Math.abs(d), true)).stripTrailingZeros();
+        String digits = shortest.unscaledValue().toString();
+        int k = digits.length();
+        int e = k - shortest.scale(); // value = 0.digits x 10^e
+        StringBuilder sb = new StringBuilder(d < 0 ? "-" : "");
+        if (k <= e && e <= 21) {
+            sb.append(digits).append("0".repeat(e - k));
+        } else if (0 < e && e <= 21) {
+            sb.append(digits, 0, e).append('.').append(digits, e, k);
+        } else if (-6 < e && e <= 0) {
+            sb.append("0.").append("0".repeat(-e)).append(digits);
+        } else {
+            sb.append(digits.charAt(0));
+            if (k > 1) {
+                sb.append('.').append(digits, 1, k);
+            }
+            sb.append('e').append(e - 1 >= 0 ? "+" : "-").append(Math.abs(e - 1));
+        }
+        return sb.toString();
     }
 }

@@ -1,0 +1,562 @@
+package dev.idbsync.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigLoaderTest {
+    /** The repository's conf directory; surefire runs in the module directory. */
+    private static final Path CONF = Path.of("..", "conf").toAbsolutePath().normalize();
+
+    private static final String NOTES_SCHEMA = """
+            {"type": "object", "required": ["title"],
+             "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 500}, "done": {"type": "boolean"}}}
+            """;
+
+    /** The smallest valid config: one db, one store, no schema. */
+    private static final String DBS = """
+            dbs:
+              notes-app:
+                stores:
+                  notes: {}
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, text, StandardCharsets.UTF_8);
+        return p;
+    }
+
+    private SyncConfig load(String yaml) throws IOException {
+        return ConfigLoader.load(write("test.yaml", yaml));
+    }
+
+    private static void assertContainsAll(String message, String... parts) {
+        for (String part : parts) {
+            assertTrue(message.contains(part), "message should contain '" + part + "' but was: " + message);
+        }
+    }
+
+    // ------------------------------------------------------------------ the repository's files
+
+    @Test
+    void repositoryLocalYamlLoads() throws IOException {
+        SyncConfig c = ConfigLoader.load(CONF.resolve("local.yaml"));
+
+        assertEquals("data", c.dataDir());
+        assertEquals(8080, c.http().port());
+        assertEquals("127.0.0.1", c.http().host());
+        assertEquals(4_194_304, c.http().maxBodyBytes());
+        assertEquals(1000, c.http().maxChangesPerRequest());
+        assertEquals(262_144, c.limits().maxValueBytes());
+        assertEquals(32, c.limits().maxValueDepth());
+        assertEquals(1024, c.limits().maxKeyBytes());
+        assertEquals(IgniteConfig.Mode.EMBEDDED, c.ignite().mode());
+        assertEquals(List.of("127.0.0.1:10800"), c.ignite().addresses());
+        assertEquals(10800, c.ignite().thinClientPort());
+        assertEquals("LOG_ONLY", c.ignite().walMode());
+        assertEquals("idbsync", c.topology().name());
+
+        StoreConfig notes = c.store("notes-app", "notes");
+        assertNotNull(notes, "notes-app/notes must be configured");
+        assertEquals("lww", notes.policy());
+        assertEquals("notes-app.notes", notes.cache());
+        String schemaOnDisk = Files.readString(CONF.resolve("schemas/notes-app/notes.schema.json"));
+        assertEquals(schemaOnDisk, notes.schemaJson());
+        assertTrue(notes.schemaJson().contains("\"required\": [\"title\"]"), notes.schemaJson());
+        assertTrue(notes.schemaSource().endsWith("notes.schema.json"), notes.schemaSource());
+        assertEquals(1, c.allStores().size());
+        assertNull(c.store("notes-app", "other"));
+        assertNull(c.store("other", "notes"));
+    }
+
+    @Test
+    void repositoryClusterYamlLoads() throws IOException {
+        SyncConfig c = ConfigLoader.load(CONF.resolve("cluster.yaml"));
+
+        assertEquals(IgniteConfig.Mode.REMOTE, c.ignite().mode());
+        assertEquals(List.of("ignite-1.example.internal:10800", "ignite-2.example.internal:10800"), c.ignite().addresses());
+        assertEquals(1, c.ignite().cacheBackups());
+        assertEquals(8080, c.http().port());
+        assertEquals("0.0.0.0", c.http().host());
+        assertEquals(2, c.topology().workers());
+        assertEquals(2, c.topology().spoutParallelism());
+
+        Map<String, Object> storm = c.topology().stormConfig();
+        assertTrue(storm.containsKey("topology.worker.childopts"), storm.keySet().toString());
+        Object opts = storm.get("topology.worker.childopts");
+        assertTrue(opts instanceof String, "childopts must reach Storm as a string");
+        assertTrue(((String) opts).contains("--add-opens=java.base/java.nio=ALL-UNNAMED"), (String) opts);
+        assertTrue(((String) opts).startsWith("-Xmx1g"), (String) opts);
+
+        StoreConfig notes = c.store("notes-app", "notes");
+        assertNotNull(notes);
+        assertEquals("lww", notes.policy());
+        assertEquals("notes-app.notes", notes.cache());
+        assertNotNull(notes.schemaJson());
+        assertTrue(notes.schemaJson().contains("\"title\""));
+    }
+
+    @Test
+    void loadedConfigIsSerializable() throws Exception {
+        SyncConfig c = ConfigLoader.load(CONF.resolve("cluster.yaml"));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(c);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            SyncConfig back = (SyncConfig) in.readObject();
+            assertEquals(c.store("notes-app", "notes").schemaJson(), back.store("notes-app", "notes").schemaJson());
+            assertEquals(c.topology().stormConfig(), back.topology().stormConfig());
+        }
+    }
+
+    // ------------------------------------------------------------------ defaults
+
+    @Test
+    void minimalFileGetsEveryDefault() throws IOException {
+        SyncConfig c = load(DBS);
+
+        assertEquals(SyncConfig.DEFAULT_DATA_DIR, c.dataDir());
+        assertEquals("data", c.dataDir());
+
+        HttpConfig h = c.http();
+        assertEquals("127.0.0.1", h.host());
+        assertEquals(8080, h.port());
+        assertEquals(4 * 1024 * 1024, h.maxBodyBytes());
+        assertEquals(1000, h.maxChangesPerRequest());
+        assertEquals(256, h.maxRequestsInFlight());
+        assertEquals(35_000, h.requestTimeoutMs());
+        assertEquals(1, h.retryAfterSeconds());
+
+        LimitsConfig l = c.limits();
+        assertEquals(256 * 1024, l.maxValueBytes());
+        assertEquals(32, l.maxValueDepth());
+        assertEquals(1024, l.maxKeyBytes());
+
+        IgniteConfig i = c.ignite();
+        assertEquals(IgniteConfig.Mode.EMBEDDED, i.mode());
+        assertEquals(List.of("127.0.0.1:10800"), i.addresses());
+        assertEquals(10_000, i.clientTimeoutMs());
+        assertEquals("idbsync_outcomes", i.outcomesCache());
+        assertEquals(0, i.cacheBackups());
+        assertEquals(47500, i.discoveryPort());
+        assertEquals(47100, i.communicationPort());
+        assertEquals(256, i.dataRegionMb());
+        assertEquals("LOG_ONLY", i.walMode());
+
+        TopologyConfig t = c.topology();
+        assertEquals("idbsync", t.name());
+        assertEquals(1, t.workers());
+        assertEquals(1, t.spoutParallelism());
+        assertEquals(1, t.validateParallelism());
+        assertEquals(1, t.igniteSinkParallelism());
+        assertEquals(20_000, t.maxSpoutPending());
+        assertEquals(30, t.messageTimeoutSecs());
+        assertEquals(500, t.igniteBatchSize());
+        assertTrue(t.stormConfig().isEmpty());
+
+        StoreConfig s = c.store("notes-app", "notes");
+        assertNotNull(s);
+        assertEquals("lww", s.policy());
+        assertEquals("notes-app.notes", s.cache());
+        assertNull(s.schemaJson(), "no schema configured: any object");
+    }
+
+    @Test
+    void storeGivenAsNullGetsDefaults() throws IOException {
+        SyncConfig c = load("dbs:\n  a:\n    stores:\n      s:\n");
+        assertEquals("a.s", c.store("a", "s").cache());
+        assertEquals("lww", c.store("a", "s").policy());
+    }
+
+    @Test
+    void schemaIsReadRelativeToTheConfigFile() throws IOException {
+        write("sub/schemas/notes.json", NOTES_SCHEMA);
+        Path yaml = write("sub/app.yaml", """
+                dbs:
+                  notes-app:
+                    stores:
+                      notes:
+                        schema: schemas/notes.json
+                """);
+        SyncConfig c = ConfigLoader.load(yaml);
+        assertEquals(NOTES_SCHEMA, c.store("notes-app", "notes").schemaJson());
+        assertTrue(c.store("notes-app", "notes").schemaSource().endsWith("notes.json"));
+    }
+
+    @Test
+    void severalDbsAndStoresKeepFileOrder() throws IOException {
+        SyncConfig c = load("""
+                dbs:
+                  b-db:
+                    stores:
+                      z: {policy: merge}
+                      a: {policy: server-wins, cache: custom_cache}
+                  a-db:
+                    stores:
+                      x: {policy: client-wins}
+                """);
+        assertEquals(List.of("b-db", "a-db"), List.copyOf(c.stores().keySet()));
+        assertEquals(List.of("z", "a"), List.copyOf(c.stores().get("b-db").keySet()));
+        assertEquals("merge", c.store("b-db", "z").policy());
+        assertEquals("custom_cache", c.store("b-db", "a").cache());
+        assertEquals("client-wins", c.store("a-db", "x").policy());
+        assertEquals(3, c.allStores().size());
+    }
+
+    @Test
+    void customPolicyIsAccepted() throws IOException {
+        SyncConfig c = load("""
+                dbs:
+                  notes-app:
+                    stores:
+                      notes: {policy: "custom:com.example.MyPolicy"}
+                """);
+        assertEquals("custom:com.example.MyPolicy", c.store("notes-app", "notes").policy());
+    }
+
+    @Test
+    void valuesOverrideDefaults() throws IOException {
+        SyncConfig c = load("""
+                dataDir: /var/lib/idbsync
+                http: {port: 0, host: 0.0.0.0, maxChangesPerRequest: 5}
+                limits: {maxValueBytes: 1024, maxValueDepth: 900, maxKeyBytes: 16}
+                ignite:
+                  mode: remote
+                  addresses: ["a:1", "b:65535"]
+                  embedded: {walMode: FSYNC}
+                topology:
+                  workers: 1000
+                  storm: {topology.debug: true, topology.max.task.parallelism: 4}
+                """ + DBS);
+        assertEquals("/var/lib/idbsync", c.dataDir());
+        assertEquals(0, c.http().port());
+        assertEquals(5, c.http().maxChangesPerRequest());
+        assertEquals(900, c.limits().maxValueDepth());
+        assertEquals(16, c.limits().maxKeyBytes());
+        assertEquals(List.of("a:1", "b:65535"), c.ignite().addresses());
+        assertEquals("FSYNC", c.ignite().walMode());
+        assertEquals(1000, c.topology().workers());
+        assertEquals(Boolean.TRUE, c.topology().stormConfig().get("topology.debug"));
+        assertEquals(4, c.topology().stormConfig().get("topology.max.task.parallelism"));
+    }
+
+    // ------------------------------------------------------------------ errors (IllegalArgumentException)
+
+    static Stream<Arguments> invalidConfigs() {
+        return Stream.of(
+                // range checks: key, bad value, allowed range
+                Arguments.of("http.port 70000", "http: {port: 70000}\n" + DBS,
+                        List.of("http.port", "70000", "0 to 65535")),
+                Arguments.of("http.port -1", "http: {port: -1}\n" + DBS,
+                        List.of("http.port", "-1", "0 to 65535")),
+                Arguments.of("http.maxChangesPerRequest 0", "http: {maxChangesPerRequest: 0}\n" + DBS,
+                        List.of("http.maxChangesPerRequest", "0", "1 to 100000")),
+                Arguments.of("http.maxBodyBytes 10", "http: {maxBodyBytes: 10}\n" + DBS,
+                        List.of("http.maxBodyBytes", "10", "1024 to")),
+                Arguments.of("topology.workers 0", "topology: {workers: 0}\n" + DBS,
+                        List.of("topology.workers", "0", "1 to 1000")),
+                Arguments.of("topology.workers 1001", "topology: {workers: 1001}\n" + DBS,
+                        List.of("topology.workers", "1001", "1 to 1000")),
+                Arguments.of("limits.maxValueDepth 0", "limits: {maxValueDepth: 0}\n" + DBS,
+                        List.of("limits.maxValueDepth", "0", "1 to 900")),
+                Arguments.of("limits.maxValueDepth 901", "limits: {maxValueDepth: 901}\n" + DBS,
+                        List.of("limits.maxValueDepth", "901", "1 to 900")),
+                Arguments.of("limits.maxKeyBytes 1", "limits: {maxKeyBytes: 1}\n" + DBS,
+                        List.of("limits.maxKeyBytes", "1", "16 to")),
+                Arguments.of("ignite.cacheBackups 17", "ignite: {cacheBackups: 17}\n" + DBS,
+                        List.of("ignite.cacheBackups", "17", "0 to 16")),
+
+                // wrong types
+                Arguments.of("http.port as string", "http: {port: \"8080\"}\n" + DBS,
+                        List.of("http.port", "8080", "give an integer")),
+                Arguments.of("http.port fraction", "http: {port: 80.5}\n" + DBS,
+                        List.of("http.port", "80.5", "give an integer")),
+                Arguments.of("http.port over an int", "http: {port: 99999999999}\n" + DBS,
+                        List.of("http.port", "99999999999", "give an integer")),
+                Arguments.of("http.host number", "http: {host: 5}\n" + DBS,
+                        List.of("http.host", "5", "give a string")),
+                Arguments.of("http.host empty", "http: {host: \"\"}\n" + DBS,
+                        List.of("http.host", "non-empty")),
+                Arguments.of("http not a mapping", "http: 8080\n" + DBS,
+                        List.of("http", "must be a mapping")),
+                Arguments.of("ignite.embedded not a mapping", "ignite: {embedded: yes}\n" + DBS,
+                        List.of("ignite.embedded", "must be a mapping")),
+                Arguments.of("topology.storm not a mapping", "topology: {storm: [a]}\n" + DBS,
+                        List.of("topology.storm", "must be a mapping")),
+
+                // unknown keys
+                Arguments.of("unknown key http.prot", "http: {prot: 8080}\n" + DBS,
+                        List.of("http.prot", "unknown key", "host", "port", "maxBodyBytes", "maxChangesPerRequest",
+                                "maxRequestsInFlight", "requestTimeoutMs", "retryAfterSeconds")),
+                Arguments.of("unknown root key", "htpp: {port: 1}\n" + DBS,
+                        List.of("htpp", "unknown key", "dataDir", "http", "limits", "ignite", "topology", "dbs")),
+                Arguments.of("unknown key limits.maxDepth", "limits: {maxDepth: 3}\n" + DBS,
+                        List.of("limits.maxDepth", "unknown key", "maxValueDepth")),
+                Arguments.of("unknown key ignite.embedded.port", "ignite: {embedded: {port: 1}}\n" + DBS,
+                        List.of("ignite.embedded.port", "unknown key", "discoveryPort")),
+                Arguments.of("unknown key in a store", "dbs: {notes-app: {stores: {notes: {schemas: x}}}}\n",
+                        List.of("dbs.notes-app.stores.notes.schemas", "unknown key", "schema", "policy", "cache")),
+                Arguments.of("unknown key in a db", "dbs: {notes-app: {store: {notes: {}}}}\n",
+                        List.of("dbs.notes-app.store", "unknown key", "stores")),
+
+                // ignite
+                Arguments.of("bad ignite.mode", "ignite: {mode: cluster}\n" + DBS,
+                        List.of("ignite.mode", "cluster", "embedded", "remote")),
+                Arguments.of("ignite.addresses empty", "ignite: {mode: remote, addresses: []}\n" + DBS,
+                        List.of("ignite.addresses", "[]", "host:port")),
+                Arguments.of("ignite.addresses nohost", "ignite: {mode: remote, addresses: [nohost]}\n" + DBS,
+                        List.of("ignite.addresses", "nohost", "host:port", "1 to 65535")),
+                Arguments.of("ignite.addresses port 0", "ignite: {mode: remote, addresses: [\"h:0\"]}\n" + DBS,
+                        List.of("ignite.addresses", "h:0", "1 to 65535")),
+                Arguments.of("ignite.addresses port 70000", "ignite: {mode: remote, addresses: [\"h:70000\"]}\n" + DBS,
+                        List.of("ignite.addresses", "h:70000", "1 to 65535")),
+                Arguments.of("ignite.addresses no host", "ignite: {mode: remote, addresses: [\":10800\"]}\n" + DBS,
+                        List.of("ignite.addresses", ":10800", "host:port")),
+                Arguments.of("ignite.addresses a string", "ignite: {mode: remote, addresses: nohost}\n" + DBS,
+                        List.of("ignite.addresses", "nohost", "list")),
+                Arguments.of("ignite.embedded.walMode", "ignite: {embedded: {walMode: NONE}}\n" + DBS,
+                        List.of("ignite.embedded.walMode", "NONE", "FSYNC", "LOG_ONLY", "BACKGROUND")),
+
+                // stores
+                Arguments.of("bad policy foo", "dbs: {notes-app: {stores: {notes: {policy: foo}}}}\n",
+                        List.of("dbs.notes-app.stores.notes.policy", "foo", "lww", "server-wins", "client-wins", "merge",
+                                "custom:")),
+                Arguments.of("custom policy without a class", "dbs: {notes-app: {stores: {notes: {policy: \"custom:\"}}}}\n",
+                        List.of("dbs.notes-app.stores.notes.policy", "custom:")),
+                Arguments.of("custom policy with a bad class name",
+                        "dbs: {notes-app: {stores: {notes: {policy: \"custom:com.example.1Bad\"}}}}\n",
+                        List.of("dbs.notes-app.stores.notes.policy", "custom:com.example.1Bad")),
+                Arguments.of("policy in upper case", "dbs: {notes-app: {stores: {notes: {policy: LWW}}}}\n",
+                        List.of("dbs.notes-app.stores.notes.policy", "LWW")),
+                Arguments.of("bad cache name", "dbs: {notes-app: {stores: {notes: {cache: \"a/b\"}}}}\n",
+                        List.of("dbs.notes-app.stores.notes.cache", "a/b")),
+                Arguments.of("missing dbs", "http: {port: 8080}\n",
+                        List.of("dbs", "is required")),
+                Arguments.of("empty dbs", "dbs: {}\n",
+                        List.of("dbs", "is required")),
+                Arguments.of("db without stores", "dbs: {notes-app: {}}\n",
+                        List.of("dbs.notes-app.stores", "is required")),
+                Arguments.of("db with empty stores", "dbs: {notes-app: {stores: {}}}\n",
+                        List.of("dbs.notes-app.stores", "is required")),
+                Arguments.of("db not a mapping", "dbs: {notes-app: 3}\n",
+                        List.of("dbs.notes-app", "must be a mapping")),
+                Arguments.of("db name with /", "dbs: {\"a/b\": {stores: {notes: {}}}}\n",
+                        List.of("dbs", "a/b", "db name", "[A-Za-z0-9._-]")),
+                Arguments.of("db name with =", "dbs: {\"a=b\": {stores: {notes: {}}}}\n",
+                        List.of("dbs", "a=b", "db name")),
+                Arguments.of("store name with /", "dbs: {notes-app: {stores: {\"x/y\": {}}}}\n",
+                        List.of("dbs.notes-app.stores", "x/y", "store name")),
+                Arguments.of("store not a mapping", "dbs: {notes-app: {stores: {notes: 3}}}\n",
+                        List.of("dbs.notes-app.stores.notes", "must be a mapping")),
+                Arguments.of("dataDir empty", "dataDir: \"\"\n" + DBS,
+                        List.of("dataDir", "non-empty")),
+                Arguments.of("topology.name with a space", "topology: {name: \"my topo\"}\n" + DBS,
+                        List.of("topology.name", "my topo")),
+
+                // file-level
+                Arguments.of("not a mapping", "- a\n- b\n",
+                        List.of("must hold a YAML mapping")),
+                Arguments.of("empty file", "",
+                        List.of("must hold a YAML mapping")),
+                Arguments.of("broken YAML", "http: {port: 80\n",
+                        List.of("is not valid YAML")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidConfigs")
+    void invalidConfigIsRefusedNamingKeyValueAndWhatIsAllowed(String name, String yaml, List<String> parts)
+            throws IOException {
+        Path file = write("test.yaml", yaml);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(file));
+        assertContainsAll(e.getMessage(), parts.toArray(new String[0]));
+    }
+
+    @Test
+    void unknownKeyMessageStartsWithTheKeyAndListsAllowedKeys() throws IOException {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load("http: {prot: 8080}\n" + DBS));
+        assertEquals("http.prot: unknown key; allowed here: host, maxBodyBytes, maxChangesPerRequest,"
+                + " maxRequestsInFlight, port, requestTimeoutMs, retryAfterSeconds", e.getMessage());
+    }
+
+    @Test
+    void portMessageHasTheCheckShape() throws IOException {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load("http: {port: 70000}\n" + DBS));
+        assertEquals("http.port: 70000 is not allowed; use an integer from 0 to 65535", e.getMessage());
+    }
+
+    @Test
+    void missingConfigFileIsNamed() {
+        Path missing = dir.resolve("nope.yaml");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(missing));
+        assertContainsAll(e.getMessage(), missing.toString(), "does not exist");
+    }
+
+    @Test
+    void missingSchemaFileNamesThePath() throws IOException {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("""
+                dbs:
+                  notes-app:
+                    stores:
+                      notes: {schema: schemas/missing.schema.json}
+                """));
+        assertContainsAll(e.getMessage(), "dbs.notes-app.stores.notes.schema", "schemas/missing.schema.json",
+                dir.resolve("schemas/missing.schema.json").toString());
+    }
+
+    @Test
+    void schemaFileThatIsNotJsonIsRefused() throws IOException {
+        write("bad.schema.json", "type: object\nrequired: [title]\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("""
+                dbs:
+                  notes-app:
+                    stores:
+                      notes: {schema: bad.schema.json}
+                """));
+        assertContainsAll(e.getMessage(), "dbs.notes-app.stores.notes.schema", "bad.schema.json", "not valid JSON");
+    }
+
+    @Test
+    void schemaFileThatIsAJsonArrayIsRefused() throws IOException {
+        write("array.schema.json", "[{\"type\": \"object\"}]");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("""
+                dbs:
+                  notes-app:
+                    stores:
+                      notes: {schema: array.schema.json}
+                """));
+        assertContainsAll(e.getMessage(), "dbs.notes-app.stores.notes.schema", "array.schema.json", "JSON object");
+    }
+
+    @Test
+    void schemaFileThatIsEmptyIsRefused() throws IOException {
+        write("empty.schema.json", "");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("""
+                dbs:
+                  notes-app:
+                    stores:
+                      notes: {schema: empty.schema.json}
+                """));
+        assertContainsAll(e.getMessage(), "dbs.notes-app.stores.notes.schema", "empty.schema.json");
+    }
+
+    /**
+     * SyncConfig refuses a store configured twice; a YAML file that names one store twice must not
+     * slip past that by letting the last mapping silently replace the first (here: policy merge
+     * silently becoming lww).
+     */
+    @Test
+    void storeNamedTwiceInTheFileIsRefused() throws IOException {
+        Path file = write("test.yaml", """
+                dbs:
+                  a:
+                    stores:
+                      s: {policy: merge}
+                      s: {}
+                """);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(file));
+        assertTrue(e.getMessage().toLowerCase().matches("(?s).*(duplicate|twice).*"), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ contradictions (IllegalStateException)
+
+    @Test
+    void embeddedModeWithNonLoopbackAddressIsAContradiction() throws IOException {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> load("ignite: {mode: embedded, addresses: [\"10.0.0.5:10800\"]}\n" + DBS));
+        assertContainsAll(e.getMessage(), "ignite.addresses", "10.0.0.5:10800", "ignite.mode: embedded", "127.0.0.1");
+    }
+
+    @Test
+    void embeddedModeIsTheDefaultSoANonLoopbackAddressAloneIsAContradiction() throws IOException {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> load("ignite: {addresses: [\"db.example:10800\"]}\n" + DBS));
+        assertContainsAll(e.getMessage(), "ignite.addresses", "db.example:10800");
+    }
+
+    @Test
+    void embeddedModeWithTwoAddressesIsAContradiction() throws IOException {
+        assertThrows(IllegalStateException.class,
+                () -> load("ignite: {mode: embedded, addresses: [\"127.0.0.1:10800\", \"127.0.0.1:10801\"]}\n" + DBS));
+    }
+
+    @Test
+    void remoteModeAcceptsAnyHost() throws IOException {
+        SyncConfig c = load("ignite: {mode: remote, addresses: [\"10.0.0.5:10800\"]}\n" + DBS);
+        assertEquals(IgniteConfig.Mode.REMOTE, c.ignite().mode());
+    }
+
+    @Test
+    void twoStoresSharingACacheAreAContradiction() throws IOException {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> load("""
+                dbs:
+                  notes-app:
+                    stores:
+                      notes: {cache: shared}
+                      todos: {cache: shared}
+                """));
+        assertContainsAll(e.getMessage(), "dbs.notes-app.stores.todos.cache", "shared", "notes-app/notes");
+    }
+
+    @Test
+    void explicitCacheCollidingWithAnotherStoresDefaultIsAContradiction() throws IOException {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> load("""
+                dbs:
+                  notes-app:
+                    stores:
+                      notes: {}
+                      todos: {cache: notes-app.notes}
+                """));
+        assertContainsAll(e.getMessage(), "dbs.notes-app.stores.todos.cache", "notes-app.notes");
+    }
+
+    @Test
+    void storeCacheEqualToTheOutcomesCacheIsAContradiction() throws IOException {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> load("""
+                dbs:
+                  notes-app:
+                    stores:
+                      notes: {cache: idbsync_outcomes}
+                """));
+        assertContainsAll(e.getMessage(), "dbs.notes-app.stores.notes.cache", "idbsync_outcomes", "ignite.outcomesCache");
+    }
+
+    @Test
+    void sameStoreNameInTwoDbsIsFine() throws IOException {
+        SyncConfig c = load("""
+                dbs:
+                  a: {stores: {notes: {}}}
+                  b: {stores: {notes: {}}}
+                """);
+        assertEquals("a.notes", c.store("a", "notes").cache());
+        assertEquals("b.notes", c.store("b", "notes").cache());
+        assertFalse(c.store("a", "notes").cache().equals(c.store("b", "notes").cache()));
+    }
+}

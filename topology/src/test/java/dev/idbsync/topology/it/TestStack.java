@@ -1,0 +1,121 @@
+package dev.idbsync.topology.it;
+
+import dev.idbsync.common.ignite.EmbeddedIgniteNode;
+import dev.idbsync.common.ignite.IgniteClientFactory;
+import dev.idbsync.config.ConfigLoader;
+import dev.idbsync.config.IgniteConfig;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.topology.SyncTopology;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.configuration.ClientConfiguration;
+import org.apache.storm.Config;
+import org.apache.storm.LocalCluster;
+
+/**
+ * The real parts in one test JVM: an embedded Ignite node (persistent, in a temp dir, on free
+ * ports), a Storm LocalCluster running the topology built from conf/local.yaml, and the HTTP
+ * spout on a free port. Every tuple is serialized as it would be between worker processes.
+ */
+public final class TestStack implements AutoCloseable {
+    public final SyncConfig config;
+    public final Http http;
+    private final EmbeddedIgniteNode ignite;
+    private final LocalCluster storm;
+    private final IgniteClient reader;
+
+    private TestStack(SyncConfig config, EmbeddedIgniteNode ignite, LocalCluster storm, IgniteClient reader) {
+        this.config = config;
+        this.ignite = ignite;
+        this.storm = storm;
+        this.reader = reader;
+        this.http = new Http("http://127.0.0.1:" + config.http().port());
+    }
+
+    /** The repo's conf/local.yaml with free ports and a temp data dir, changed by {@code tweak}. */
+    public static SyncConfig localConfig(Path dataDir, UnaryOperator<SyncConfig.Builder> tweak) {
+        SyncConfig base = ConfigLoader.load(repoRoot().resolve("conf/local.yaml"));
+        IgniteConfig ic = base.ignite().toBuilder()
+                .addresses(List.of("127.0.0.1:" + Ports.free()))
+                .discoveryPort(Ports.free())
+                .communicationPort(Ports.free())
+                .build();
+        return tweak.apply(base.toBuilder()
+                .dataDir(dataDir.toString())
+                .ignite(ic)
+                .http(base.http().toBuilder().port(Ports.free()).build())).build();
+    }
+
+    public static Path repoRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !p.resolve("conf/local.yaml").toFile().exists()) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("cannot find the repo root (conf/local.yaml) above " + Path.of("").toAbsolutePath());
+        }
+        return p;
+    }
+
+    public static TestStack start(SyncConfig config, Function<IgniteConfig, IgniteClientFactory> factory) throws Exception {
+        EmbeddedIgniteNode node = EmbeddedIgniteNode.start(config.ignite(), Path.of(config.dataDir()).resolve("ignite"));
+        LocalCluster storm = new LocalCluster();
+        Config conf = SyncTopology.stormConfig(config);
+        // Serialize every tuple as if the spout and the bolts ran in different workers.
+        conf.put(Config.TOPOLOGY_TESTING_ALWAYS_TRY_SERIALIZE, true);
+        storm.submitTopology(config.topology().name(), conf, SyncTopology.build(config, factory.apply(config.ignite())));
+        IgniteClient reader = Ignition.startClient(new ClientConfiguration()
+                .setAddresses(config.ignite().addresses().get(0)));
+        TestStack stack = new TestStack(config, node, storm, reader);
+        stack.awaitHealthy();
+        return stack;
+    }
+
+    private void awaitHealthy() throws Exception {
+        HttpClient c = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = c.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + config.http().port() + "/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the topology did not become healthy in 90 s");
+    }
+
+    /** A plain thin client, as any Ignite user would have; it knows nothing of idbsync's classes. */
+    public IgniteClient reader() {
+        return reader;
+    }
+
+    /** The record JSON stored under a canonical key, or null. */
+    public String record(String cache, String canonicalKey) {
+        if (!reader.cacheNames().contains(cache)) {
+            return null;
+        }
+        return reader.<String, String>cache(cache).get(canonicalKey);
+    }
+
+    @Override
+    public void close() throws Exception {
+        reader.close();
+        storm.close();
+        ignite.close();
+    }
+}
