@@ -66,6 +66,9 @@ public final class LocalRun implements AutoCloseable {
         System.setProperty("log4j2.configurationFile", "classpath:idbsync-local-log4j2.xml");
         System.setProperty("IGNITE_NO_ASCII", "true");
         System.setProperty("IGNITE_UPDATE_NOTIFIER", "false");
+        // Our shutdown hook stops Storm first and Ignite after it; Ignite's own hook would stop
+        // the node while the topology may still be writing to it.
+        System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true");
 
         SyncConfig config;
         try {
