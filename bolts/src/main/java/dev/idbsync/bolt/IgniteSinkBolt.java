@@ -5,24 +5,15 @@ import static dev.idbsync.common.storm.TupleContract.REJECTED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.RESULT;
 
 import dev.idbsync.common.ignite.IgniteClientFactory;
-import dev.idbsync.common.ignite.Outcomes;
-import dev.idbsync.common.ignite.StoredRecord;
 import dev.idbsync.common.ignite.SyncCaches;
-import dev.idbsync.config.StoreConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Result;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
-import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.IgniteClient;
 import org.apache.storm.task.OutputCollector;
 import org.apache.storm.task.TopologyContext;
@@ -43,9 +34,7 @@ import org.slf4j.LoggerFactory;
  * The writer thread is the only user of the collector, and it holds the collector's lock while
  * it does (Storm's collectors are not thread-safe).
  *
- * <p>Until conflict resolution lands, a put overwrites and each accepted write adds 1 to the
- * record's version. A replay of a change that already wrote the record (the record still
- * carries its clientId and seq) keeps the version it got the first time.
+ * <p>What is written is {@link IgniteRecordWriter}'s business.
  */
 public class IgniteSinkBolt extends BaseRichBolt {
     private static final long serialVersionUID = 1L;
@@ -56,11 +45,10 @@ public class IgniteSinkBolt extends BaseRichBolt {
 
     private transient OutputCollector collector;
     private transient IgniteClient ignite;
-    private transient SyncCaches caches;
+    private transient IgniteRecordWriter writer;
     private transient LinkedBlockingQueue<Tuple> queue;
-    private transient Thread writer;
+    private transient Thread writerThread;
     private transient volatile boolean running;
-    private transient LongSupplier clock;
 
     public IgniteSinkBolt(SyncConfig config, IgniteClientFactory igniteFactory) {
         this.config = config;
@@ -70,14 +58,13 @@ public class IgniteSinkBolt extends BaseRichBolt {
     @Override
     public void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
         this.collector = collector;
-        this.clock = System::currentTimeMillis;
         ignite = igniteFactory.create();
-        caches = new SyncCaches(ignite, config.ignite());
+        writer = new IgniteRecordWriter(config, new SyncCaches(ignite, config.ignite()), System::currentTimeMillis);
         queue = new LinkedBlockingQueue<>();
         running = true;
-        writer = new Thread(this::writeLoop, "idbsync-ignite-sink-" + context.getThisTaskIndex());
-        writer.setDaemon(true);
-        writer.start();
+        writerThread = new Thread(this::writeLoop, "idbsync-ignite-sink-" + context.getThisTaskIndex());
+        writerThread.setDaemon(true);
+        writerThread.start();
     }
 
     @Override
@@ -88,10 +75,10 @@ public class IgniteSinkBolt extends BaseRichBolt {
     @Override
     public void cleanup() {
         running = false;
-        if (writer != null) {
-            writer.interrupt();
+        if (writerThread != null) {
+            writerThread.interrupt();
             try {
-                writer.join(5000);
+                writerThread.join(5000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -140,61 +127,20 @@ public class IgniteSinkBolt extends BaseRichBolt {
     }
 
     /** Writes a batch; false when Ignite refused it (the batch is then failed and replayed). */
-    boolean write(List<Tuple> batch) {
+    private boolean write(List<Tuple> batch) {
+        List<IgniteRecordWriter.Item> items = new ArrayList<>(batch.size());
+        for (Tuple t : batch) {
+            items.add(new IgniteRecordWriter.Item((Change) t.getValueByField(CHANGE),
+                    REJECTED_STREAM.equals(t.getSourceStreamId()) ? (Result) t.getValueByField(RESULT) : null));
+        }
         try {
-            long now = clock.getAsLong();
-            Map<String, String> outcomes = new LinkedHashMap<>();
-            // store -> the changes to it, in arrival order
-            Map<StoreConfig, List<Change>> byStore = new LinkedHashMap<>();
-            for (Tuple t : batch) {
-                Change c = (Change) t.getValueByField(CHANGE);
-                if (REJECTED_STREAM.equals(t.getSourceStreamId())) {
-                    outcomes.put(Outcomes.key(c), Outcomes.toJson((Result) t.getValueByField(RESULT)));
-                } else {
-                    byStore.computeIfAbsent(config.store(c.db(), c.store()), s -> new ArrayList<>()).add(c);
-                }
-            }
-            for (Map.Entry<StoreConfig, List<Change>> e : byStore.entrySet()) {
-                writeStore(e.getKey(), e.getValue(), now, outcomes);
-            }
-            if (!outcomes.isEmpty()) {
-                caches.outcomes().putAll(outcomes);
-            }
+            writer.write(items);
             LOG.debug("wrote {} changes to Ignite", batch.size());
             return true;
         } catch (RuntimeException e) {
             LOG.warn("writing {} changes to Ignite failed; failing them so Storm replays them: {}", batch.size(),
                     e.toString());
             return false;
-        }
-    }
-
-    private void writeStore(StoreConfig store, List<Change> changes, long now, Map<String, String> outcomes) {
-        ClientCache<String, String> cache = caches.records(store);
-        Set<String> keys = new HashSet<>();
-        for (Change c : changes) {
-            keys.add(c.keyString());
-        }
-        Map<String, String> current = new HashMap<>(cache.getAll(keys));
-        Map<String, String> updates = new LinkedHashMap<>();
-        for (Change c : changes) {
-            String json = current.get(c.keyString());
-            StoredRecord prev = json == null ? null : StoredRecord.fromJson(json);
-            long version;
-            if (prev != null && prev.clientId().equals(c.clientId()) && prev.seq() == c.seq()) {
-                version = prev.version(); // a replay of the write that made this version
-            } else {
-                version = (prev == null ? 0 : prev.version()) + 1;
-                StoredRecord next = new StoredRecord(c.db(), c.store(), c.key(), c.op(), c.value(), version,
-                        c.clientId(), c.seq(), c.correctedTs(), now);
-                String nextJson = next.toJson();
-                current.put(c.keyString(), nextJson);
-                updates.put(c.keyString(), nextJson);
-            }
-            outcomes.put(Outcomes.key(c), Outcomes.toJson(Result.applied(c.seq(), version)));
-        }
-        if (!updates.isEmpty()) {
-            cache.putAll(updates);
         }
     }
 }
