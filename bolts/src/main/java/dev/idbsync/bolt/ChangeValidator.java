@@ -48,7 +48,14 @@ public final class ChangeValidator {
             }
             try {
                 JsonNode node = Json.MAPPER.readTree(s.schemaJson());
-                SpecVersion.VersionFlag draft = SpecVersionDetector.detectOptionalVersion(node, false).orElse(DEFAULT_DRAFT);
+                java.util.Optional<SpecVersion.VersionFlag> named = SpecVersionDetector.detectOptionalVersion(node, false);
+                if (named.isEmpty() && node.has("$schema")) {
+                    // The library would try to download an unknown meta-schema at start-up.
+                    throw new IllegalArgumentException("dbs." + s.db() + ".stores." + s.store() + ".schema: "
+                            + s.schemaSource() + " names $schema " + node.get("$schema")
+                            + ", which is not a draft this server knows; use draft-04, -06, -07, 2019-09 or 2020-12");
+                }
+                SpecVersion.VersionFlag draft = named.orElse(DEFAULT_DRAFT);
                 JsonSchemaFactory factory = JsonSchemaFactory.getInstance(draft);
                 // The library compiles almost anything; checking the schema against its draft's
                 // meta-schema is what catches {"type": 12} or {"required": "title"} at start-up.

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * <p>Group commit: {@code execute} only queues the tuple; a writer thread takes whatever has
  * queued up while the previous batch was being written (up to {@code topology.igniteBatchSize}),
  * writes it with one {@code getAll} and one {@code putAll} per cache, and only then acks the
- * batch. An Ignite error fails the whole batch, so Storm replays it and the push answers 503.
+ * batch. An Ignite error fails the whole batch: the spout answers the push 503 and the client
+ * retries it (the spout does not replay failed tuples itself).
  * The writer thread is the only user of the collector, and it holds the collector's lock while
  * it does (Storm's collectors are not thread-safe).
  *
@@ -126,7 +127,7 @@ public class IgniteSinkBolt extends BaseRichBolt {
         }
     }
 
-    /** Writes a batch; false when Ignite refused it (the batch is then failed and replayed). */
+    /** Writes a batch; false when Ignite refused it (the batch's tuples are then failed). */
     private boolean write(List<Tuple> batch) {
         List<IgniteRecordWriter.Item> items = new ArrayList<>(batch.size());
         for (Tuple t : batch) {
@@ -138,7 +139,7 @@ public class IgniteSinkBolt extends BaseRichBolt {
             LOG.debug("wrote {} changes to Ignite", batch.size());
             return true;
         } catch (RuntimeException e) {
-            LOG.warn("writing {} changes to Ignite failed; failing them so Storm replays them: {}", batch.size(),
+            LOG.warn("writing {} changes to Ignite failed; failing them (the push gets 503): {}", batch.size(),
                     e.toString());
             return false;
         }

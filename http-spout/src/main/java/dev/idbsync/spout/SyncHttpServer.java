@@ -94,6 +94,11 @@ final class SyncHttpServer {
                 push(exchange);
             }
             case "/health" -> {
+                if (!exchange.getRequestMethod().equals(Methods.GET) && !exchange.getRequestMethod().equals(Methods.HEAD)) {
+                    exchange.getResponseHeaders().put(Headers.ALLOW, "GET, HEAD");
+                    Responses.error(exchange, 405, "method_not_allowed", "/health takes GET");
+                    return;
+                }
                 if (exchange.isInIoThread()) {
                     exchange.dispatch(this::route); // the check may block on Ignite
                     return;

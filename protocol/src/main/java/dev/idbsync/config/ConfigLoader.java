@@ -52,7 +52,9 @@ public final class ConfigLoader {
     }
 
     static SyncConfig fromTree(JsonNode root, Path baseDir) {
-        known(root, "", "dataDir", "http", "limits", "ignite", "topology", "dbs");
+        // Top-level keys with a dot (nimbus.seeds, storm.zookeeper.servers, ...) are Storm's own:
+        // `storm jar ... --config conf/cluster.yaml` makes Storm's client read this file too.
+        known(root, "", "dataDir", "http", "limits", "ignite", "topology", "dbs", "*.*");
         SyncConfig.Builder b = SyncConfig.builder();
         if (root.has("dataDir")) {
             b.dataDir(string(root, "dataDir", ""));
@@ -239,7 +241,8 @@ public final class ConfigLoader {
         Set<String> allowed = new TreeSet<>(List.of(keys));
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!allowed.contains(k)) {
+            if (!allowed.contains(k) && !(allowed.contains("*.*") && k.contains("."))) {
+                allowed.remove("*.*");
                 throw new IllegalArgumentException(prefix + k + ": unknown key; allowed here: " + String.join(", ", allowed));
             }
         }

@@ -32,7 +32,8 @@ public final class HttpConfig implements Serializable {
     private HttpConfig(Builder b) {
         host = Check.notBlank("http.host", b.host);
         port = Check.range("http.port", b.port, 0, 65535);
-        maxBodyBytes = Check.range("http.maxBodyBytes", b.maxBodyBytes, 1024, 256 * 1024 * 1024);
+        // At most 32 MiB: the spout reads and drops up to 64 MiB of an oversized body to answer 413.
+        maxBodyBytes = Check.range("http.maxBodyBytes", b.maxBodyBytes, 1024, 32 * 1024 * 1024);
         maxChangesPerRequest = Check.range("http.maxChangesPerRequest", b.maxChangesPerRequest, 1, 100_000);
         maxRequestsInFlight = Check.range("http.maxRequestsInFlight", b.maxRequestsInFlight, 1, 100_000);
         requestTimeoutMs = Check.range("http.requestTimeoutMs", b.requestTimeoutMs, 100, 600_000);

@@ -44,6 +44,10 @@ public final class IgniteConfig implements Serializable {
         addresses = List.copyOf(b.addresses);
         clientTimeoutMs = Check.range("ignite.clientTimeoutMs", b.clientTimeoutMs, 100, 600_000);
         outcomesCache = Check.notBlank("ignite.outcomesCache", b.outcomesCache);
+        if (!outcomesCache.matches("[A-Za-z0-9._-]{1,255}")) {
+            throw new IllegalArgumentException("ignite.outcomesCache: \"" + outcomesCache
+                    + "\" is not allowed; use 1-255 characters of [A-Za-z0-9._-]");
+        }
         cacheBackups = Check.range("ignite.cacheBackups", b.cacheBackups, 0, 16);
         discoveryPort = Check.range("ignite.embedded.discoveryPort", b.discoveryPort, 1, 65535);
         communicationPort = Check.range("ignite.embedded.communicationPort", b.communicationPort, 1, 65535);

@@ -171,7 +171,7 @@ public final class EnvelopeParser {
 
     private static String describe(JsonNode n) {
         if (n.isNumber()) {
-            return n.toString();
+            return n.isIntegralNumber() ? n + " (out of range)" : "the fractional number " + n.decimalValue().toPlainString();
         }
         return n.getNodeType().toString().toLowerCase() + " " + abbreviate(n.toString());
     }

@@ -18,4 +18,13 @@ public record Result(long seq, Status status, Long version, JsonNode value, Stri
     public static Result rejected(long seq, ChangeError error) {
         return new Result(seq, Status.REJECTED, null, null, null, error, null, null);
     }
+
+    /**
+     * The record was changed by someone else since the change's baseVersion and the store's
+     * policy kept or built another value: {@code version} and {@code value} are what the client
+     * must store ({@code value} null, and so left out, when the record is now deleted).
+     */
+    public static Result conflict(long seq, long version, JsonNode value, String policy) {
+        return new Result(seq, Status.CONFLICT, version, value, policy, null, null, null);
+    }
 }

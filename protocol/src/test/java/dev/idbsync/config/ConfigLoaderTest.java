@@ -406,6 +406,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void topLevelStormKeysWithADotAreLeftToStormButOtherUnknownTopLevelKeysAreErrors() throws IOException {
+        SyncConfig c = load("nimbus.seeds: [nimbus-1]\nstorm.zookeeper.servers: [zk-1]\n" + DBS);
+        assertEquals(8080, c.http().port());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("htp: {port: 1}\n" + DBS));
+        assertEquals("htp: unknown key; allowed here: dataDir, dbs, http, ignite, limits, topology", e.getMessage());
+    }
+
+    @Test
     void portMessageHasTheCheckShape() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> load("http: {port: 70000}\n" + DBS));

@@ -9,7 +9,10 @@ import org.apache.storm.generated.StormTopology;
 /**
  * Submits the topology to a Storm cluster:
  * {@code storm jar idbsync-topology-<version>-cluster.jar dev.idbsync.topology.ClusterMain --config conf/cluster.yaml}.
- * Storm's own launcher hands {@code --config} to the JVM as {@code storm.conf.file}; both forms work.
+ * Storm's launcher takes {@code --config} itself and hands the file to this JVM as the system
+ * property {@code storm.conf.file}, which is also where Storm's client reads its own settings
+ * from (so cluster.yaml may hold top-level Storm keys such as {@code nimbus.seeds}; the idbsync
+ * loader ignores keys with a dot). Started by hand, {@code --config FILE} works too.
  */
 public final class ClusterMain {
     private ClusterMain() {
@@ -26,7 +29,8 @@ public final class ClusterMain {
             }
         }
         if (file == null) {
-            file = System.getProperty("storm.conf.file", "conf/cluster.yaml");
+            String fromStorm = System.getProperty("storm.conf.file", "");
+            file = fromStorm.isBlank() ? "conf/cluster.yaml" : fromStorm;
         }
         SyncConfig config;
         StormTopology topology;

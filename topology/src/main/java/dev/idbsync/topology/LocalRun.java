@@ -58,18 +58,8 @@ public final class LocalRun implements AutoCloseable {
                 default -> usage("unknown argument: " + a);
             }
         }
-        // Before the first logger is made: Storm, Ignite and our own INFO lines go to a file
-        // under the data dir; the console gets this class's lines and one line per problem.
-        String dir = dataDir != null ? dataDir : "data";
-        Path logDir = Path.of(dir).toAbsolutePath().normalize().resolve("logs");
-        System.setProperty("idbsync.log.dir", logDir.toString());
-        System.setProperty("log4j2.configurationFile", "classpath:idbsync-local-log4j2.xml");
-        System.setProperty("IGNITE_NO_ASCII", "true");
-        System.setProperty("IGNITE_UPDATE_NOTIFIER", "false");
-        // Our shutdown hook stops Storm first and Ignite after it; Ignite's own hook would stop
-        // the node while the topology may still be writing to it.
-        System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true");
-
+        // The config is read before the first logger is made (the loader logs nothing), so that
+        // the log can go under the data dir the config names.
         SyncConfig config;
         try {
             SyncConfig loaded = ConfigLoader.load(configFile);
@@ -87,7 +77,23 @@ public final class LocalRun implements AutoCloseable {
             }
             b.ignite(localIgnitePorts(ic, ignitePort, System.out));
             config = b.build();
-            SyncTopology.build(config); // checks the schemas
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("config " + configFile + ": " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        // Storm, Ignite and our own INFO lines go to a file under the data dir; the console gets
+        // this class's lines and one line per problem.
+        Path logDir = Path.of(config.dataDir()).toAbsolutePath().normalize().resolve("logs");
+        System.setProperty("idbsync.log.dir", logDir.toString());
+        System.setProperty("log4j2.configurationFile", "classpath:idbsync-local-log4j2.xml");
+        System.setProperty("IGNITE_NO_ASCII", "true");
+        System.setProperty("IGNITE_UPDATE_NOTIFIER", "false");
+        // Our shutdown hook stops Storm first and Ignite after it; Ignite's own hook would stop
+        // the node while the topology may still be writing to it.
+        System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true");
+        try {
+            SyncTopology.build(config); // compiles the schemas
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("config " + configFile + ": " + e.getMessage());
             System.exit(2);

@@ -1,6 +1,8 @@
 package dev.idbsync.topology;
 
 import static dev.idbsync.common.storm.TupleContract.CHANGES_STREAM;
+import static dev.idbsync.common.storm.TupleContract.CLIENT_ID;
+import static dev.idbsync.common.storm.TupleContract.DB;
 import static dev.idbsync.common.storm.TupleContract.RECORD_GROUPING;
 import static dev.idbsync.common.storm.TupleContract.REJECTED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.VALID_STREAM;
@@ -18,6 +20,7 @@ import dev.idbsync.spout.HttpSyncSpout;
 import org.apache.storm.Config;
 import org.apache.storm.generated.StormTopology;
 import org.apache.storm.topology.TopologyBuilder;
+import org.apache.storm.tuple.Fields;
 
 /**
  * Builds the topology from a checked {@link SyncConfig}. Thin on purpose: it wires, it does not
@@ -25,6 +28,7 @@ import org.apache.storm.topology.TopologyBuilder;
  *
  * <pre>
  * http (HttpSyncSpout) --changes--> validate --valid------> ignite-sink (grouped by db, store, key)
+ *                   (grouped by db, clientId, so a client's changes stay in order)
  *                                            --rejected---> ignite-sink (outcome only)
  * </pre>
  */
@@ -48,7 +52,7 @@ public final class SyncTopology {
         b.setSpout(SPOUT, new HttpSyncSpout(config.http(), config.ignite(), igniteFactory),
                 config.topology().spoutParallelism());
         b.setBolt(VALIDATE, new ValidateBolt(config), config.topology().validateParallelism())
-                .localOrShuffleGrouping(SPOUT, CHANGES_STREAM);
+                .fieldsGrouping(SPOUT, CHANGES_STREAM, new Fields(DB, CLIENT_ID));
         b.setBolt(IGNITE_SINK, new IgniteSinkBolt(config, igniteFactory), config.topology().igniteSinkParallelism())
                 .fieldsGrouping(VALIDATE, VALID_STREAM, RECORD_GROUPING)
                 .fieldsGrouping(VALIDATE, REJECTED_STREAM, RECORD_GROUPING);

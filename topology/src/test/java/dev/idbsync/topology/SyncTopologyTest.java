@@ -30,7 +30,7 @@ class SyncTopologyTest {
 
         assertEquals(List.of(SyncTopology.SPOUT), List.copyOf(t.get_spouts().keySet()));
         assertEquals(Map.of(new GlobalStreamId(SyncTopology.SPOUT, TupleContract.CHANGES_STREAM),
-                        Grouping.local_or_shuffle(new org.apache.storm.generated.NullStruct())),
+                        Grouping.fields(List.of(TupleContract.DB, TupleContract.CLIENT_ID))),
                 t.get_bolts().get(SyncTopology.VALIDATE).get_common().get_inputs());
 
         Map<GlobalStreamId, Grouping> sinkInputs = t.get_bolts().get(SyncTopology.IGNITE_SINK).get_common().get_inputs();

@@ -258,9 +258,12 @@ class PushIT {
     }
 
     @Test
-    void healthSaysOk() {
+    void healthSaysOkToGetAndRefusesOtherMethods() {
         Http.Answer a = stack.http.get("/health");
         assertEquals(200, a.status());
         assertEquals("ok", a.json().get("status").asText());
+        Http.Answer post = stack.http.post("/health", "application/json", HttpRequest.BodyPublishers.ofString("{}"));
+        assertEquals(405, post.status(), post.toString());
+        assertEquals("method_not_allowed", post.errorCode());
     }
 }
