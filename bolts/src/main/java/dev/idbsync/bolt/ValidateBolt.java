@@ -1,10 +1,9 @@
 package dev.idbsync.bolt;
 
 import static dev.idbsync.common.storm.TupleContract.CHANGE;
-import static dev.idbsync.common.storm.TupleContract.CHANGE_FIELDS;
-import static dev.idbsync.common.storm.TupleContract.REJECTED_FIELDS;
-import static dev.idbsync.common.storm.TupleContract.REJECTED_STREAM;
-import static dev.idbsync.common.storm.TupleContract.VALID_STREAM;
+import static dev.idbsync.common.storm.TupleContract.CHECKED_FIELDS;
+import static dev.idbsync.common.storm.TupleContract.CHECKED_STREAM;
+import static dev.idbsync.common.storm.TupleContract.PUSH;
 
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
@@ -21,9 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks each change ({@link ChangeValidator}). Valid changes go on to the sinks on
- * {@code valid}; invalid ones go on {@code rejected} with their result, and are acked, never
- * failed: a bad change is used up and must not be replayed or block the ones after it.
+ * Checks each change ({@link ChangeValidator}) and passes every change on, in order, with its
+ * {@code rejected} result when it failed a check. A rejected change still goes through the
+ * sequencer and the resolver: it uses up its seq and its outcome is stored like any other, and
+ * it is never failed (a bad change must not be replayed or block the ones after it).
  */
 public class ValidateBolt extends BaseBasicBolt {
     private static final long serialVersionUID = 1L;
@@ -45,18 +45,17 @@ public class ValidateBolt extends BaseBasicBolt {
     public void execute(Tuple input, BasicOutputCollector collector) {
         Change c = (Change) input.getValueByField(CHANGE);
         ChangeError error = validator.check(c);
-        if (error == null) {
-            collector.emit(VALID_STREAM, new Values(c.db(), c.store(), c.keyString(), c.clientId(), c));
-        } else {
+        Result rejected = null;
+        if (error != null) {
             LOG.debug("rejected {}: {} at {}: {}", c.eventId(), error.code(), error.path(), error.message());
-            collector.emit(REJECTED_STREAM, new Values(c.db(), c.store(), c.keyString(), c.clientId(), c,
-                    Result.rejected(c.seq(), error)));
+            rejected = Result.rejected(c.seq(), error);
         }
+        collector.emit(CHECKED_STREAM, new Values(c.db(), c.store(), c.keyString(), c.clientId(), c,
+                input.getStringByField(PUSH), rejected));
     }
 
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
-        declarer.declareStream(VALID_STREAM, CHANGE_FIELDS);
-        declarer.declareStream(REJECTED_STREAM, REJECTED_FIELDS);
+        declarer.declareStream(CHECKED_STREAM, CHECKED_FIELDS);
     }
 }

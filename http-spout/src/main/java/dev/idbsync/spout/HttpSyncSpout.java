@@ -3,10 +3,12 @@ package dev.idbsync.spout;
 import static dev.idbsync.common.storm.TupleContract.CHANGES_STREAM;
 import static dev.idbsync.common.storm.TupleContract.CHANGE_FIELDS;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.common.ignite.IgniteClientFactory;
 import dev.idbsync.common.ignite.Outcomes;
+import dev.idbsync.common.ignite.PushResults;
 import dev.idbsync.common.ignite.SyncCaches;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.IgniteConfig;
@@ -14,7 +16,8 @@ import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.PushRequest;
 import io.undertow.server.HttpServerExchange;
-import java.util.ArrayList;
+import java.security.SecureRandom;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,6 +75,7 @@ public class HttpSyncSpout extends BaseRichSpout {
     private transient ScheduledExecutorService sweeper;
     private transient volatile boolean active;
     private transient PendingPush emitting;
+    private transient String pushKeyPrefix;
 
     public HttpSyncSpout(HttpConfig httpConfig, IgniteConfig igniteConfig, IgniteClientFactory igniteFactory) {
         this.httpConfig = httpConfig;
@@ -86,9 +90,12 @@ public class HttpSyncSpout extends BaseRichSpout {
         open = new ConcurrentHashMap<>();
         inFlight = new AtomicInteger();
         ids = new AtomicLong();
+        // Task id plus a random nonce per start: push keys never repeat across tasks or restarts.
+        pushKeyPrefix = "t" + context.getThisTaskId() + "-" + Long.toHexString(new SecureRandom().nextLong()) + "-";
         ignite = igniteFactory.create();
         caches = new SyncCaches(ignite, igniteConfig);
         caches.outcomes();
+        caches.pushResults();
         parsers = Executors.newFixedThreadPool(2, daemon("idbsync-http-parse"));
         responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
         sweeper = Executors.newSingleThreadScheduledExecutor(daemon("idbsync-http-timeouts"));
@@ -126,7 +133,7 @@ public class HttpSyncSpout extends BaseRichSpout {
                 continue;
             }
             Change c = changes.get(push.nextToEmit);
-            collector.emit(CHANGES_STREAM, new Values(c.db(), c.store(), c.keyString(), c.clientId(), c),
+            collector.emit(CHANGES_STREAM, new Values(c.db(), c.store(), c.keyString(), c.clientId(), c, push.key),
                     new ChangeMessageId(push, push.nextToEmit));
             emitted++;
             if (++push.nextToEmit == changes.size()) {
@@ -184,42 +191,68 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
     }
 
-    /** Reads the outcome of every change of a fully acked push and answers it. */
+    /**
+     * Answers a fully acked push from what the bolts stored in Ignite: the outcome of each change,
+     * and the sequencer's answer for the changes it refused. An outcome that another push decided
+     * makes this change a {@code duplicate}.
+     */
     private void complete(PendingPush push) {
         List<Change> changes = push.request.changes();
-        List<String> keys = new ArrayList<>(changes.size());
+        Set<String> keys = new HashSet<>();
         for (Change c : changes) {
             keys.add(Outcomes.key(c));
         }
         Map<String, String> outcomes;
+        JsonNode refused;
         try {
-            outcomes = caches.outcomes().getAll(Set.copyOf(keys));
+            outcomes = caches.outcomes().getAll(keys);
+            String r = caches.pushResults().get(push.key);
+            refused = r == null ? null : PushResults.parse(r);
         } catch (RuntimeException e) {
-            LOG.warn("reading the outcomes of push {} from Ignite failed: {}", push.id, e.toString());
+            LOG.warn("reading the outcomes of push {} from Ignite failed: {}", push.key, e.toString());
             answerUnavailable(push, "the outcomes could not be read from Ignite; retrying the same request is safe");
             return;
         }
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode results = body.putArray("results");
-        for (String key : keys) {
-            String json = outcomes.get(key);
-            if (json == null) {
-                LOG.error("push {}: change {} was acked but has no outcome in cache {}", push.id, key,
-                        igniteConfig.outcomesCache());
-                answerUnavailable(push, "the outcome of " + key + " is missing; retrying the same request is safe");
-                return;
-            }
-            try {
-                results.add(Json.MAPPER.readTree(json));
-            } catch (java.io.IOException e) {
-                answerUnavailable(push, "the outcome of " + key + " is unreadable");
-                return;
-            }
+        for (Change c : changes) {
+            results.add(result(c, push.key, outcomes.get(Outcomes.key(c)), refused));
         }
         if (push.claimAnswer()) {
             finished(push);
             Responses.json(push.exchange, 200, body.toString());
         }
+    }
+
+    static ObjectNode result(Change c, String pushKey, String storedOutcome, JsonNode refused) {
+        ObjectNode r = Json.MAPPER.createObjectNode();
+        r.put("seq", c.seq());
+        if (refused != null && c.seq() >= refused.get("fromSeq").asLong()) {
+            r.put("status", refused.get("status").asText());
+            if (refused.has("expectedSeq")) {
+                r.put("expectedSeq", refused.get("expectedSeq").asLong());
+            }
+            return r;
+        }
+        if (storedOutcome == null) {
+            // Acked without an outcome: the sequencer found it decided long ago, and its outcome
+            // is past ignite.outcomeRetentionHours.
+            r.put("status", "duplicate");
+            return r;
+        }
+        ObjectNode o = Outcomes.parse(storedOutcome);
+        JsonNode by = o.remove(Outcomes.BY);
+        if (by != null && by.asText().equals(pushKey)) {
+            return o;
+        }
+        r.put("status", "duplicate");
+        r.set("first", o.get("status"));
+        for (String f : new String[] {"version", "value", "error", "policy"}) {
+            if (o.has(f)) {
+                r.set(f, o.get(f));
+            }
+        }
+        return r;
     }
 
     private void answerUnavailable(PendingPush push, String message) {
@@ -259,7 +292,7 @@ public class HttpSyncSpout extends BaseRichSpout {
                 return;
             }
             long id = ids.incrementAndGet();
-            PendingPush push = new PendingPush(id, exchange, request,
+            PendingPush push = new PendingPush(id, pushKeyPrefix + id, exchange, request,
                     System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(httpConfig.requestTimeoutMs()));
             open.put(id, push);
             toEmit.add(push);

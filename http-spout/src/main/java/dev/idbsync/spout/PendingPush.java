@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class PendingPush {
     final long id;
+    /** Unique across spout tasks and restarts: names the push in outcomes ("by") and push results. */
+    final String key;
     final HttpServerExchange exchange;
     final PushRequest request;
     final long deadlineNanos;
@@ -21,8 +23,9 @@ final class PendingPush {
     int nextToEmit;
     private final AtomicBoolean answered = new AtomicBoolean();
 
-    PendingPush(long id, HttpServerExchange exchange, PushRequest request, long deadlineNanos) {
+    PendingPush(long id, String key, HttpServerExchange exchange, PushRequest request, long deadlineNanos) {
         this.id = id;
+        this.key = key;
         this.exchange = exchange;
         this.request = request;
         this.deadlineNanos = deadlineNanos;

@@ -95,7 +95,8 @@ public final class ConfigLoader {
                 l.has("maxKeyBytes") ? integer(l, "maxKeyBytes", "limits.") : LimitsConfig.DEFAULT_MAX_KEY_BYTES));
 
         JsonNode i = section(root, "ignite");
-        known(i, "ignite.", "mode", "addresses", "clientTimeoutMs", "outcomesCache", "cacheBackups", "embedded");
+        known(i, "ignite.", "mode", "addresses", "clientTimeoutMs", "outcomesCache", "cacheBackups", "outcomeRetentionHours",
+                "embedded");
         IgniteConfig.Builder ignite = IgniteConfig.builder();
         if (i.has("mode")) {
             String mode = string(i, "mode", "ignite.");
@@ -118,6 +119,9 @@ public final class ConfigLoader {
         if (i.has("cacheBackups")) {
             ignite.cacheBackups(integer(i, "cacheBackups", "ignite."));
         }
+        if (i.has("outcomeRetentionHours")) {
+            ignite.outcomeRetentionHours(integer(i, "outcomeRetentionHours", "ignite."));
+        }
         JsonNode e = section(i, "embedded", "ignite.");
         known(e, "ignite.embedded.", "discoveryPort", "communicationPort", "dataRegionMb", "walMode");
         if (e.has("discoveryPort")) {
@@ -135,7 +139,7 @@ public final class ConfigLoader {
         b.ignite(ignite.build());
 
         JsonNode t = section(root, "topology");
-        known(t, "topology.", "name", "workers", "spoutParallelism", "validateParallelism", "igniteSinkParallelism",
+        known(t, "topology.", "name", "workers", "spoutParallelism", "validateParallelism", "sequenceParallelism", "resolveParallelism",
                 "maxSpoutPending", "messageTimeoutSecs", "igniteBatchSize", "storm");
         TopologyConfig.Builder topo = TopologyConfig.builder();
         if (t.has("name")) {
@@ -150,8 +154,11 @@ public final class ConfigLoader {
         if (t.has("validateParallelism")) {
             topo.validateParallelism(integer(t, "validateParallelism", "topology."));
         }
-        if (t.has("igniteSinkParallelism")) {
-            topo.igniteSinkParallelism(integer(t, "igniteSinkParallelism", "topology."));
+        if (t.has("sequenceParallelism")) {
+            topo.sequenceParallelism(integer(t, "sequenceParallelism", "topology."));
+        }
+        if (t.has("resolveParallelism")) {
+            topo.resolveParallelism(integer(t, "resolveParallelism", "topology."));
         }
         if (t.has("maxSpoutPending")) {
             topo.maxSpoutPending(integer(t, "maxSpoutPending", "topology."));

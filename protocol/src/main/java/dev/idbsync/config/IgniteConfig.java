@@ -21,12 +21,18 @@ public final class IgniteConfig implements Serializable {
     public static final int DEFAULT_DATA_REGION_MB = 256;
     public static final int DEFAULT_CLIENT_TIMEOUT_MS = 10_000;
     public static final String DEFAULT_OUTCOMES_CACHE = "idbsync_outcomes";
+    /**
+     * A week: a client offline longer than that who resends a change already decided still gets
+     * {@code duplicate}, but without the first outcome's details.
+     */
+    public static final int DEFAULT_OUTCOME_RETENTION_HOURS = 168;
 
     private final Mode mode;
     private final List<String> addresses;
     private final int clientTimeoutMs;
     private final String outcomesCache;
     private final int cacheBackups;
+    private final int outcomeRetentionHours;
     private final int discoveryPort;
     private final int communicationPort;
     private final int dataRegionMb;
@@ -49,6 +55,7 @@ public final class IgniteConfig implements Serializable {
                     + "\" is not allowed; use 1-255 characters of [A-Za-z0-9._-]");
         }
         cacheBackups = Check.range("ignite.cacheBackups", b.cacheBackups, 0, 16);
+        outcomeRetentionHours = Check.range("ignite.outcomeRetentionHours", b.outcomeRetentionHours, 1, 24 * 3650);
         discoveryPort = Check.range("ignite.embedded.discoveryPort", b.discoveryPort, 1, 65535);
         communicationPort = Check.range("ignite.embedded.communicationPort", b.communicationPort, 1, 65535);
         dataRegionMb = Check.range("ignite.embedded.dataRegionMb", b.dataRegionMb, 64, 1024 * 1024);
@@ -71,7 +78,8 @@ public final class IgniteConfig implements Serializable {
 
     public Builder toBuilder() {
         return new Builder().mode(mode).addresses(addresses).clientTimeoutMs(clientTimeoutMs)
-                .outcomesCache(outcomesCache).cacheBackups(cacheBackups).discoveryPort(discoveryPort)
+                .outcomesCache(outcomesCache).cacheBackups(cacheBackups).outcomeRetentionHours(outcomeRetentionHours)
+                .discoveryPort(discoveryPort)
                 .communicationPort(communicationPort).dataRegionMb(dataRegionMb).walMode(walMode);
     }
 
@@ -104,6 +112,11 @@ public final class IgniteConfig implements Serializable {
         return cacheBackups;
     }
 
+    /** How long each change's outcome is kept for answering {@code duplicate} with its details. */
+    public int outcomeRetentionHours() {
+        return outcomeRetentionHours;
+    }
+
     public int discoveryPort() {
         return discoveryPort;
     }
@@ -127,6 +140,7 @@ public final class IgniteConfig implements Serializable {
         private int clientTimeoutMs = DEFAULT_CLIENT_TIMEOUT_MS;
         private String outcomesCache = DEFAULT_OUTCOMES_CACHE;
         private int cacheBackups = 0;
+        private int outcomeRetentionHours = DEFAULT_OUTCOME_RETENTION_HOURS;
         private int discoveryPort = DEFAULT_DISCOVERY_PORT;
         private int communicationPort = DEFAULT_COMMUNICATION_PORT;
         private int dataRegionMb = DEFAULT_DATA_REGION_MB;
@@ -154,6 +168,11 @@ public final class IgniteConfig implements Serializable {
 
         public Builder cacheBackups(int v) {
             cacheBackups = v;
+            return this;
+        }
+
+        public Builder outcomeRetentionHours(int v) {
+            outcomeRetentionHours = v;
             return this;
         }
 

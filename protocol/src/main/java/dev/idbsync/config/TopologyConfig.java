@@ -15,14 +15,15 @@ public final class TopologyConfig implements Serializable {
      */
     public static final int DEFAULT_MAX_SPOUT_PENDING = 20_000;
     public static final int DEFAULT_MESSAGE_TIMEOUT_SECS = 30;
-    /** Changes per Ignite putAll; Ignite's throughput flattens above a few hundred entries. */
+    /** Changes per Ignite transaction of the resolver; Ignite's throughput flattens above a few hundred. */
     public static final int DEFAULT_IGNITE_BATCH_SIZE = 500;
 
     private final String name;
     private final int workers;
     private final int spoutParallelism;
     private final int validateParallelism;
-    private final int igniteSinkParallelism;
+    private final int sequenceParallelism;
+    private final int resolveParallelism;
     private final int maxSpoutPending;
     private final int messageTimeoutSecs;
     private final int igniteBatchSize;
@@ -36,7 +37,8 @@ public final class TopologyConfig implements Serializable {
         workers = Check.range("topology.workers", b.workers, 1, 1000);
         spoutParallelism = Check.range("topology.spoutParallelism", b.spoutParallelism, 1, 1000);
         validateParallelism = Check.range("topology.validateParallelism", b.validateParallelism, 1, 1000);
-        igniteSinkParallelism = Check.range("topology.igniteSinkParallelism", b.igniteSinkParallelism, 1, 1000);
+        sequenceParallelism = Check.range("topology.sequenceParallelism", b.sequenceParallelism, 1, 1000);
+        resolveParallelism = Check.range("topology.resolveParallelism", b.resolveParallelism, 1, 1000);
         maxSpoutPending = Check.range("topology.maxSpoutPending", b.maxSpoutPending, 1, 10_000_000);
         messageTimeoutSecs = Check.range("topology.messageTimeoutSecs", b.messageTimeoutSecs, 1, 3600);
         igniteBatchSize = Check.range("topology.igniteBatchSize", b.igniteBatchSize, 1, 100_000);
@@ -49,7 +51,7 @@ public final class TopologyConfig implements Serializable {
 
     public Builder toBuilder() {
         return new Builder().name(name).workers(workers).spoutParallelism(spoutParallelism)
-                .validateParallelism(validateParallelism).igniteSinkParallelism(igniteSinkParallelism)
+                .validateParallelism(validateParallelism).sequenceParallelism(sequenceParallelism).resolveParallelism(resolveParallelism)
                 .maxSpoutPending(maxSpoutPending).messageTimeoutSecs(messageTimeoutSecs)
                 .igniteBatchSize(igniteBatchSize).stormConfig(stormConfig);
     }
@@ -70,8 +72,14 @@ public final class TopologyConfig implements Serializable {
         return validateParallelism;
     }
 
-    public int igniteSinkParallelism() {
-        return igniteSinkParallelism;
+    /** Tasks of the sequencer, which keeps each client's changes in seq order. */
+    public int sequenceParallelism() {
+        return sequenceParallelism;
+    }
+
+    /** Tasks of the resolver, which settles conflicts and writes records and outcomes to Ignite. */
+    public int resolveParallelism() {
+        return resolveParallelism;
     }
 
     public int maxSpoutPending() {
@@ -96,7 +104,8 @@ public final class TopologyConfig implements Serializable {
         private int workers = 1;
         private int spoutParallelism = 1;
         private int validateParallelism = 1;
-        private int igniteSinkParallelism = 1;
+        private int sequenceParallelism = 1;
+        private int resolveParallelism = 1;
         private int maxSpoutPending = DEFAULT_MAX_SPOUT_PENDING;
         private int messageTimeoutSecs = DEFAULT_MESSAGE_TIMEOUT_SECS;
         private int igniteBatchSize = DEFAULT_IGNITE_BATCH_SIZE;
@@ -122,8 +131,13 @@ public final class TopologyConfig implements Serializable {
             return this;
         }
 
-        public Builder igniteSinkParallelism(int v) {
-            igniteSinkParallelism = v;
+        public Builder sequenceParallelism(int v) {
+            sequenceParallelism = v;
+            return this;
+        }
+
+        public Builder resolveParallelism(int v) {
+            resolveParallelism = v;
             return this;
         }
 

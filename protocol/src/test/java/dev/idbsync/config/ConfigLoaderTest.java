@@ -174,7 +174,8 @@ class ConfigLoaderTest {
         assertEquals(1, t.workers());
         assertEquals(1, t.spoutParallelism());
         assertEquals(1, t.validateParallelism());
-        assertEquals(1, t.igniteSinkParallelism());
+        assertEquals(1, t.resolveParallelism());
+        assertEquals(1, t.sequenceParallelism());
         assertEquals(20_000, t.maxSpoutPending());
         assertEquals(30, t.messageTimeoutSecs());
         assertEquals(500, t.igniteBatchSize());

@@ -1,41 +1,48 @@
 package dev.idbsync.topology;
 
+import static dev.idbsync.common.storm.TupleContract.ADMITTED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.CHANGES_STREAM;
-import static dev.idbsync.common.storm.TupleContract.CLIENT_ID;
-import static dev.idbsync.common.storm.TupleContract.DB;
+import static dev.idbsync.common.storm.TupleContract.CHECKED_STREAM;
+import static dev.idbsync.common.storm.TupleContract.CLIENT_GROUPING;
+import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.RECORD_GROUPING;
-import static dev.idbsync.common.storm.TupleContract.REJECTED_STREAM;
-import static dev.idbsync.common.storm.TupleContract.VALID_STREAM;
 
 import dev.idbsync.bolt.ChangeValidator;
-import dev.idbsync.bolt.IgniteSinkBolt;
+import dev.idbsync.bolt.ResolveBolt;
+import dev.idbsync.bolt.SequencerBolt;
 import dev.idbsync.bolt.ValidateBolt;
 import dev.idbsync.common.ignite.IgniteClientFactory;
 import dev.idbsync.common.ignite.ThinClientFactory;
 import dev.idbsync.common.storm.JsonKryoSerializer;
+import dev.idbsync.config.StoreConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Result;
+import dev.idbsync.resolve.ConflictPolicies;
 import dev.idbsync.spout.HttpSyncSpout;
 import org.apache.storm.Config;
 import org.apache.storm.generated.StormTopology;
 import org.apache.storm.topology.TopologyBuilder;
-import org.apache.storm.tuple.Fields;
 
 /**
  * Builds the topology from a checked {@link SyncConfig}. Thin on purpose: it wires, it does not
  * run, so that tests can inspect what it builds.
  *
  * <pre>
- * http (HttpSyncSpout) --changes--> validate --valid------> ignite-sink (grouped by db, store, key)
- *                   (grouped by db, clientId, so a client's changes stay in order)
- *                                            --rejected---> ignite-sink (outcome only)
+ * http (HttpSyncSpout) --changes--> validate --checked--> sequence --admitted--> resolve --> Ignite
+ *   grouped by:          (db, clientId)        (db, clientId)        (db, store, key)
+ *                                                  ^                      |
+ *                                                  +------decided---------+  (db, clientId)
  * </pre>
+ *
+ * A client's changes stay in order up to the sequencer, which admits them in seq order; each
+ * record's changes meet in one resolver task, which decides them in arrival order.
  */
 public final class SyncTopology {
     public static final String SPOUT = "http";
     public static final String VALIDATE = "validate";
-    public static final String IGNITE_SINK = "ignite-sink";
+    public static final String SEQUENCE = "sequence";
+    public static final String RESOLVE = "resolve";
 
     private SyncTopology() {
     }
@@ -46,16 +53,21 @@ public final class SyncTopology {
 
     /** With an Ignite client factory of the caller's: tests use it to inject failures. */
     public static StormTopology build(SyncConfig config, IgniteClientFactory igniteFactory) {
-        // Compile every schema now: a bad one stops submission here, not inside a worker.
+        // Compile every schema and load every policy now: a bad one stops submission here, not in a worker.
         new ChangeValidator(config);
+        for (StoreConfig s : config.allStores()) {
+            ConflictPolicies.forName(s.policy(), SyncTopology.class.getClassLoader());
+        }
         TopologyBuilder b = new TopologyBuilder();
         b.setSpout(SPOUT, new HttpSyncSpout(config.http(), config.ignite(), igniteFactory),
                 config.topology().spoutParallelism());
         b.setBolt(VALIDATE, new ValidateBolt(config), config.topology().validateParallelism())
-                .fieldsGrouping(SPOUT, CHANGES_STREAM, new Fields(DB, CLIENT_ID));
-        b.setBolt(IGNITE_SINK, new IgniteSinkBolt(config, igniteFactory), config.topology().igniteSinkParallelism())
-                .fieldsGrouping(VALIDATE, VALID_STREAM, RECORD_GROUPING)
-                .fieldsGrouping(VALIDATE, REJECTED_STREAM, RECORD_GROUPING);
+                .fieldsGrouping(SPOUT, CHANGES_STREAM, CLIENT_GROUPING);
+        b.setBolt(SEQUENCE, new SequencerBolt(config, igniteFactory), config.topology().sequenceParallelism())
+                .fieldsGrouping(VALIDATE, CHECKED_STREAM, CLIENT_GROUPING)
+                .fieldsGrouping(RESOLVE, DECIDED_STREAM, CLIENT_GROUPING);
+        b.setBolt(RESOLVE, new ResolveBolt(config, igniteFactory), config.topology().resolveParallelism())
+                .fieldsGrouping(SEQUENCE, ADMITTED_STREAM, RECORD_GROUPING);
         return b.createTopology();
     }
 

@@ -25,29 +25,40 @@ class SyncTopologyTest {
     private static final SyncConfig LOCAL = ConfigLoader.load(Path.of("../conf/local.yaml"));
 
     @Test
-    void changesFlowFromTheSpoutThroughValidationToTheIgniteSinkGroupedByRecord() {
+    void aClientsChangesStayInOrderToTheSequencerAndARecordsChangesMeetInOneResolver() {
         StormTopology t = SyncTopology.build(LOCAL);
+        List<String> byClient = List.of(TupleContract.DB, TupleContract.CLIENT_ID);
+        List<String> byRecord = List.of(TupleContract.DB, TupleContract.STORE, TupleContract.KEY);
 
         assertEquals(List.of(SyncTopology.SPOUT), List.copyOf(t.get_spouts().keySet()));
-        assertEquals(Map.of(new GlobalStreamId(SyncTopology.SPOUT, TupleContract.CHANGES_STREAM),
-                        Grouping.fields(List.of(TupleContract.DB, TupleContract.CLIENT_ID))),
+        assertEquals(Map.of(new GlobalStreamId(SyncTopology.SPOUT, TupleContract.CHANGES_STREAM), Grouping.fields(byClient)),
                 t.get_bolts().get(SyncTopology.VALIDATE).get_common().get_inputs());
-
-        Map<GlobalStreamId, Grouping> sinkInputs = t.get_bolts().get(SyncTopology.IGNITE_SINK).get_common().get_inputs();
-        List<String> byRecord = List.of(TupleContract.DB, TupleContract.STORE, TupleContract.KEY);
-        assertEquals(Grouping.fields(byRecord), sinkInputs.get(new GlobalStreamId(SyncTopology.VALIDATE, TupleContract.VALID_STREAM)));
-        assertEquals(Grouping.fields(byRecord), sinkInputs.get(new GlobalStreamId(SyncTopology.VALIDATE, TupleContract.REJECTED_STREAM)),
-                "a rejected change's outcome is written by the task that owns its record");
+        assertEquals(Map.of(
+                        new GlobalStreamId(SyncTopology.VALIDATE, TupleContract.CHECKED_STREAM), Grouping.fields(byClient),
+                        new GlobalStreamId(SyncTopology.RESOLVE, TupleContract.DECIDED_STREAM), Grouping.fields(byClient)),
+                t.get_bolts().get(SyncTopology.SEQUENCE).get_common().get_inputs(),
+                "the sequencer owns each client: its changes and the resolver's notices about them");
+        assertEquals(Map.of(new GlobalStreamId(SyncTopology.SEQUENCE, TupleContract.ADMITTED_STREAM), Grouping.fields(byRecord)),
+                t.get_bolts().get(SyncTopology.RESOLVE).get_common().get_inputs());
     }
 
     @Test
     void parallelismComesFromTheConfig() {
         SyncConfig c = LOCAL.toBuilder().topology(LOCAL.topology().toBuilder()
-                .spoutParallelism(2).validateParallelism(3).igniteSinkParallelism(4).build()).build();
+                .spoutParallelism(2).validateParallelism(3).sequenceParallelism(4).resolveParallelism(5).build()).build();
         StormTopology t = SyncTopology.build(c);
         assertEquals(2, t.get_spouts().get(SyncTopology.SPOUT).get_common().get_parallelism_hint());
         assertEquals(3, t.get_bolts().get(SyncTopology.VALIDATE).get_common().get_parallelism_hint());
-        assertEquals(4, t.get_bolts().get(SyncTopology.IGNITE_SINK).get_common().get_parallelism_hint());
+        assertEquals(4, t.get_bolts().get(SyncTopology.SEQUENCE).get_common().get_parallelism_hint());
+        assertEquals(5, t.get_bolts().get(SyncTopology.RESOLVE).get_common().get_parallelism_hint());
+    }
+
+    @Test
+    void aCustomPolicyThatCannotBeLoadedStopsTheBuildNamingTheClass() {
+        SyncConfig bad = LOCAL.toBuilder().stores(List.of(new StoreConfig("notes-app", "notes", null, null,
+                "custom:com.example.NoSuchPolicy", null))).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SyncTopology.build(bad));
+        assertTrue(e.getMessage().contains("com.example.NoSuchPolicy"), e.getMessage());
     }
 
     @Test

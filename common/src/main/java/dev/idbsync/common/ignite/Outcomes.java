@@ -1,5 +1,6 @@
 package dev.idbsync.common.ignite;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.Result;
@@ -7,12 +8,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * How a change's outcome is kept in the outcomes cache. The sink that decides a change writes
- * its {@link Result} there before it acks the tuple; the spout reads every outcome of a request
- * once Storm reports the request's tuples acked. That way the spout and the bolts share no
- * memory and may run in different worker processes.
+ * How a change's outcome is kept in the outcomes cache: the {@link Result} the change got when
+ * it was decided, plus {@code by}, the key of the push that decided it. The resolver writes it
+ * in the same transaction as the record; the spout reads the outcomes of a push once Storm
+ * reports the push's tuples acked. An outcome decided by another push is answered
+ * {@code duplicate}. That way the spout and the bolts share no memory and may run in different
+ * worker processes.
  */
 public final class Outcomes {
+    /** The field that names the deciding push; never sent to clients. */
+    public static final String BY = "by";
+
     private Outcomes() {
     }
 
@@ -20,19 +26,19 @@ public final class Outcomes {
         return c.eventId();
     }
 
-    public static String toJson(Result r) {
-        try {
-            return Json.MAPPER.writeValueAsString(r);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public static String toStoredJson(Result r, String push) {
+        ObjectNode n = Json.MAPPER.valueToTree(r);
+        n.put(BY, push);
+        return n.toString();
     }
 
-    public static Result fromJson(String json) {
+    /** The stored outcome as an object: the result's fields and {@code by}. */
+    public static ObjectNode parse(String json) {
         try {
-            return Json.MAPPER.readValue(json, Result.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("an outcome in Ignite is not in idbsync's format: " + json, e);
+            return (ObjectNode) Json.MAPPER.readTree(json);
+        } catch (IOException | ClassCastException e) {
+            throw new UncheckedIOException("an outcome in Ignite is not in idbsync's format: " + json,
+                    e instanceof IOException io ? io : new IOException(e));
         }
     }
 }

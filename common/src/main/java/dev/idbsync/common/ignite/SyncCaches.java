@@ -4,6 +4,9 @@ import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.StoreConfig;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.Duration;
 import org.apache.ignite.cache.CacheAtomicityMode;
 import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
@@ -15,9 +18,16 @@ import org.apache.ignite.client.IgniteClient;
  * The caches one component uses, created on first use with the same settings everywhere:
  * partitioned, {@code ignite.cacheBackups} backups, and FULL_SYNC so that a write returns only
  * once every copy has it (an acknowledged change must survive the loss of a node that held it).
- * One instance per component instance; it holds no state beyond the handles.
+ * Records and outcomes are TRANSACTIONAL: the resolver writes a batch's records and outcomes in
+ * one transaction, so an outcome is never visible without its record, nor a record without its
+ * outcome. One instance per component instance; it holds no state beyond the handles.
  */
 public final class SyncCaches {
+    /** Each client's mark: {@code db/clientId} → the seq up to which every change is decided. */
+    public static final String MARKS_CACHE = "idbsync_marks";
+    /** Answers that belong to one push (pending, out_of_order): push key → JSON; kept an hour. */
+    public static final String PUSH_RESULTS_CACHE = "idbsync_push_results";
+
     private final IgniteClient client;
     private final IgniteConfig config;
     private final Map<String, ClientCache<String, String>> handles = new HashMap<>();
@@ -27,23 +37,37 @@ public final class SyncCaches {
         this.config = config;
     }
 
-    /** The cache of a store's records: canonical key → {@link StoredRecord} JSON. */
+    /** The cache of a store's records: canonical key → record JSON. */
     public ClientCache<String, String> records(StoreConfig store) {
-        return cache(store.cache());
+        return cache(store.cache(), CacheAtomicityMode.TRANSACTIONAL, 0);
     }
 
-    /** The cache of change outcomes: {@code db/clientId/seq} → result JSON. */
+    /** The cache of change outcomes: {@code db/clientId/seq} → result JSON, kept {@code ignite.outcomeRetentionHours}. */
     public ClientCache<String, String> outcomes() {
-        return cache(config.outcomesCache());
+        return cache(config.outcomesCache(), CacheAtomicityMode.TRANSACTIONAL, config.outcomeRetentionHours());
     }
 
-    public synchronized ClientCache<String, String> cache(String name) {
-        return handles.computeIfAbsent(name, n -> client.getOrCreateCache(new ClientCacheConfiguration()
-                .setName(n)
-                .setCacheMode(CacheMode.PARTITIONED)
-                .setBackups(config.cacheBackups())
-                .setAtomicityMode(CacheAtomicityMode.ATOMIC)
-                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)));
+    public ClientCache<String, String> marks() {
+        return cache(MARKS_CACHE, CacheAtomicityMode.ATOMIC, 0);
+    }
+
+    public ClientCache<String, String> pushResults() {
+        return cache(PUSH_RESULTS_CACHE, CacheAtomicityMode.ATOMIC, 1);
+    }
+
+    private synchronized ClientCache<String, String> cache(String name, CacheAtomicityMode mode, int expiryHours) {
+        return handles.computeIfAbsent(name, n -> {
+            ClientCacheConfiguration cc = new ClientCacheConfiguration()
+                    .setName(n)
+                    .setCacheMode(CacheMode.PARTITIONED)
+                    .setBackups(config.cacheBackups())
+                    .setAtomicityMode(mode)
+                    .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC);
+            if (expiryHours > 0) {
+                cc.setExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.HOURS, expiryHours)));
+            }
+            return client.getOrCreateCache(cc);
+        });
     }
 
     public IgniteClient client() {

@@ -4,16 +4,24 @@ import org.apache.storm.tuple.Fields;
 
 /**
  * Every stream id and tuple field of the topology, in one place. Tuples carry one typed value
- * ({@link #CHANGE} or {@link #RESULT}) plus the fields they are grouped by; bolts read them by
- * name, never by index.
+ * ({@link #CHANGE}, and {@link #RESULT} for a rejected change) plus the fields they are grouped
+ * by; bolts read them by name, never by index.
+ *
+ * <pre>
+ * http --changes--> validate --checked--> sequence --admitted--> resolve
+ *                                            ^                      |
+ *                                            +------decided---------+
+ * </pre>
  */
 public final class TupleContract {
     /** Spout → validate: every change of every accepted push. */
     public static final String CHANGES_STREAM = "changes";
-    /** Validate → sinks: changes that passed every per-change check. */
-    public static final String VALID_STREAM = "valid";
-    /** Validate → Ignite sink: changes that were rejected, with their {@code rejected} result. */
-    public static final String REJECTED_STREAM = "rejected";
+    /** Validate → sequence: every change, with its {@code rejected} result when it failed a check. */
+    public static final String CHECKED_STREAM = "checked";
+    /** Sequence → resolve: the changes admitted in seq order. */
+    public static final String ADMITTED_STREAM = "admitted";
+    /** Resolve → sequence: a change was decided and is durable ({@link #OK}), or could not be made so. */
+    public static final String DECIDED_STREAM = "decided";
 
     public static final String DB = "db";
     public static final String STORE = "store";
@@ -22,14 +30,22 @@ public final class TupleContract {
     public static final String CLIENT_ID = "clientId";
     /** A {@link dev.idbsync.protocol.Change}. */
     public static final String CHANGE = "change";
-    /** A {@link dev.idbsync.protocol.Result}, on the rejected stream. */
+    /** The push a change came in: a key unique across spout tasks and restarts. */
+    public static final String PUSH = "push";
+    /** A {@link dev.idbsync.protocol.Result}: the {@code rejected} result of a change that failed a check, else null. */
     public static final String RESULT = "result";
+    public static final String SEQ = "seq";
+    /** True when the change was decided and is durable, false when it was released undecided. */
+    public static final String OK = "ok";
 
     /** Grouping that sends every change of one record to one task. */
     public static final Fields RECORD_GROUPING = new Fields(DB, STORE, KEY);
+    /** Grouping that sends every change of one client to one task, in order. */
+    public static final Fields CLIENT_GROUPING = new Fields(DB, CLIENT_ID);
 
-    public static final Fields CHANGE_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE);
-    public static final Fields REJECTED_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, RESULT);
+    public static final Fields CHANGE_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH);
+    public static final Fields CHECKED_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT);
+    public static final Fields DECIDED_FIELDS = new Fields(DB, CLIENT_ID, SEQ, PUSH, OK);
 
     private TupleContract() {
     }

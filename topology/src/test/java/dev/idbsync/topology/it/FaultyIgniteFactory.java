@@ -7,6 +7,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.ClientException;
 import org.apache.ignite.client.IgniteClient;
@@ -35,6 +36,11 @@ public final class FaultyIgniteFactory implements IgniteClientFactory {
         return flagDir.resolve("hang-writes");
     }
 
+    /** A file holding a probability: each cache write then fails with it. */
+    public static Path failRate(Path flagDir) {
+        return flagDir.resolve("fail-rate");
+    }
+
     @Override
     public IgniteClient create() {
         IgniteClient real = new ThinClientFactory(config).create();
@@ -52,12 +58,19 @@ public final class FaultyIgniteFactory implements IgniteClientFactory {
     private static Object faulty(ClientCache<?, ?> cache, Path dir) {
         return Proxy.newProxyInstance(FaultyIgniteFactory.class.getClassLoader(), new Class<?>[] {ClientCache.class},
                 (proxy, m, args) -> {
-                    if (m.getName().startsWith("put")) {
+                    // Faults hit the stores' record caches (named db.store) only: enough to fail the
+                    // resolver's transaction, while the sequencer's own writes go through.
+                    if (m.getName().startsWith("put") && cache.getName().contains(".")) {
                         while (Files.exists(hangWrites(dir))) {
                             Thread.sleep(20);
                         }
                         if (Files.exists(failWrites(dir))) {
                             throw new ClientException("injected failure: " + m.getName() + " on " + cache.getName());
+                        }
+                        Path rate = failRate(dir);
+                        if (Files.exists(rate)
+                                && ThreadLocalRandom.current().nextDouble() < Double.parseDouble(Files.readString(rate).trim())) {
+                            throw new ClientException("injected random failure: " + m.getName() + " on " + cache.getName());
                         }
                     }
                     return invoke(cache, m, args);

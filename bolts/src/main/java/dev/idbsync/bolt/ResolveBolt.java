@@ -1,0 +1,176 @@
+package dev.idbsync.bolt;
+
+import static dev.idbsync.common.storm.TupleContract.CHANGE;
+import static dev.idbsync.common.storm.TupleContract.DECIDED_FIELDS;
+import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
+import static dev.idbsync.common.storm.TupleContract.PUSH;
+import static dev.idbsync.common.storm.TupleContract.RESULT;
+
+import dev.idbsync.common.ignite.IgniteClientFactory;
+import dev.idbsync.common.ignite.SyncCaches;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.Result;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.storm.task.OutputCollector;
+import org.apache.storm.task.TopologyContext;
+import org.apache.storm.topology.OutputFieldsDeclarer;
+import org.apache.storm.topology.base.BaseRichBolt;
+import org.apache.storm.tuple.Tuple;
+import org.apache.storm.tuple.Values;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Settles conflicts and makes each decision durable in Ignite ({@link ResolveWriter}). Tuples
+ * are grouped by record, so one task owns each record: changes to one record from any client and
+ * any spout task are resolved against each other in the order they arrive here, and versions
+ * count up without gaps or doubles.
+ *
+ * <p>Group commit: {@code execute} only queues the tuple; a writer thread takes whatever has
+ * queued up while the previous batch was being written (up to {@code topology.igniteBatchSize}),
+ * decides and writes it in one transaction, and only then acks the batch and tells the
+ * sequencer each change is decided. An Ignite error fails the whole batch (the spout answers its
+ * pushes 503) and tells the sequencer the changes were released, so the client's retry is
+ * admitted at once; the later changes of those pushes that reach this task are failed too. The writer thread is the only user of the collector, and it holds the
+ * collector's lock while it does (Storm's collectors are not thread-safe).
+ */
+public class ResolveBolt extends BaseRichBolt {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ResolveBolt.class);
+
+    private final SyncConfig config;
+    private final IgniteClientFactory igniteFactory;
+
+    private transient OutputCollector collector;
+    private transient IgniteClient ignite;
+    private transient ResolveWriter writer;
+    private transient LinkedBlockingQueue<Tuple> queue;
+    private transient Thread writerThread;
+    private transient volatile boolean running;
+    /**
+     * Pushes a failed batch held changes of, touched only by the writer thread. Their later
+     * changes that reach this task are failed without being decided: a change must not be applied
+     * when an earlier change of its push, possibly to the same record, was not.
+     */
+    private transient Map<String, Boolean> failedPushes;
+
+    public ResolveBolt(SyncConfig config, IgniteClientFactory igniteFactory) {
+        this.config = config;
+        this.igniteFactory = igniteFactory;
+    }
+
+    @Override
+    public void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
+        this.collector = collector;
+        ignite = igniteFactory.create();
+        writer = new ResolveWriter(config, new SyncCaches(ignite, config.ignite()), System::currentTimeMillis);
+        queue = new LinkedBlockingQueue<>();
+        failedPushes = new LinkedHashMap<>(256, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > 10_000;
+            }
+        };
+        running = true;
+        writerThread = new Thread(this::writeLoop, "idbsync-resolve-" + context.getThisTaskIndex());
+        writerThread.setDaemon(true);
+        writerThread.start();
+    }
+
+    @Override
+    public void execute(Tuple input) {
+        queue.add(input);
+    }
+
+    @Override
+    public void cleanup() {
+        running = false;
+        if (writerThread != null) {
+            writerThread.interrupt();
+            try {
+                writerThread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (ignite != null) {
+            try {
+                ignite.close();
+            } catch (Exception e) {
+                LOG.warn("closing the Ignite client failed", e);
+            }
+        }
+    }
+
+    @Override
+    public void declareOutputFields(OutputFieldsDeclarer declarer) {
+        declarer.declareStream(DECIDED_STREAM, DECIDED_FIELDS);
+    }
+
+    private void writeLoop() {
+        int max = config.topology().igniteBatchSize();
+        List<Tuple> batch = new ArrayList<>(max);
+        while (running) {
+            try {
+                Tuple first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, max - 1);
+                List<Tuple> refused = new ArrayList<>();
+                batch.removeIf(t -> failedPushes.containsKey(t.getStringByField(PUSH)) && refused.add(t));
+                boolean ok = batch.isEmpty() || write(batch);
+                if (!ok) {
+                    batch.forEach(t -> failedPushes.put(t.getStringByField(PUSH), Boolean.TRUE));
+                }
+                synchronized (collector) {
+                    finish(batch, ok);
+                    finish(refused, false);
+                }
+                batch.clear();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Acks or fails tuples and tells the sequencer; the caller holds the collector's lock. */
+    private void finish(List<Tuple> tuples, boolean ok) {
+        for (Tuple t : tuples) {
+            Change c = (Change) t.getValueByField(CHANGE);
+            // Unanchored: a lost notice only delays the sequencer until its in-flight timeout.
+            collector.emit(DECIDED_STREAM, new Values(c.db(), c.clientId(), c.seq(), t.getStringByField(PUSH), ok));
+            if (ok) {
+                collector.ack(t);
+            } else {
+                collector.fail(t);
+            }
+        }
+    }
+
+    private boolean write(List<Tuple> batch) {
+        List<ResolveWriter.Item> items = new ArrayList<>(batch.size());
+        for (Tuple t : batch) {
+            items.add(new ResolveWriter.Item((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH),
+                    (Result) t.getValueByField(RESULT)));
+        }
+        try {
+            writer.write(items);
+            LOG.debug("decided {} changes", batch.size());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("deciding {} changes failed in Ignite; failing them (their pushes get 503): {}", batch.size(),
+                    e.toString());
+            return false;
+        }
+    }
+}

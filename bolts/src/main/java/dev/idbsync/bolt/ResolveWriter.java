@@ -1,0 +1,110 @@
+package dev.idbsync.bolt;
+
+import dev.idbsync.common.ignite.Outcomes;
+import dev.idbsync.common.ignite.SyncCaches;
+import dev.idbsync.config.StoreConfig;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.Result;
+import dev.idbsync.resolve.ConflictPolicies;
+import dev.idbsync.resolve.ConflictPolicy;
+import dev.idbsync.resolve.Decision;
+import dev.idbsync.resolve.RecordState;
+import dev.idbsync.resolve.Resolver;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.ClientTransaction;
+import org.apache.ignite.transactions.TransactionConcurrency;
+import org.apache.ignite.transactions.TransactionIsolation;
+
+/**
+ * Decides a batch of admitted changes and makes the decisions durable: in one Ignite
+ * transaction it reads the batch's records and any outcomes already stored, resolves the
+ * changes one after another in arrival order ({@link Resolver}, each store's policy), and writes
+ * the new record versions and every new outcome. A change that already has an outcome (a retry,
+ * or a replay of a change whose first attempt did commit) is not decided again: it keeps its
+ * outcome and its version. Either the whole batch is durable or none of it is.
+ */
+final class ResolveWriter {
+    /** One admitted change; {@code rejected} is its result when validation rejected it. */
+    record Item(Change change, String push, Result rejected) {
+    }
+
+    private final SyncConfig config;
+    private final SyncCaches caches;
+    private final LongSupplier clock;
+    private final Resolver resolver = new Resolver();
+    private final Map<String, ConflictPolicy> policies = new HashMap<>();
+
+    /** Loads every store's policy now, so that a custom policy that cannot be made stops start-up. */
+    ResolveWriter(SyncConfig config, SyncCaches caches, LongSupplier clock) {
+        this.config = config;
+        this.caches = caches;
+        this.clock = clock;
+        for (StoreConfig s : config.allStores()) {
+            policies.put(s.db() + "/" + s.store(), ConflictPolicies.forName(s.policy(), getClass().getClassLoader()));
+        }
+    }
+
+    /** Throws what Ignite threw; nothing of the batch is then durable. */
+    void write(List<Item> batch) {
+        long now = clock.getAsLong();
+        Set<String> ids = new HashSet<>();
+        Map<StoreConfig, Set<String>> keysByStore = new LinkedHashMap<>();
+        for (Item item : batch) {
+            ids.add(Outcomes.key(item.change()));
+            StoreConfig store = config.store(item.change().db(), item.change().store());
+            if (item.rejected() == null && store != null) {
+                keysByStore.computeIfAbsent(store, s -> new HashSet<>()).add(item.change().keyString());
+            }
+        }
+        try (ClientTransaction tx = caches.client().transactions().txStart(TransactionConcurrency.PESSIMISTIC,
+                TransactionIsolation.READ_COMMITTED, config.ignite().clientTimeoutMs())) {
+            ClientCache<String, String> outcomeCache = caches.outcomes();
+            Set<String> decided = new HashSet<>(outcomeCache.getAll(ids).keySet());
+            Map<StoreConfig, Map<String, RecordState>> states = new LinkedHashMap<>();
+            for (Map.Entry<StoreConfig, Set<String>> e : keysByStore.entrySet()) {
+                Map<String, RecordState> m = new HashMap<>();
+                caches.records(e.getKey()).getAll(e.getValue()).forEach((k, v) -> m.put(k, RecordState.fromJson(v)));
+                states.put(e.getKey(), m);
+            }
+            Map<StoreConfig, Map<String, String>> recordWrites = new LinkedHashMap<>();
+            Map<String, String> outcomeWrites = new LinkedHashMap<>();
+            for (Item item : batch) {
+                Change c = item.change();
+                String id = Outcomes.key(c);
+                if (!decided.add(id)) {
+                    continue; // decided before: keeps its first outcome and version
+                }
+                Result result;
+                if (item.rejected() != null) {
+                    result = item.rejected();
+                } else {
+                    StoreConfig store = config.store(c.db(), c.store());
+                    Map<String, RecordState> m = states.get(store);
+                    Decision d = resolver.decide(c, m.get(c.keyString()), store.policy(),
+                            policies.get(store.db() + "/" + store.store()), now);
+                    result = d.result();
+                    if (d.next() != null) {
+                        m.put(c.keyString(), d.next());
+                        recordWrites.computeIfAbsent(store, s -> new LinkedHashMap<>()).put(c.keyString(), d.next().toJson());
+                    }
+                }
+                outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push()));
+            }
+            for (Map.Entry<StoreConfig, Map<String, String>> e : recordWrites.entrySet()) {
+                caches.records(e.getKey()).putAll(e.getValue());
+            }
+            if (!outcomeWrites.isEmpty()) {
+                outcomeCache.putAll(outcomeWrites);
+            }
+            tx.commit();
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.idbsync.bolt;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToLongFunction;
+
+/**
+ * Keeps each client's changes in {@code seq} order (PROTOCOL.md): it admits a change only when
+ * it is the client's next seq, and answers the others {@code duplicate}, {@code pending} or
+ * {@code out_of_order}. Pure: no Storm, no I/O; the sequencer bolt owns one instance and is the
+ * only one to touch it (the bolt's tuples are grouped by db and clientId).
+ *
+ * <p>Per client it knows {@code decided} (every seq up to it is decided and durable: the
+ * client's mark, kept in Ignite) and the seqs admitted since, each with the push that brought it.
+ * A change the resolver decided moves the mark on; one the resolver could not make durable
+ * ("released"), or one that stayed admitted longer than {@code inFlightTimeoutMs}, is taken back
+ * so that the client's retry can be admitted again. Admitting a seq twice is safe: the resolver
+ * decides each (db, clientId, seq) once and answers a second attempt from its stored outcome.
+ */
+public final class Sequencer {
+    /** What happens to one change. */
+    public enum Verdict { ADMIT, DUPLICATE, PENDING, OUT_OF_ORDER }
+
+    /** A verdict, with the seq a client must resend from for OUT_OF_ORDER. */
+    public record Outcome(Verdict verdict, long expectedSeq) {
+        static final Outcome ADMIT = new Outcome(Verdict.ADMIT, 0);
+        static final Outcome DUPLICATE = new Outcome(Verdict.DUPLICATE, 0);
+        static final Outcome PENDING = new Outcome(Verdict.PENDING, 0);
+    }
+
+    private static final class Admitted {
+        final String push;
+        final long at;
+        boolean decided;
+
+        Admitted(String push, long at) {
+            this.push = push;
+            this.at = at;
+        }
+    }
+
+    private static final class Client {
+        long decided;
+        long next;
+        final TreeMap<Long, Admitted> inFlight = new TreeMap<>();
+
+        Client(long mark) {
+            decided = mark;
+            next = mark + 1;
+        }
+    }
+
+    private final long inFlightTimeoutMs;
+    private final int maxClients;
+    private final ToLongFunction<String> loadMark;
+    private final Map<String, Client> clients;
+    /** Pushes that were refused part way: their later changes get the same answer. */
+    private final Map<String, Outcome> blockedPushes;
+    /** Marks that moved since they were last stored. */
+    private final Map<String, Long> dirtyMarks = new HashMap<>();
+
+    /**
+     * @param loadMark the client's stored mark (0 when none), read the first time a client is seen
+     */
+    public Sequencer(long inFlightTimeoutMs, int maxClients, ToLongFunction<String> loadMark) {
+        this.inFlightTimeoutMs = inFlightTimeoutMs;
+        this.maxClients = maxClients;
+        this.loadMark = loadMark;
+        this.clients = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Client> eldest) {
+                return size() > Sequencer.this.maxClients && eldest.getValue().inFlight.isEmpty();
+            }
+        };
+        this.blockedPushes = new LinkedHashMap<>(256, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Outcome> eldest) {
+                return size() > 10_000;
+            }
+        };
+    }
+
+    /** The client key of the marks cache: {@code db/clientId}. */
+    public static String clientKey(String db, String clientId) {
+        return db + "/" + clientId;
+    }
+
+    /**
+     * Decides what happens to change {@code seq} of {@code push}. Once a push is refused
+     * (pending or out of order), every later change of it gets the same answer.
+     */
+    public Outcome offer(String clientKey, long seq, String push, long now) {
+        Outcome blocked = blockedPushes.get(push);
+        if (blocked != null) {
+            return blocked;
+        }
+        Client c = client(clientKey);
+        expire(c, now);
+        if (seq <= c.decided) {
+            return Outcome.DUPLICATE;
+        }
+        if (seq < c.next) {
+            Admitted a = c.inFlight.get(seq);
+            if (a == null || a.decided) {
+                return Outcome.DUPLICATE;
+            }
+            if (a.push.equals(push)) {
+                return Outcome.ADMIT; // the same push again (a replay): the resolver answers it once
+            }
+            return block(push, Outcome.PENDING);
+        }
+        if (seq > c.next) {
+            return block(push, new Outcome(Verdict.OUT_OF_ORDER, c.next));
+        }
+        for (Admitted a : c.inFlight.values()) {
+            if (!a.decided && !a.push.equals(push)) {
+                // An earlier push of this client is still being processed; admitting past it
+                // could apply this change before that push's, should that one fail.
+                return block(push, Outcome.PENDING);
+            }
+        }
+        c.inFlight.put(seq, new Admitted(push, now));
+        c.next = seq + 1;
+        return Outcome.ADMIT;
+    }
+
+    /** The resolver made change {@code seq} durable. */
+    public void decided(String clientKey, long seq) {
+        Client c = clients.get(clientKey);
+        if (c == null) {
+            return; // forgotten; its mark is read again when the client comes back
+        }
+        Admitted a = c.inFlight.get(seq);
+        if (a != null) {
+            a.decided = true;
+        }
+        long before = c.decided;
+        while (!c.inFlight.isEmpty() && c.inFlight.firstEntry().getValue().decided) {
+            c.decided = c.inFlight.pollFirstEntry().getKey();
+        }
+        if (c.decided != before) {
+            dirtyMarks.put(clientKey, c.decided);
+        }
+    }
+
+    /** The resolver could not make change {@code seq} of {@code push} durable: take it back. */
+    public void released(String clientKey, long seq, String push) {
+        Client c = clients.get(clientKey);
+        if (c == null) {
+            return;
+        }
+        Admitted a = c.inFlight.get(seq);
+        if (a != null && !a.decided && a.push.equals(push)) {
+            rollBack(c, seq);
+        }
+    }
+
+    /** Marks that moved since the last call, to be stored; the map is handed over and cleared. */
+    public Map<String, Long> takeDirtyMarks() {
+        Map<String, Long> out = new HashMap<>(dirtyMarks);
+        dirtyMarks.clear();
+        return out;
+    }
+
+    /** Forgets refused pushes; their clients retry with new pushes. Call now and then. */
+    public void forgetBlockedPushes() {
+        blockedPushes.clear();
+    }
+
+    /** Whether a change of this push was refused already. */
+    public boolean blocked(String push) {
+        return blockedPushes.containsKey(push);
+    }
+
+    int clientCount() {
+        return clients.size();
+    }
+
+    private Client client(String key) {
+        Client c = clients.get(key);
+        if (c == null) {
+            c = new Client(loadMark.applyAsLong(key));
+            clients.put(key, c);
+        }
+        return c;
+    }
+
+    private Outcome block(String push, Outcome o) {
+        blockedPushes.put(push, o);
+        return o;
+    }
+
+    private void expire(Client c, long now) {
+        for (Iterator<Map.Entry<Long, Admitted>> it = c.inFlight.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Admitted> e = it.next();
+            if (!e.getValue().decided && now - e.getValue().at > inFlightTimeoutMs) {
+                rollBack(c, e.getKey());
+                return;
+            }
+        }
+    }
+
+    private static void rollBack(Client c, long fromSeq) {
+        c.inFlight.tailMap(fromSeq, true).clear();
+        c.next = fromSeq;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.idbsync.bolt;
+
+import static dev.idbsync.common.storm.TupleContract.ADMITTED_STREAM;
+import static dev.idbsync.common.storm.TupleContract.CHANGE;
+import static dev.idbsync.common.storm.TupleContract.CHECKED_FIELDS;
+import static dev.idbsync.common.storm.TupleContract.CLIENT_ID;
+import static dev.idbsync.common.storm.TupleContract.DB;
+import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
+import static dev.idbsync.common.storm.TupleContract.OK;
+import static dev.idbsync.common.storm.TupleContract.PUSH;
+import static dev.idbsync.common.storm.TupleContract.RESULT;
+import static dev.idbsync.common.storm.TupleContract.SEQ;
+
+import dev.idbsync.common.ignite.IgniteClientFactory;
+import dev.idbsync.common.ignite.PushResults;
+import dev.idbsync.common.ignite.SyncCaches;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.protocol.Change;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.storm.Config;
+import org.apache.storm.task.OutputCollector;
+import org.apache.storm.task.TopologyContext;
+import org.apache.storm.topology.OutputFieldsDeclarer;
+import org.apache.storm.topology.base.BaseRichBolt;
+import org.apache.storm.tuple.Tuple;
+import org.apache.storm.utils.TupleUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps each client's changes in seq order ({@link Sequencer}); grouped by (db, clientId), so
+ * one task owns each client. Admitted changes go on to the resolver; a change refused as
+ * {@code pending} or {@code out_of_order} leaves its answer for the spout in Ignite (one entry
+ * per push) and is acked; a {@code duplicate} is acked as it is (the spout answers it from the
+ * stored outcome). The resolver reports back on {@code decided}, which moves each client's mark;
+ * marks are stored in Ignite once a second, so a restarted task starts from them.
+ */
+public class SequencerBolt extends BaseRichBolt {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(SequencerBolt.class);
+    /** Clients whose state is kept in memory per task; the others are read back from their mark. */
+    private static final int MAX_CLIENTS = 100_000;
+    /** Refused pushes are forgotten after this many ticks (their answers are in Ignite by then). */
+    private static final int FORGET_BLOCKED_EVERY_TICKS = 600;
+
+    private final SyncConfig config;
+    private final IgniteClientFactory igniteFactory;
+
+    private transient OutputCollector collector;
+    private transient IgniteClient ignite;
+    private transient SyncCaches caches;
+    private transient Sequencer sequencer;
+    private transient Map<String, Long> unsavedMarks;
+    private transient int ticks;
+
+    public SequencerBolt(SyncConfig config, IgniteClientFactory igniteFactory) {
+        this.config = config;
+        this.igniteFactory = igniteFactory;
+    }
+
+    @Override
+    public void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
+        this.collector = collector;
+        ignite = igniteFactory.create();
+        caches = new SyncCaches(ignite, config.ignite());
+        unsavedMarks = new HashMap<>();
+        // A change admitted this long ago and neither decided nor released is taken back: its
+        // tuple tree has timed out by then (Storm's message timeout), so its push got 503.
+        long inFlightTimeoutMs = (config.topology().messageTimeoutSecs() + 5) * 1000L;
+        sequencer = new Sequencer(inFlightTimeoutMs, MAX_CLIENTS, this::loadMark);
+    }
+
+    @Override
+    public Map<String, Object> getComponentConfiguration() {
+        return Map.of(Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS, 1);
+    }
+
+    @Override
+    public void execute(Tuple t) {
+        if (TupleUtils.isTick(t)) {
+            saveMarks();
+            if (++ticks % FORGET_BLOCKED_EVERY_TICKS == 0) {
+                sequencer.forgetBlockedPushes();
+            }
+            collector.ack(t);
+            return;
+        }
+        if (DECIDED_STREAM.equals(t.getSourceStreamId())) {
+            String client = Sequencer.clientKey(t.getStringByField(DB), t.getStringByField(CLIENT_ID));
+            if (t.getBooleanByField(OK)) {
+                sequencer.decided(client, t.getLongByField(SEQ));
+            } else {
+                sequencer.released(client, t.getLongByField(SEQ), t.getStringByField(PUSH));
+            }
+            collector.ack(t);
+            return;
+        }
+        Change c = (Change) t.getValueByField(CHANGE);
+        String push = t.getStringByField(PUSH);
+        boolean refusedBefore = sequencer.blocked(push);
+        Sequencer.Outcome o = sequencer.offer(Sequencer.clientKey(c.db(), c.clientId()), c.seq(), push,
+                System.currentTimeMillis());
+        switch (o.verdict()) {
+            case ADMIT -> collector.emit(ADMITTED_STREAM, t, t.getValues());
+            case DUPLICATE -> LOG.trace("{} is a duplicate", c.eventId());
+            case PENDING, OUT_OF_ORDER -> {
+                if (!refusedBefore) {
+                    try {
+                        caches.pushResults().put(push, PushResults.toJson(c.seq(), o.verdict() == Sequencer.Verdict.PENDING
+                                ? PushResults.PENDING : PushResults.OUT_OF_ORDER, o.expectedSeq()));
+                    } catch (RuntimeException e) {
+                        LOG.warn("storing the answer of push {} in Ignite failed; its push gets 503: {}", push, e.toString());
+                        collector.fail(t);
+                        return;
+                    }
+                }
+            }
+            default -> throw new IllegalStateException(o.verdict().toString());
+        }
+        collector.ack(t);
+    }
+
+    @Override
+    public void cleanup() {
+        if (ignite != null) {
+            saveMarks();
+            try {
+                ignite.close();
+            } catch (Exception e) {
+                LOG.warn("closing the Ignite client failed", e);
+            }
+        }
+    }
+
+    @Override
+    public void declareOutputFields(OutputFieldsDeclarer declarer) {
+        declarer.declareStream(ADMITTED_STREAM, CHECKED_FIELDS);
+    }
+
+    private long loadMark(String client) {
+        String v = caches.marks().get(client);
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    /** Marks only move forward, and a mark that lags is safe: the resolver answers a decided seq from its outcome. */
+    private void saveMarks() {
+        Map<String, Long> moved = sequencer.takeDirtyMarks();
+        unsavedMarks.putAll(moved);
+        if (unsavedMarks.isEmpty()) {
+            return;
+        }
+        Map<String, String> out = new HashMap<>();
+        unsavedMarks.forEach((k, v) -> out.put(k, Long.toString(v)));
+        try {
+            caches.marks().putAll(out);
+            unsavedMarks.clear();
+        } catch (RuntimeException e) {
+            LOG.warn("storing {} client marks in Ignite failed; trying again in a second: {}", out.size(), e.toString());
+        }
+    }
+}
