@@ -5,6 +5,7 @@ import dev.idbsync.common.ignite.SyncCaches;
 import dev.idbsync.config.StoreConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.ChangeError;
 import dev.idbsync.protocol.Result;
 import dev.idbsync.resolve.ConflictPolicies;
 import dev.idbsync.resolve.ConflictPolicy;
@@ -22,6 +23,8 @@ import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.ClientTransaction;
 import org.apache.ignite.transactions.TransactionConcurrency;
 import org.apache.ignite.transactions.TransactionIsolation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides a batch of admitted changes and makes the decisions durable: in one Ignite
@@ -32,6 +35,8 @@ import org.apache.ignite.transactions.TransactionIsolation;
  * outcome and its version. Either the whole batch is durable or none of it is.
  */
 final class ResolveWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(ResolveWriter.class);
+
     /** One admitted change; {@code rejected} is its result when validation rejected it. */
     record Item(Change change, String push, Result rejected) {
     }
@@ -49,6 +54,23 @@ final class ResolveWriter {
         this.clock = clock;
         for (StoreConfig s : config.allStores()) {
             policies.put(s.db() + "/" + s.store(), ConflictPolicies.forName(s.policy(), getClass().getClassLoader()));
+        }
+    }
+
+    /**
+     * A policy that throws (a custom policy's bug) must not stall the record: the change is
+     * rejected with {@code policy_failed}, which uses up its seq like any rejection, and the
+     * record is left as it was.
+     */
+    private Decision decide(Change c, RecordState current, StoreConfig store, long now) {
+        try {
+            return resolver.decide(c, current, store.policy(), policies.get(store.db() + "/" + store.store()), now);
+        } catch (RuntimeException e) {
+            LOG.warn("policy {} of store {}/{} failed on {}; the change is rejected: {}", store.policy(), store.db(),
+                    store.store(), c.eventId(), e.toString());
+            ChangeError error = new ChangeError("policy_failed", null, "the store's conflict policy " + store.policy()
+                    + " failed on this change: " + e);
+            return new Decision(Result.rejected(c.seq(), error), null);
         }
     }
 
@@ -88,8 +110,7 @@ final class ResolveWriter {
                 } else {
                     StoreConfig store = config.store(c.db(), c.store());
                     Map<String, RecordState> m = states.get(store);
-                    Decision d = resolver.decide(c, m.get(c.keyString()), store.policy(),
-                            policies.get(store.db() + "/" + store.store()), now);
+                    Decision d = decide(c, m.get(c.keyString()), store, now);
                     result = d.result();
                     if (d.next() != null) {
                         m.put(c.keyString(), d.next());

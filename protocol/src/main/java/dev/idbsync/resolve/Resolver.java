@@ -71,7 +71,9 @@ public final class Resolver {
         if (resolution instanceof Resolution.ApplyChange) {
             return apply(change, current, serverNow);
         }
-        return store(change, current, ((Resolution.StoreValue) resolution).value(), policyName, serverNow);
+        // a copy: the policy may hold on to the node it returned
+        return store(change, current, ((Resolution.StoreValue) resolution).value().deepCopy(), policyName,
+                serverNow);
     }
 
     /** The writes of other clients since the change's baseVersion, oldest first; see {@link History#othersSince}. */

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.Op;
 import dev.idbsync.protocol.Result;
 import dev.idbsync.protocol.Status;
@@ -284,6 +285,17 @@ class ResolverTest {
                 new Write(1, "a", T0 + 1000, Op.PUT, null),
                 new Write(2, "b", T0 + 2250, Op.PUT, List.of("done")))), s);
         assertEquals(s, RecordState.fromJson(s.toJson()), "the state must read back from its JSON as it was");
+    }
+
+    @Test
+    void resultsOnTheWire() throws Exception {
+        Fixture.Server server = new Fixture.Server("lww");
+        Decision applied = server.push(put("a", 1, 0, 1000, A1));
+        assertEquals("{\"seq\":1,\"status\":\"applied\",\"version\":1}", Json.MAPPER.writeValueAsString(applied.result()));
+        server.push(delete("b", 1, 0, 2000));
+        Decision lost = server.push(put("a", 2, 1, 1500, A1));
+        assertEquals("{\"seq\":2,\"status\":\"conflict\",\"version\":2,\"policy\":\"lww\"}",
+                Json.MAPPER.writeValueAsString(lost.result()));
     }
 
     @Test

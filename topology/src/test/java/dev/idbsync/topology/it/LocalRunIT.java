@@ -53,6 +53,13 @@ class LocalRunIT {
             JsonNode n1 = readN1(ignitePort);
             assertEquals(2, n1.get("version").asInt(), "the second start finds the records of the first");
             assertTrue(n1.at("/value/done").asBoolean());
+            Http.Answer resent = new Http("http://127.0.0.1:" + port).push(body);
+            assertEquals(200, resent.status(), resent.toString());
+            for (int i = 0; i < 3; i++) {
+                assertEquals("duplicate", resent.results().get(i).get("status").asText(),
+                        "seq marks and outcomes survive a restart: " + resent);
+                assertEquals(List.of(1, 2, 1).get(i), resent.results().get(i).get("version").asInt());
+            }
             Http.Answer a = new Http("http://127.0.0.1:" + port).push(Push.to("notes-app").client("c-after-restart")
                     .put("notes", "n-1", Push.note("Buy oat milk"), 2).json());
             assertEquals(200, a.status(), a.toString());

@@ -42,6 +42,7 @@ class SequenceIT {
             List<StoreConfig> stores = new ArrayList<>(b.build().allStores());
             stores.add(new StoreConfig("notes-app", "titles", null, null, "custom:" + KeepLongerTitle.class.getName(), null));
             stores.add(new StoreConfig("notes-app", "drafts", null, null, "merge", null));
+            stores.add(new StoreConfig("notes-app", "broken", null, null, "custom:" + ThrowingPolicy.class.getName(), null));
             return b.stores(stores);
         }), ic -> new FaultyIgniteFactory(ic, flags));
     }
@@ -150,6 +151,18 @@ class SequenceIT {
                 .put("titles", "t", note("an even longer title")).json());
         assertEquals("applied", longer.results().get(0).get("status").asText(), longer.toString());
         assertEquals(2, longer.results().get(0).get("version").asInt());
+    }
+
+    @Test
+    void aPolicyThatThrowsRejectsTheChangeAndDoesNotStallTheRecord() throws Exception {
+        stack.http.push(Push.to("notes-app").client("b-1").put("broken", "k", note("first")).json());
+        Http.Answer conflicting = stack.http.push(Push.to("notes-app").client("b-2").put("broken", "k", note("second"))
+                .put("broken", "k", note("third"), 1).json());
+        assertEquals(200, conflicting.status(), conflicting.toString());
+        assertEquals("rejected", conflicting.results().get(0).get("status").asText(), conflicting.toString());
+        assertEquals("policy_failed", conflicting.results().get(0).at("/error/code").asText());
+        assertEquals("applied", conflicting.results().get(1).get("status").asText(), "the next change is not blocked");
+        assertEquals(2, conflicting.results().get(1).get("version").asInt());
     }
 
     @Test

@@ -1,0 +1,142 @@
+package dev.idbsync.bolt;
+
+import static dev.idbsync.bolt.Sequencer.Verdict.ADMIT;
+import static dev.idbsync.bolt.Sequencer.Verdict.DUPLICATE;
+import static dev.idbsync.bolt.Sequencer.Verdict.OUT_OF_ORDER;
+import static dev.idbsync.bolt.Sequencer.Verdict.PENDING;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The seq rules of PROTOCOL.md, with an injected clock and stored marks. */
+class SequencerTest {
+    private static final String C = "notes-app/c1";
+    private final Map<String, Long> stored = new HashMap<>();
+    private final Sequencer seq = new Sequencer(30_000, 1000, k -> stored.getOrDefault(k, 0L));
+    private long now = 1_000;
+
+    private Sequencer.Outcome offer(long s, String push) {
+        return seq.offer(C, s, push, now);
+    }
+
+    @Test
+    void aNewClientStartsAtSeq1AndSeqsAreAdmittedInOrder() {
+        assertEquals(ADMIT, offer(1, "p1").verdict());
+        assertEquals(ADMIT, offer(2, "p1").verdict());
+        assertEquals(ADMIT, offer(3, "p1").verdict());
+    }
+
+    @Test
+    void aGapIsOutOfOrderWithTheExpectedSeqAndSoIsEveryLaterChangeOfThePush() {
+        assertEquals(new Sequencer.Outcome(OUT_OF_ORDER, 1), offer(2, "p1"));
+        assertEquals(new Sequencer.Outcome(OUT_OF_ORDER, 1), offer(3, "p1"), "the push stays refused");
+        assertEquals(ADMIT, offer(1, "p2").verdict(), "the seq was not used up");
+    }
+
+    @Test
+    void aDecidedSeqIsADuplicateAndMovesTheMark() {
+        offer(1, "p1");
+        offer(2, "p1");
+        seq.decided(C, 1);
+        seq.decided(C, 2);
+        assertEquals(DUPLICATE, offer(1, "p2").verdict());
+        assertEquals(DUPLICATE, offer(2, "p2").verdict());
+        assertEquals(ADMIT, offer(3, "p2").verdict());
+        assertEquals(Map.of(C, 2L), seq.takeDirtyMarks());
+        assertEquals(Map.of(), seq.takeDirtyMarks(), "handed over once");
+    }
+
+    @Test
+    void theMarkMovesOnlyOverContiguousDecidedSeqs() {
+        offer(1, "p1");
+        offer(2, "p1");
+        offer(3, "p1");
+        seq.decided(C, 3); // another resolver task was quicker
+        assertEquals(Map.of(), seq.takeDirtyMarks());
+        seq.decided(C, 1);
+        assertEquals(Map.of(C, 1L), seq.takeDirtyMarks());
+        seq.decided(C, 2);
+        assertEquals(Map.of(C, 3L), seq.takeDirtyMarks());
+    }
+
+    @Test
+    void aSeqInFlightFromAnotherPushIsPendingForThatPushsEveryChange() {
+        offer(1, "p1");
+        offer(2, "p1");
+        assertEquals(PENDING, offer(1, "p2").verdict());
+        assertEquals(PENDING, offer(2, "p2").verdict());
+        assertEquals(PENDING, offer(3, "p2").verdict(), "every later change of the push is pending too");
+        assertTrue(seq.blocked("p2"));
+    }
+
+    @Test
+    void theNextSeqIsPendingWhileAnEarlierPushOfTheClientIsInFlight() {
+        offer(1, "p1");
+        assertEquals(PENDING, offer(2, "p2").verdict());
+        seq.decided(C, 1);
+        assertEquals(ADMIT, offer(2, "p3").verdict());
+    }
+
+    @Test
+    void aReplayOfTheSamePushIsAdmittedAgain() {
+        offer(1, "p1");
+        assertEquals(ADMIT, offer(1, "p1").verdict());
+    }
+
+    @Test
+    void aReleasedChangeIsTakenBackWithEverythingAfterItSoTheRetryIsAdmitted() {
+        offer(1, "p1");
+        offer(2, "p1");
+        offer(3, "p1");
+        seq.decided(C, 1);
+        seq.released(C, 2, "p1");
+        assertEquals(DUPLICATE, offer(1, "p2").verdict());
+        assertEquals(ADMIT, offer(2, "p2").verdict());
+        assertEquals(ADMIT, offer(3, "p2").verdict());
+    }
+
+    @Test
+    void aReleaseOfAnotherPushsAttemptChangesNothing() {
+        offer(1, "p1");
+        seq.released(C, 1, "p0");
+        assertEquals(PENDING, offer(1, "p2").verdict());
+    }
+
+    @Test
+    void aChangeAdmittedTooLongAgoIsTakenBack() {
+        offer(1, "p1");
+        now += 30_001;
+        assertEquals(ADMIT, offer(1, "p2").verdict(), "its tuple tree timed out; the retry may go");
+    }
+
+    @Test
+    void aRestartedTaskStartsFromTheStoredMark() {
+        stored.put(C, 7L);
+        assertEquals(DUPLICATE, offer(7, "p1").verdict());
+        assertEquals(new Sequencer.Outcome(OUT_OF_ORDER, 8), offer(9, "p2"));
+        assertEquals(ADMIT, offer(8, "p3").verdict());
+    }
+
+    @Test
+    void clientsAreIndependent() {
+        offer(1, "p1");
+        assertEquals(ADMIT, seq.offer("notes-app/c2", 1, "q1", now).verdict());
+        assertEquals(ADMIT, seq.offer("other-db/c1", 1, "r1", now).verdict());
+    }
+
+    @Test
+    void idleClientsAreForgottenPastTheLimitAndComeBackFromTheirMark() {
+        Sequencer small = new Sequencer(30_000, 2, k -> stored.getOrDefault(k, 0L));
+        for (int i = 0; i < 5; i++) {
+            String c = "db/c" + i;
+            small.offer(c, 1, "p" + i, now);
+            small.decided(c, 1);
+        }
+        assertTrue(small.clientCount() <= 2, "memory stays bounded: " + small.clientCount());
+        stored.putAll(small.takeDirtyMarks());
+        assertEquals(DUPLICATE, small.offer("db/c0", 1, "again", now).verdict());
+    }
+}
