@@ -4,6 +4,9 @@ import static dev.idbsync.common.storm.TupleContract.CHANGE;
 import static dev.idbsync.common.storm.TupleContract.DECIDED_FIELDS;
 import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.PUSH;
+import static dev.idbsync.common.storm.TupleContract.REDELIVER;
+import static dev.idbsync.common.storm.TupleContract.RESOLVED_FIELDS;
+import static dev.idbsync.common.storm.TupleContract.RESOLVED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.RESULT;
 
 import dev.idbsync.common.ignite.IgniteClientFactory;
@@ -11,6 +14,7 @@ import dev.idbsync.common.ignite.SyncCaches;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Result;
+import dev.idbsync.protocol.SinkEvent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,6 +116,7 @@ public class ResolveBolt extends BaseRichBolt {
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
         declarer.declareStream(DECIDED_STREAM, DECIDED_FIELDS);
+        declarer.declareStream(RESOLVED_STREAM, RESOLVED_FIELDS);
     }
 
     private void writeLoop() {
@@ -147,6 +152,14 @@ public class ResolveBolt extends BaseRichBolt {
     private void finish(List<Tuple> tuples, boolean ok) {
         for (Tuple t : tuples) {
             Change c = (Change) t.getValueByField(CHANGE);
+            if (t.getBooleanByField(REDELIVER)) {
+                if (ok) {
+                    collector.ack(t);
+                } else {
+                    collector.fail(t);
+                }
+                continue; // the sequencer knows it is decided
+            }
             // Unanchored: a lost notice only delays the sequencer until its in-flight timeout.
             collector.emit(DECIDED_STREAM, new Values(c.db(), c.clientId(), c.seq(), t.getStringByField(PUSH), ok));
             if (ok) {
@@ -161,10 +174,19 @@ public class ResolveBolt extends BaseRichBolt {
         List<ResolveWriter.Item> items = new ArrayList<>(batch.size());
         for (Tuple t : batch) {
             items.add(new ResolveWriter.Item((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH),
-                    (Result) t.getValueByField(RESULT)));
+                    (Result) t.getValueByField(RESULT), t.getBooleanByField(REDELIVER)));
         }
         try {
-            writer.write(items);
+            List<SinkEvent> events = writer.write(items);
+            synchronized (collector) {
+                for (int i = 0; i < batch.size(); i++) {
+                    SinkEvent e = events.get(i);
+                    if (e != null) {
+                        // Anchored: the push is answered only once every sink after Ignite has the event.
+                        collector.emit(RESOLVED_STREAM, batch.get(i), new Values(e.db(), e.store(), e.keyString(), e));
+                    }
+                }
+            }
             LOG.debug("decided {} changes", batch.size());
             return true;
         } catch (RuntimeException e) {

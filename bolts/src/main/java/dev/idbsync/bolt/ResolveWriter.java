@@ -1,5 +1,6 @@
 package dev.idbsync.bolt;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.idbsync.common.ignite.Outcomes;
 import dev.idbsync.common.ignite.SyncCaches;
 import dev.idbsync.config.StoreConfig;
@@ -7,11 +8,14 @@ import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.ChangeError;
 import dev.idbsync.protocol.Result;
+import dev.idbsync.protocol.SinkEvent;
+import dev.idbsync.protocol.Status;
 import dev.idbsync.resolve.ConflictPolicies;
 import dev.idbsync.resolve.ConflictPolicy;
 import dev.idbsync.resolve.Decision;
 import dev.idbsync.resolve.RecordState;
 import dev.idbsync.resolve.Resolver;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -37,8 +41,12 @@ import org.slf4j.LoggerFactory;
 final class ResolveWriter {
     private static final Logger LOG = LoggerFactory.getLogger(ResolveWriter.class);
 
-    /** One admitted change; {@code rejected} is its result when validation rejected it. */
-    record Item(Change change, String push, Result rejected) {
+    /**
+     * One change for the resolver: {@code rejected} is its result when validation rejected it;
+     * {@code redeliver} marks a change the sequencer found decided already, whose stored event is
+     * only to be delivered again to the sinks after Ignite (it is never decided again).
+     */
+    record Item(Change change, String push, Result rejected, boolean redeliver) {
     }
 
     private final SyncConfig config;
@@ -74,22 +82,28 @@ final class ResolveWriter {
         }
     }
 
-    /** Throws what Ignite threw; nothing of the batch is then durable. */
-    void write(List<Item> batch) {
+    /**
+     * Decides the batch and returns, for each item in order, the event the sinks after Ignite
+     * must get (null when there is none: a rejected change, or a redelivery of a change whose
+     * outcome is gone). Throws what Ignite threw; nothing of the batch is then durable.
+     */
+    List<SinkEvent> write(List<Item> batch) {
         long now = clock.getAsLong();
         Set<String> ids = new HashSet<>();
         Map<StoreConfig, Set<String>> keysByStore = new LinkedHashMap<>();
         for (Item item : batch) {
             ids.add(Outcomes.key(item.change()));
             StoreConfig store = config.store(item.change().db(), item.change().store());
-            if (item.rejected() == null && store != null) {
+            if (item.rejected() == null && !item.redeliver() && store != null) {
                 keysByStore.computeIfAbsent(store, s -> new HashSet<>()).add(item.change().keyString());
             }
         }
+        List<SinkEvent> events = new ArrayList<>(batch.size());
         try (ClientTransaction tx = caches.client().transactions().txStart(TransactionConcurrency.PESSIMISTIC,
                 TransactionIsolation.READ_COMMITTED, config.ignite().clientTimeoutMs())) {
             ClientCache<String, String> outcomeCache = caches.outcomes();
-            Set<String> decided = new HashSet<>(outcomeCache.getAll(ids).keySet());
+            Map<String, SinkEvent> decided = new HashMap<>();
+            outcomeCache.getAll(ids).forEach((id, json) -> decided.put(id, storedEvent(json)));
             Map<StoreConfig, Map<String, RecordState>> states = new LinkedHashMap<>();
             for (Map.Entry<StoreConfig, Set<String>> e : keysByStore.entrySet()) {
                 Map<String, RecordState> m = new HashMap<>();
@@ -101,23 +115,33 @@ final class ResolveWriter {
             for (Item item : batch) {
                 Change c = item.change();
                 String id = Outcomes.key(c);
-                if (!decided.add(id)) {
-                    continue; // decided before: keeps its first outcome and version
+                if (decided.containsKey(id) || item.redeliver()) {
+                    // decided before: keeps its first outcome and version; its event goes out again
+                    events.add(decided.get(id));
+                    continue;
                 }
                 Result result;
+                SinkEvent event = null;
                 if (item.rejected() != null) {
                     result = item.rejected();
                 } else {
                     StoreConfig store = config.store(c.db(), c.store());
                     Map<String, RecordState> m = states.get(store);
-                    Decision d = decide(c, m.get(c.keyString()), store, now);
+                    RecordState current = m.get(c.keyString());
+                    Decision d = decide(c, current, store, now);
                     result = d.result();
                     if (d.next() != null) {
                         m.put(c.keyString(), d.next());
                         recordWrites.computeIfAbsent(store, s -> new LinkedHashMap<>()).put(c.keyString(), d.next().toJson());
                     }
+                    RecordState after = d.next() != null ? d.next() : current;
+                    if (result.status() != Status.REJECTED && after != null) {
+                        event = event(c, after, result, now);
+                    }
                 }
-                outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push()));
+                decided.put(id, event);
+                events.add(event);
+                outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push(), event));
             }
             for (Map.Entry<StoreConfig, Map<String, String>> e : recordWrites.entrySet()) {
                 caches.records(e.getKey()).putAll(e.getValue());
@@ -127,5 +151,18 @@ final class ResolveWriter {
             }
             tx.commit();
         }
+        return events;
+    }
+
+    private static SinkEvent event(Change c, RecordState after, Result result, long now) {
+        boolean conflict = result.status() == Status.CONFLICT;
+        return new SinkEvent(c.eventId(), c.db(), c.store(), c.key(), c.keyString(), after.op(), after.value(),
+                after.version(), c.clientId(), c.seq(), c.correctedTs(), now, result.status(),
+                conflict ? result.policy() : null, conflict ? c.op() : null, conflict ? c.value() : null);
+    }
+
+    private static SinkEvent storedEvent(String outcomeJson) {
+        JsonNode e = Outcomes.parse(outcomeJson).get(Outcomes.EVENT);
+        return e == null || e.isNull() ? null : SinkEvent.fromJson(e);
     }
 }

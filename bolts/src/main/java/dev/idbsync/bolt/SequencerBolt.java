@@ -1,8 +1,8 @@
 package dev.idbsync.bolt;
 
+import static dev.idbsync.common.storm.TupleContract.ADMITTED_FIELDS;
 import static dev.idbsync.common.storm.TupleContract.ADMITTED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.CHANGE;
-import static dev.idbsync.common.storm.TupleContract.CHECKED_FIELDS;
 import static dev.idbsync.common.storm.TupleContract.CLIENT_ID;
 import static dev.idbsync.common.storm.TupleContract.DB;
 import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
@@ -25,6 +25,7 @@ import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
 import org.apache.storm.topology.base.BaseRichBolt;
 import org.apache.storm.tuple.Tuple;
+import org.apache.storm.tuple.Values;
 import org.apache.storm.utils.TupleUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * Keeps each client's changes in seq order ({@link Sequencer}); grouped by (db, clientId), so
  * one task owns each client. Admitted changes go on to the resolver; a change refused as
  * {@code pending} or {@code out_of_order} leaves its answer for the spout in Ignite (one entry
- * per push) and is acked; a {@code duplicate} is acked as it is (the spout answers it from the
- * stored outcome). The resolver reports back on {@code decided}, which moves each client's mark;
+ * per push) and is acked; a {@code duplicate} goes to the resolver marked for redelivery only
+ * (the spout answers it from the stored outcome). The resolver reports back on {@code decided}, which moves each client's mark;
  * marks are stored in Ignite once a second, so a restarted task starts from them.
  */
 public class SequencerBolt extends BaseRichBolt {
@@ -103,8 +104,10 @@ public class SequencerBolt extends BaseRichBolt {
         Sequencer.Outcome o = sequencer.offer(Sequencer.clientKey(c.db(), c.clientId()), c.seq(), push,
                 System.currentTimeMillis());
         switch (o.verdict()) {
-            case ADMIT -> collector.emit(ADMITTED_STREAM, t, t.getValues());
-            case DUPLICATE -> LOG.trace("{} is a duplicate", c.eventId());
+            case ADMIT -> collector.emit(ADMITTED_STREAM, t, admitted(t, false));
+            // Decided before: the resolver delivers its stored event to the sinks again, in case
+            // the push that decided it failed before every sink had it.
+            case DUPLICATE -> collector.emit(ADMITTED_STREAM, t, admitted(t, true));
             case PENDING, OUT_OF_ORDER -> {
                 if (!refusedBefore) {
                     try {
@@ -136,7 +139,13 @@ public class SequencerBolt extends BaseRichBolt {
 
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
-        declarer.declareStream(ADMITTED_STREAM, CHECKED_FIELDS);
+        declarer.declareStream(ADMITTED_STREAM, ADMITTED_FIELDS);
+    }
+
+    private static Values admitted(Tuple t, boolean redeliver) {
+        Values v = new Values(t.getValues().toArray());
+        v.add(redeliver);
+        return v;
     }
 
     private long loadMark(String client) {

@@ -242,6 +242,7 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
         ObjectNode o = Outcomes.parse(storedOutcome);
         JsonNode by = o.remove(Outcomes.BY);
+        o.remove(Outcomes.EVENT);
         if (by != null && by.asText().equals(pushKey)) {
             return o;
         }

@@ -18,6 +18,7 @@ import dev.idbsync.config.StoreConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Result;
+import dev.idbsync.protocol.SinkEvent;
 import dev.idbsync.resolve.ConflictPolicies;
 import dev.idbsync.spout.HttpSyncSpout;
 import org.apache.storm.Config;
@@ -79,6 +80,7 @@ public final class SyncTopology {
         conf.setMessageTimeoutSecs(config.topology().messageTimeoutSecs());
         conf.registerSerialization(Change.class, JsonKryoSerializer.class);
         conf.registerSerialization(Result.class, JsonKryoSerializer.class);
+        conf.registerSerialization(SinkEvent.class, JsonKryoSerializer.class);
         // Every tuple value is registered above; anything else is a bug to surface, not to Java-serialize.
         conf.setFallBackOnJavaSerialization(false);
         conf.putAll(config.topology().stormConfig());

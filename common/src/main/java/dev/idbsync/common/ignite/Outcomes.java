@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.Result;
+import dev.idbsync.protocol.SinkEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -26,9 +27,18 @@ public final class Outcomes {
         return c.eventId();
     }
 
-    public static String toStoredJson(Result r, String push) {
+    /** The field that holds the change's {@link SinkEvent}, so that a retry can deliver it again. */
+    public static final String EVENT = "event";
+
+    /**
+     * @param event the change's event for the sinks after Ignite; null for a rejected change
+     */
+    public static String toStoredJson(Result r, String push, SinkEvent event) {
         ObjectNode n = Json.MAPPER.valueToTree(r);
         n.put(BY, push);
+        if (event != null) {
+            n.set(EVENT, Json.MAPPER.valueToTree(event));
+        }
         return n.toString();
     }
 

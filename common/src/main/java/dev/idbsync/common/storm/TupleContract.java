@@ -8,7 +8,7 @@ import org.apache.storm.tuple.Fields;
  * by; bolts read them by name, never by index.
  *
  * <pre>
- * http --changes--> validate --checked--> sequence --admitted--> resolve
+ * http --changes--> validate --checked--> sequence --admitted--> resolve --resolved--> flume, files
  *                                            ^                      |
  *                                            +------decided---------+
  * </pre>
@@ -22,6 +22,8 @@ public final class TupleContract {
     public static final String ADMITTED_STREAM = "admitted";
     /** Resolve → sequence: a change was decided and is durable ({@link #OK}), or could not be made so. */
     public static final String DECIDED_STREAM = "decided";
+    /** Resolve → the sinks after Ignite (Flume, files): one {@link #EVENT} per decided change. */
+    public static final String RESOLVED_STREAM = "resolved";
 
     public static final String DB = "db";
     public static final String STORE = "store";
@@ -37,6 +39,10 @@ public final class TupleContract {
     public static final String SEQ = "seq";
     /** True when the change was decided and is durable, false when it was released undecided. */
     public static final String OK = "ok";
+    /** On {@code admitted}: true for a change decided before, whose event is only delivered again. */
+    public static final String REDELIVER = "redeliver";
+    /** A {@link dev.idbsync.protocol.SinkEvent}. */
+    public static final String EVENT = "event";
 
     /** Grouping that sends every change of one record to one task. */
     public static final Fields RECORD_GROUPING = new Fields(DB, STORE, KEY);
@@ -45,7 +51,9 @@ public final class TupleContract {
 
     public static final Fields CHANGE_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH);
     public static final Fields CHECKED_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT);
+    public static final Fields ADMITTED_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT, REDELIVER);
     public static final Fields DECIDED_FIELDS = new Fields(DB, CLIENT_ID, SEQ, PUSH, OK);
+    public static final Fields RESOLVED_FIELDS = new Fields(DB, STORE, KEY, EVENT);
 
     private TupleContract() {
     }
