@@ -177,13 +177,14 @@ public class ResolveBolt extends BaseRichBolt {
                     (Result) t.getValueByField(RESULT), t.getBooleanByField(REDELIVER)));
         }
         try {
-            List<SinkEvent> events = writer.write(items);
+            List<ResolveWriter.Emitted> events = writer.write(items);
             synchronized (collector) {
                 for (int i = 0; i < batch.size(); i++) {
-                    SinkEvent e = events.get(i);
-                    if (e != null) {
+                    ResolveWriter.Emitted em = events.get(i);
+                    if (em != null) {
+                        SinkEvent e = em.event();
                         // Anchored: the push is answered only once every sink after Ignite has the event.
-                        collector.emit(RESOLVED_STREAM, batch.get(i), new Values(e.db(), e.store(), e.keyString(), e));
+                        collector.emit(RESOLVED_STREAM, batch.get(i), new Values(e.db(), e.store(), e.keyString(), e, em.again()));
                     }
                 }
             }

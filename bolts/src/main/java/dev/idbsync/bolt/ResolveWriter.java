@@ -17,11 +17,12 @@ import dev.idbsync.resolve.RecordState;
 import dev.idbsync.resolve.Resolver;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.LongSupplier;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.ClientTransaction;
@@ -87,18 +88,24 @@ final class ResolveWriter {
      * must get (null when there is none: a rejected change, or a redelivery of a change whose
      * outcome is gone). Throws what Ignite threw; nothing of the batch is then durable.
      */
-    List<SinkEvent> write(List<Item> batch) {
+    /** An event for the sinks; {@code again} when the change was decided before (a redelivery). */
+    record Emitted(SinkEvent event, boolean again) {
+    }
+
+    List<Emitted> write(List<Item> batch) {
         long now = clock.getAsLong();
-        Set<String> ids = new HashSet<>();
+        // Sorted key sets and maps throughout: Ignite takes a transaction's locks in the order it
+        // is given the keys, and two transactions taking them in different orders could deadlock.
+        Set<String> ids = new TreeSet<>();
         Map<StoreConfig, Set<String>> keysByStore = new LinkedHashMap<>();
         for (Item item : batch) {
             ids.add(Outcomes.key(item.change()));
             StoreConfig store = config.store(item.change().db(), item.change().store());
             if (item.rejected() == null && !item.redeliver() && store != null) {
-                keysByStore.computeIfAbsent(store, s -> new HashSet<>()).add(item.change().keyString());
+                keysByStore.computeIfAbsent(store, s -> new TreeSet<>()).add(item.change().keyString());
             }
         }
-        List<SinkEvent> events = new ArrayList<>(batch.size());
+        List<Emitted> events = new ArrayList<>(batch.size());
         try (ClientTransaction tx = caches.client().transactions().txStart(TransactionConcurrency.PESSIMISTIC,
                 TransactionIsolation.READ_COMMITTED, config.ignite().clientTimeoutMs())) {
             ClientCache<String, String> outcomeCache = caches.outcomes();
@@ -111,13 +118,14 @@ final class ResolveWriter {
                 states.put(e.getKey(), m);
             }
             Map<StoreConfig, Map<String, String>> recordWrites = new LinkedHashMap<>();
-            Map<String, String> outcomeWrites = new LinkedHashMap<>();
+            Map<String, String> outcomeWrites = new TreeMap<>();
             for (Item item : batch) {
                 Change c = item.change();
                 String id = Outcomes.key(c);
                 if (decided.containsKey(id) || item.redeliver()) {
                     // decided before: keeps its first outcome and version; its event goes out again
-                    events.add(decided.get(id));
+                    SinkEvent before = decided.get(id);
+                    events.add(before == null ? null : new Emitted(before, true));
                     continue;
                 }
                 Result result;
@@ -132,7 +140,7 @@ final class ResolveWriter {
                     result = d.result();
                     if (d.next() != null) {
                         m.put(c.keyString(), d.next());
-                        recordWrites.computeIfAbsent(store, s -> new LinkedHashMap<>()).put(c.keyString(), d.next().toJson());
+                        recordWrites.computeIfAbsent(store, s -> new TreeMap<>()).put(c.keyString(), d.next().toJson());
                     }
                     RecordState after = d.next() != null ? d.next() : current;
                     if (result.status() != Status.REJECTED && after != null) {
@@ -140,7 +148,7 @@ final class ResolveWriter {
                     }
                 }
                 decided.put(id, event);
-                events.add(event);
+                events.add(event == null ? null : new Emitted(event, false));
                 outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push(), event));
             }
             for (Map.Entry<StoreConfig, Map<String, String>> e : recordWrites.entrySet()) {

@@ -160,7 +160,7 @@ public class SequencerBolt extends BaseRichBolt {
         if (unsavedMarks.isEmpty()) {
             return;
         }
-        Map<String, String> out = new HashMap<>();
+        Map<String, String> out = new java.util.TreeMap<>();
         unsavedMarks.forEach((k, v) -> out.put(k, Long.toString(v)));
         try {
             caches.marks().putAll(out);

@@ -17,7 +17,7 @@ import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.PushRequest;
 import io.undertow.server.HttpServerExchange;
 import java.security.SecureRandom;
-import java.util.HashSet;
+import java.util.TreeSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -198,7 +198,7 @@ public class HttpSyncSpout extends BaseRichSpout {
      */
     private void complete(PendingPush push) {
         List<Change> changes = push.request.changes();
-        Set<String> keys = new HashSet<>();
+        Set<String> keys = new TreeSet<>();
         for (Change c : changes) {
             keys.add(Outcomes.key(c));
         }

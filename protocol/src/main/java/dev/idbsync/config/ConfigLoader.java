@@ -54,7 +54,7 @@ public final class ConfigLoader {
     static SyncConfig fromTree(JsonNode root, Path baseDir) {
         // Top-level keys with a dot (nimbus.seeds, storm.zookeeper.servers, ...) are Storm's own:
         // `storm jar ... --config conf/cluster.yaml` makes Storm's client read this file too.
-        known(root, "", "dataDir", "http", "limits", "ignite", "topology", "dbs", "*.*");
+        known(root, "", "dataDir", "http", "limits", "ignite", "topology", "flume", "dbs", "*.*");
         SyncConfig.Builder b = SyncConfig.builder();
         if (root.has("dataDir")) {
             b.dataDir(string(root, "dataDir", ""));
@@ -139,7 +139,7 @@ public final class ConfigLoader {
         b.ignite(ignite.build());
 
         JsonNode t = section(root, "topology");
-        known(t, "topology.", "name", "workers", "spoutParallelism", "validateParallelism", "sequenceParallelism", "resolveParallelism",
+        known(t, "topology.", "name", "workers", "spoutParallelism", "validateParallelism", "sequenceParallelism", "resolveParallelism", "flumeParallelism",
                 "maxSpoutPending", "messageTimeoutSecs", "igniteBatchSize", "storm");
         TopologyConfig.Builder topo = TopologyConfig.builder();
         if (t.has("name")) {
@@ -159,6 +159,9 @@ public final class ConfigLoader {
         }
         if (t.has("resolveParallelism")) {
             topo.resolveParallelism(integer(t, "resolveParallelism", "topology."));
+        }
+        if (t.has("flumeParallelism")) {
+            topo.flumeParallelism(integer(t, "flumeParallelism", "topology."));
         }
         if (t.has("maxSpoutPending")) {
             topo.maxSpoutPending(integer(t, "maxSpoutPending", "topology."));
@@ -182,6 +185,48 @@ public final class ConfigLoader {
             topo.stormConfig(storm);
         }
         b.topology(topo.build());
+
+        JsonNode f = section(root, "flume");
+        known(f, "flume.", "enabled", "agents", "selector", "batchSize", "connectTimeoutMs", "requestTimeoutMs",
+                "maxBackoffMs", "embeddedAgent");
+        FlumeConfig.Builder flume = FlumeConfig.builder();
+        if (f.has("enabled")) {
+            flume.enabled(bool(f, "enabled", "flume."));
+        }
+        if (f.has("agents")) {
+            flume.agents(strings(f, "agents", "flume."));
+        }
+        if (f.has("selector")) {
+            String s = string(f, "selector", "flume.");
+            switch (s) {
+                case "failover" -> flume.selector(FlumeConfig.Selector.FAILOVER);
+                case "load_balance" -> flume.selector(FlumeConfig.Selector.LOAD_BALANCE);
+                default -> throw new IllegalArgumentException("flume.selector: \"" + s
+                        + "\" is not allowed; use failover or load_balance");
+            }
+        }
+        if (f.has("batchSize")) {
+            flume.batchSize(integer(f, "batchSize", "flume."));
+        }
+        if (f.has("connectTimeoutMs")) {
+            flume.connectTimeoutMs(integer(f, "connectTimeoutMs", "flume."));
+        }
+        if (f.has("requestTimeoutMs")) {
+            flume.requestTimeoutMs(integer(f, "requestTimeoutMs", "flume."));
+        }
+        if (f.has("maxBackoffMs")) {
+            flume.maxBackoffMs(integer(f, "maxBackoffMs", "flume."));
+        }
+        if (f.has("embeddedAgent")) {
+            String path = string(f, "embeddedAgent", "flume.");
+            Path p = baseDir == null ? Path.of(path) : baseDir.resolve(path);
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException("flume.embeddedAgent: \"" + path + "\" cannot be read (looked for "
+                        + p.toAbsolutePath() + "); give an agent properties file relative to the config file");
+            }
+            flume.embeddedAgentConfig(p.toAbsolutePath().toString());
+        }
+        b.flume(flume.build());
 
         JsonNode dbs = root.get("dbs");
         if (dbs == null || !dbs.isObject() || dbs.isEmpty()) {
@@ -261,6 +306,14 @@ public final class ConfigLoader {
             throw new IllegalArgumentException(prefix + field + ": " + n + " is not allowed; give a string");
         }
         return n.asText();
+    }
+
+    private static boolean bool(JsonNode parent, String field, String prefix) {
+        JsonNode n = parent.get(field);
+        if (!n.isBoolean()) {
+            throw new IllegalArgumentException(prefix + field + ": " + n + " is not allowed; give true or false");
+        }
+        return n.asBoolean();
     }
 
     private static int integer(JsonNode parent, String field, String prefix) {

@@ -22,6 +22,7 @@ public final class SyncConfig implements Serializable {
     private final LimitsConfig limits;
     private final IgniteConfig ignite;
     private final TopologyConfig topology;
+    private final FlumeConfig flume;
     private final String dataDir;
     /** db -> store -> config, in file order. */
     private final Map<String, Map<String, StoreConfig>> stores;
@@ -31,6 +32,7 @@ public final class SyncConfig implements Serializable {
         limits = b.limits;
         ignite = b.ignite;
         topology = b.topology;
+        flume = b.flume;
         dataDir = Check.notBlank("dataDir", b.dataDir);
         if (b.stores.isEmpty()) {
             throw new IllegalArgumentException("dbs: {} is not allowed; configure at least one db with one store");
@@ -59,7 +61,7 @@ public final class SyncConfig implements Serializable {
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).dataDir(dataDir);
+        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).dataDir(dataDir);
         allStores().forEach(b::store);
         return b;
     }
@@ -78,6 +80,10 @@ public final class SyncConfig implements Serializable {
 
     public TopologyConfig topology() {
         return topology;
+    }
+
+    public FlumeConfig flume() {
+        return flume;
     }
 
     /** Root of every local file the deployment writes (Ignite's files in embedded mode, logs). */
@@ -106,6 +112,7 @@ public final class SyncConfig implements Serializable {
         private LimitsConfig limits = LimitsConfig.defaults();
         private IgniteConfig ignite = IgniteConfig.builder().build();
         private TopologyConfig topology = TopologyConfig.builder().build();
+        private FlumeConfig flume = FlumeConfig.builder().build();
         private String dataDir = DEFAULT_DATA_DIR;
         private final List<StoreConfig> stores = new ArrayList<>();
 
@@ -126,6 +133,11 @@ public final class SyncConfig implements Serializable {
 
         public Builder topology(TopologyConfig v) {
             topology = v;
+            return this;
+        }
+
+        public Builder flume(FlumeConfig v) {
+            flume = v;
             return this;
         }
 

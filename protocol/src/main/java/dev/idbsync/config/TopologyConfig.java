@@ -24,6 +24,7 @@ public final class TopologyConfig implements Serializable {
     private final int validateParallelism;
     private final int sequenceParallelism;
     private final int resolveParallelism;
+    private final int flumeParallelism;
     private final int maxSpoutPending;
     private final int messageTimeoutSecs;
     private final int igniteBatchSize;
@@ -39,6 +40,7 @@ public final class TopologyConfig implements Serializable {
         validateParallelism = Check.range("topology.validateParallelism", b.validateParallelism, 1, 1000);
         sequenceParallelism = Check.range("topology.sequenceParallelism", b.sequenceParallelism, 1, 1000);
         resolveParallelism = Check.range("topology.resolveParallelism", b.resolveParallelism, 1, 1000);
+        flumeParallelism = Check.range("topology.flumeParallelism", b.flumeParallelism, 1, 1000);
         maxSpoutPending = Check.range("topology.maxSpoutPending", b.maxSpoutPending, 1, 10_000_000);
         messageTimeoutSecs = Check.range("topology.messageTimeoutSecs", b.messageTimeoutSecs, 1, 3600);
         igniteBatchSize = Check.range("topology.igniteBatchSize", b.igniteBatchSize, 1, 100_000);
@@ -51,7 +53,7 @@ public final class TopologyConfig implements Serializable {
 
     public Builder toBuilder() {
         return new Builder().name(name).workers(workers).spoutParallelism(spoutParallelism)
-                .validateParallelism(validateParallelism).sequenceParallelism(sequenceParallelism).resolveParallelism(resolveParallelism)
+                .validateParallelism(validateParallelism).sequenceParallelism(sequenceParallelism).resolveParallelism(resolveParallelism).flumeParallelism(flumeParallelism)
                 .maxSpoutPending(maxSpoutPending).messageTimeoutSecs(messageTimeoutSecs)
                 .igniteBatchSize(igniteBatchSize).stormConfig(stormConfig);
     }
@@ -82,6 +84,11 @@ public final class TopologyConfig implements Serializable {
         return resolveParallelism;
     }
 
+    /** Tasks of the Flume bridge. */
+    public int flumeParallelism() {
+        return flumeParallelism;
+    }
+
     public int maxSpoutPending() {
         return maxSpoutPending;
     }
@@ -106,6 +113,7 @@ public final class TopologyConfig implements Serializable {
         private int validateParallelism = 1;
         private int sequenceParallelism = 1;
         private int resolveParallelism = 1;
+        private int flumeParallelism = 1;
         private int maxSpoutPending = DEFAULT_MAX_SPOUT_PENDING;
         private int messageTimeoutSecs = DEFAULT_MESSAGE_TIMEOUT_SECS;
         private int igniteBatchSize = DEFAULT_IGNITE_BATCH_SIZE;
@@ -138,6 +146,11 @@ public final class TopologyConfig implements Serializable {
 
         public Builder resolveParallelism(int v) {
             resolveParallelism = v;
+            return this;
+        }
+
+        public Builder flumeParallelism(int v) {
+            flumeParallelism = v;
             return this;
         }
 

@@ -23,14 +23,16 @@ import org.apache.storm.generated.KillOptions;
 
 /**
  * The local run: the whole product in one JVM on embedded defaults. An embedded Ignite node
- * (persistent, under {@code DATA/ignite}), a Storm {@link LocalCluster} running the topology,
- * and the HTTP spout on 127.0.0.1. Prints {@code ready on http://127.0.0.1:PORT} once pushes are
+ * (persistent, under {@code DATA/ignite}), a real Flume agent in-process (file channel under
+ * {@code DATA/flume/channel}, events in {@code DATA/flume/out}), a Storm {@link LocalCluster}
+ * running the topology, and the HTTP spout on 127.0.0.1. Prints {@code ready on http://127.0.0.1:PORT} once pushes are
  * accepted and stops cleanly on Ctrl-C or SIGTERM. Started by {@code ./run-local}.
  */
 public final class LocalRun implements AutoCloseable {
     private final SyncConfig config;
     private final PrintStream out;
     private EmbeddedIgniteNode ignite;
+    private EmbeddedFlumeAgent flume;
     private LocalCluster storm;
 
     public LocalRun(SyncConfig config, PrintStream out) {
@@ -76,6 +78,7 @@ public final class LocalRun implements AutoCloseable {
                         + " is not allowed for the local run; use embedded");
             }
             b.ignite(localIgnitePorts(ic, ignitePort, System.out));
+            b.flume(localFlumePort(loaded.flume(), System.out));
             config = b.build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("config " + configFile + ": " + e.getMessage());
@@ -132,6 +135,11 @@ public final class LocalRun implements AutoCloseable {
         ignite = EmbeddedIgniteNode.start(config.ignite(), data.resolve("ignite"));
         out.println("ignite: embedded node, persistence in " + data.resolve("ignite") + ", thin clients on "
                 + config.ignite().addresses().get(0));
+        if (config.flume().enabled() && config.flume().embeddedAgentConfig() != null) {
+            flume = EmbeddedFlumeAgent.start(Path.of(config.flume().embeddedAgentConfig()), data, firstPort(config));
+            out.println("flume: in-process agent, Avro source on " + config.flume().agents().get(0) + ", file channel in "
+                    + data.resolve("flume/channel") + ", events in " + data.resolve("flume/out"));
+        }
         storm = new LocalCluster();
         storm.submitTopology(config.topology().name(), SyncTopology.stormConfig(config), SyncTopology.build(config));
         for (StoreConfig s : config.allStores()) {
@@ -159,6 +167,10 @@ public final class LocalRun implements AutoCloseable {
                 org.slf4j.LoggerFactory.getLogger(LocalRun.class).warn("stopping the local Storm cluster failed", e);
             }
             storm = null;
+        }
+        if (flume != null) {
+            flume.close();
+            flume = null;
         }
         if (ignite != null) {
             ignite.close();
@@ -202,6 +214,26 @@ public final class LocalRun implements AutoCloseable {
         int disco = portFree("127.0.0.1", ic.discoveryPort()) ? ic.discoveryPort() : freePort();
         int comm = portFree("127.0.0.1", ic.communicationPort()) ? ic.communicationPort() : freePort();
         return ic.toBuilder().addresses(List.of("127.0.0.1:" + thin)).discoveryPort(disco).communicationPort(comm).build();
+    }
+
+    /** The embedded agent's port: the configured one when it is free, else a free one. */
+    static dev.idbsync.config.FlumeConfig localFlumePort(dev.idbsync.config.FlumeConfig fc, PrintStream out) {
+        if (!fc.enabled() || fc.embeddedAgentConfig() == null) {
+            return fc;
+        }
+        String a = fc.agents().get(0);
+        int port = Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+        if (portFree("127.0.0.1", port)) {
+            return fc.toBuilder().agents(List.of("127.0.0.1:" + port)).build();
+        }
+        int other = freePort();
+        out.println("flume: port " + port + " is in use; the in-process agent listens on 127.0.0.1:" + other + " instead");
+        return fc.toBuilder().agents(List.of("127.0.0.1:" + other)).build();
+    }
+
+    private static int firstPort(SyncConfig config) {
+        String a = config.flume().agents().get(0);
+        return Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
     }
 
     static boolean portFree(String host, int port) {

@@ -6,6 +6,7 @@ import static dev.idbsync.common.storm.TupleContract.CHECKED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.CLIENT_GROUPING;
 import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.RECORD_GROUPING;
+import static dev.idbsync.common.storm.TupleContract.RESOLVED_STREAM;
 
 import dev.idbsync.bolt.ChangeValidator;
 import dev.idbsync.bolt.ResolveBolt;
@@ -15,6 +16,8 @@ import dev.idbsync.common.ignite.IgniteClientFactory;
 import dev.idbsync.common.ignite.ThinClientFactory;
 import dev.idbsync.common.storm.JsonKryoSerializer;
 import dev.idbsync.config.StoreConfig;
+import dev.idbsync.flume.FlumeClientFactory;
+import dev.idbsync.flume.FlumeSinkBolt;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Result;
@@ -32,6 +35,7 @@ import org.apache.storm.topology.TopologyBuilder;
  * <pre>
  * http (HttpSyncSpout) --changes--> validate --checked--> sequence --admitted--> resolve --> Ignite
  *   grouped by:          (db, clientId)        (db, clientId)        (db, store, key)
+ *                                                                               |--resolved--> flume (local or shuffle)
  *                                                  ^                      |
  *                                                  +------decided---------+  (db, clientId)
  * </pre>
@@ -44,6 +48,7 @@ public final class SyncTopology {
     public static final String VALIDATE = "validate";
     public static final String SEQUENCE = "sequence";
     public static final String RESOLVE = "resolve";
+    public static final String FLUME = "flume";
 
     private SyncTopology() {
     }
@@ -54,6 +59,12 @@ public final class SyncTopology {
 
     /** With an Ignite client factory of the caller's: tests use it to inject failures. */
     public static StormTopology build(SyncConfig config, IgniteClientFactory igniteFactory) {
+        return build(config, igniteFactory, new FlumeClientFactory(config.flume()));
+    }
+
+    /** With client factories of the caller's. */
+    public static StormTopology build(SyncConfig config, IgniteClientFactory igniteFactory,
+                                      FlumeClientFactory flumeFactory) {
         // Compile every schema and load every policy now: a bad one stops submission here, not in a worker.
         new ChangeValidator(config);
         for (StoreConfig s : config.allStores()) {
@@ -69,6 +80,10 @@ public final class SyncTopology {
                 .fieldsGrouping(RESOLVE, DECIDED_STREAM, CLIENT_GROUPING);
         b.setBolt(RESOLVE, new ResolveBolt(config, igniteFactory), config.topology().resolveParallelism())
                 .fieldsGrouping(SEQUENCE, ADMITTED_STREAM, RECORD_GROUPING);
+        if (config.flume().enabled()) {
+            b.setBolt(FLUME, new FlumeSinkBolt(config.flume(), flumeFactory), config.topology().flumeParallelism())
+                    .localOrShuffleGrouping(RESOLVE, RESOLVED_STREAM);
+        }
         return b.createTopology();
     }
 

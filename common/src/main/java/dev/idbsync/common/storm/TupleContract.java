@@ -53,7 +53,8 @@ public final class TupleContract {
     public static final Fields CHECKED_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT);
     public static final Fields ADMITTED_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT, REDELIVER);
     public static final Fields DECIDED_FIELDS = new Fields(DB, CLIENT_ID, SEQ, PUSH, OK);
-    public static final Fields RESOLVED_FIELDS = new Fields(DB, STORE, KEY, EVENT);
+    /** {@link #REDELIVER} true: the event of a change decided before, delivered again. */
+    public static final Fields RESOLVED_FIELDS = new Fields(DB, STORE, KEY, EVENT, REDELIVER);
 
     private TupleContract() {
     }

@@ -5,6 +5,7 @@ import dev.idbsync.common.ignite.IgniteClientFactory;
 import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.SyncConfig;
+import dev.idbsync.topology.EmbeddedFlumeAgent;
 import dev.idbsync.topology.SyncTopology;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,12 +31,15 @@ public final class TestStack implements AutoCloseable {
     public final SyncConfig config;
     public final Http http;
     private final EmbeddedIgniteNode ignite;
+    private final EmbeddedFlumeAgent flume;
     private final LocalCluster storm;
     private final IgniteClient reader;
 
-    private TestStack(SyncConfig config, EmbeddedIgniteNode ignite, LocalCluster storm, IgniteClient reader) {
+    private TestStack(SyncConfig config, EmbeddedIgniteNode ignite, EmbeddedFlumeAgent flume, LocalCluster storm,
+                      IgniteClient reader) {
         this.config = config;
         this.ignite = ignite;
+        this.flume = flume;
         this.storm = storm;
         this.reader = reader;
         this.http = new Http("http://127.0.0.1:" + config.http().port());
@@ -52,6 +56,7 @@ public final class TestStack implements AutoCloseable {
         return tweak.apply(base.toBuilder()
                 .dataDir(dataDir.toString())
                 .ignite(ic)
+                .flume(base.flume().toBuilder().agents(List.of("127.0.0.1:" + Ports.free())).build())
                 .http(base.http().toBuilder().port(Ports.free()).build())).build();
     }
 
@@ -68,6 +73,12 @@ public final class TestStack implements AutoCloseable {
 
     public static TestStack start(SyncConfig config, Function<IgniteConfig, IgniteClientFactory> factory) throws Exception {
         EmbeddedIgniteNode node = EmbeddedIgniteNode.start(config.ignite(), Path.of(config.dataDir()).resolve("ignite"));
+        EmbeddedFlumeAgent agent = null;
+        if (config.flume().enabled() && config.flume().embeddedAgentConfig() != null) {
+            String a = config.flume().agents().get(0);
+            agent = EmbeddedFlumeAgent.start(Path.of(config.flume().embeddedAgentConfig()), Path.of(config.dataDir()),
+                    Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)));
+        }
         LocalCluster storm = new LocalCluster();
         Config conf = SyncTopology.stormConfig(config);
         // Serialize every tuple as if the spout and the bolts ran in different workers.
@@ -75,7 +86,7 @@ public final class TestStack implements AutoCloseable {
         storm.submitTopology(config.topology().name(), conf, SyncTopology.build(config, factory.apply(config.ignite())));
         IgniteClient reader = Ignition.startClient(new ClientConfiguration()
                 .setAddresses(config.ignite().addresses().get(0)));
-        TestStack stack = new TestStack(config, node, storm, reader);
+        TestStack stack = new TestStack(config, node, agent, storm, reader);
         stack.awaitHealthy();
         return stack;
     }
@@ -116,6 +127,9 @@ public final class TestStack implements AutoCloseable {
     public void close() throws Exception {
         reader.close();
         storm.close();
+        if (flume != null) {
+            flume.close();
+        }
         ignite.close();
     }
 }

@@ -1,0 +1,169 @@
+package dev.idbsync.flume;
+
+import static dev.idbsync.common.storm.TupleContract.EVENT;
+import static dev.idbsync.common.storm.TupleContract.REDELIVER;
+
+import dev.idbsync.config.FlumeConfig;
+import dev.idbsync.protocol.SinkEvent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.flume.Event;
+import org.apache.flume.api.RpcClient;
+import org.apache.storm.metric.api.CountMetric;
+import org.apache.storm.task.OutputCollector;
+import org.apache.storm.task.TopologyContext;
+import org.apache.storm.topology.OutputFieldsDeclarer;
+import org.apache.storm.topology.base.BaseRichBolt;
+import org.apache.storm.tuple.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends every resolved change to Flume ({@link FlumeEvents}) with the SDK's RPC client, in
+ * batches: a writer thread takes whatever queued up while the previous batch was in flight, calls
+ * {@code appendBatch}, and acks the batch's tuples only after it returned, that is after an
+ * agent's channel committed them; when it throws, the tuples fail (their pushes get 503, and the
+ * client's retry delivers the events again). The client is remade after a failure. The writer
+ * thread is the only user of the collector and holds its lock while it is.
+ *
+ * <p>Delivery is at least once: an event may reach Flume twice after a failure (a batch that an
+ * agent committed but whose answer was lost, a retry after another sink failed). The metric
+ * {@value #REDELIVERED_METRIC} counts the events sent again for changes decided before (a
+ * client's retry after a failure); {@value #FAILED_METRIC} the events of failed batches.
+ */
+public class FlumeSinkBolt extends BaseRichBolt {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(FlumeSinkBolt.class);
+    public static final String SENT_METRIC = "idbsync.flume.sent";
+    public static final String FAILED_METRIC = "idbsync.flume.failed";
+    public static final String REDELIVERED_METRIC = "idbsync.flume.redelivered";
+
+    private final FlumeConfig config;
+    private final FlumeClientFactory clientFactory;
+
+    private transient OutputCollector collector;
+    private transient RpcClient client;
+    private transient LinkedBlockingQueue<Tuple> queue;
+    private transient Thread writerThread;
+    private transient volatile boolean running;
+    private transient CountMetric sent;
+    private transient CountMetric failed;
+    private transient CountMetric redelivered;
+
+    public FlumeSinkBolt(FlumeConfig config, FlumeClientFactory clientFactory) {
+        this.config = config;
+        this.clientFactory = clientFactory;
+    }
+
+    @Override
+    public void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
+        this.collector = collector;
+        sent = context.registerMetric(SENT_METRIC, new CountMetric(), 60);
+        failed = context.registerMetric(FAILED_METRIC, new CountMetric(), 60);
+        redelivered = context.registerMetric(REDELIVERED_METRIC, new CountMetric(), 60);
+        queue = new LinkedBlockingQueue<>();
+        if (context.getThisTaskIndex() == 0) {
+            LOG.info("Flume bridge: {} agent(s) {}, selector {}, batch {}, connect timeout {} ms, request timeout {} ms;"
+                            + " client settings {}", config.agents().size(), config.agents(), config.selector(),
+                    config.batchSize(), config.connectTimeoutMs(), config.requestTimeoutMs(),
+                    FlumeClientFactory.properties(config));
+        }
+        running = true;
+        writerThread = new Thread(this::sendLoop, "idbsync-flume-" + context.getThisTaskIndex());
+        writerThread.setDaemon(true);
+        writerThread.start();
+    }
+
+    @Override
+    public void execute(Tuple input) {
+        queue.add(input);
+    }
+
+    @Override
+    public void cleanup() {
+        running = false;
+        if (writerThread != null) {
+            writerThread.interrupt();
+            try {
+                writerThread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeClient();
+    }
+
+    @Override
+    public void declareOutputFields(OutputFieldsDeclarer declarer) {
+        // a sink: nothing goes further
+    }
+
+    private void sendLoop() {
+        int max = config.batchSize();
+        List<Tuple> batch = new ArrayList<>(max);
+        while (running) {
+            try {
+                Tuple first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, max - 1);
+                boolean ok = send(batch);
+                synchronized (collector) {
+                    for (Tuple t : batch) {
+                        if (ok) {
+                            collector.ack(t);
+                        } else {
+                            collector.fail(t);
+                        }
+                    }
+                }
+                batch.clear();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private boolean send(List<Tuple> batch) {
+        List<Event> events = new ArrayList<>(batch.size());
+        int again = 0;
+        for (Tuple t : batch) {
+            events.add(FlumeEvents.of((SinkEvent) t.getValueByField(EVENT)));
+            again += t.getBooleanByField(REDELIVER) ? 1 : 0;
+        }
+        try {
+            if (client == null || !client.isActive()) {
+                closeClient();
+                client = clientFactory.create();
+            }
+            client.appendBatch(events);
+            sent.incrBy(events.size());
+            redelivered.incrBy(again);
+            return true;
+        } catch (Exception e) {
+            // EventDeliveryException, or a FlumeException when no agent could be reached at all
+            LOG.warn("sending {} events to Flume {} failed; failing them (their pushes get 503): {}", events.size(),
+                    config.agents(), e.toString());
+            failed.incrBy(events.size());
+            closeClient();
+            return false;
+        }
+    }
+
+    private void closeClient() {
+        if (client != null) {
+            try {
+                client.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the Flume client failed", e);
+            }
+            client = null;
+        }
+    }
+}
