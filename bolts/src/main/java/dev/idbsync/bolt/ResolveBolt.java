@@ -194,6 +194,10 @@ public class ResolveBolt extends BaseRichBolt {
             LOG.warn("deciding {} changes failed in Ignite; failing them (their pushes get 503): {}", batch.size(),
                     e.toString());
             return false;
+        } catch (Error e) {
+            // Keep the writer thread alive; only the batch is lost (its pushes get 503).
+            LOG.error("deciding {} changes failed; failing them (their pushes get 503)", batch.size(), e);
+            return false;
         }
     }
 }

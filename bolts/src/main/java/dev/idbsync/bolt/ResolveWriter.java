@@ -74,7 +74,7 @@ final class ResolveWriter {
     private Decision decide(Change c, RecordState current, StoreConfig store, long now) {
         try {
             return resolver.decide(c, current, store.policy(), policies.get(store.db() + "/" + store.store()), now);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
             LOG.warn("policy {} of store {}/{} failed on {}; the change is rejected: {}", store.policy(), store.db(),
                     store.store(), c.eventId(), e.toString());
             ChangeError error = new ChangeError("policy_failed", null, "the store's conflict policy " + store.policy()

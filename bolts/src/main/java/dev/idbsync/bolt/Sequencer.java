@@ -59,8 +59,11 @@ public final class Sequencer {
     private final Map<String, Client> clients;
     /** Pushes that were refused part way: their later changes get the same answer. */
     private final Map<String, Outcome> blockedPushes;
+    /** When each refused push was refused, oldest first. */
+    private final Map<String, Long> blockedAt = new LinkedHashMap<>();
     /** Marks that moved since they were last stored. */
     private final Map<String, Long> dirtyMarks = new HashMap<>();
+    private long lastNow;
 
     /**
      * @param loadMark the client's stored mark (0 when none), read the first time a client is seen
@@ -78,7 +81,11 @@ public final class Sequencer {
         this.blockedPushes = new LinkedHashMap<>(256, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Outcome> eldest) {
-                return size() > 10_000;
+                if (size() > 100_000) {
+                    blockedAt.remove(eldest.getKey());
+                    return true;
+                }
+                return false;
             }
         };
     }
@@ -93,6 +100,7 @@ public final class Sequencer {
      * (pending or out of order), every later change of it gets the same answer.
      */
     public Outcome offer(String clientKey, long seq, String push, long now) {
+        lastNow = now;
         Outcome blocked = blockedPushes.get(push);
         if (blocked != null) {
             return blocked;
@@ -165,9 +173,16 @@ public final class Sequencer {
         return out;
     }
 
-    /** Forgets refused pushes; their clients retry with new pushes. Call now and then. */
-    public void forgetBlockedPushes() {
-        blockedPushes.clear();
+    /** Forgets the pushes refused before {@code before}; their clients retry with new pushes. */
+    public void forgetBlockedPushes(long before) {
+        for (var it = blockedAt.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> e = it.next();
+            if (e.getValue() >= before) {
+                break;
+            }
+            blockedPushes.remove(e.getKey());
+            it.remove();
+        }
     }
 
     /** Whether a change of this push was refused already. */
@@ -190,6 +205,7 @@ public final class Sequencer {
 
     private Outcome block(String push, Outcome o) {
         blockedPushes.put(push, o);
+        blockedAt.put(push, lastNow);
         return o;
     }
 

@@ -43,8 +43,11 @@ public class SequencerBolt extends BaseRichBolt {
     private static final Logger LOG = LoggerFactory.getLogger(SequencerBolt.class);
     /** Clients whose state is kept in memory per task; the others are read back from their mark. */
     private static final int MAX_CLIENTS = 100_000;
-    /** Refused pushes are forgotten after this many ticks (their answers are in Ignite by then). */
-    private static final int FORGET_BLOCKED_EVERY_TICKS = 600;
+    /**
+     * A refused push is forgotten this long after its refusal: its changes arrive within
+     * milliseconds of each other, and its answer is in Ignite by then.
+     */
+    private static final long FORGET_REFUSED_AFTER_MS = 10 * 60_000L;
 
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
@@ -54,7 +57,6 @@ public class SequencerBolt extends BaseRichBolt {
     private transient SyncCaches caches;
     private transient Sequencer sequencer;
     private transient Map<String, Long> unsavedMarks;
-    private transient int ticks;
 
     public SequencerBolt(SyncConfig config, IgniteClientFactory igniteFactory) {
         this.config = config;
@@ -67,8 +69,10 @@ public class SequencerBolt extends BaseRichBolt {
         ignite = igniteFactory.create();
         caches = new SyncCaches(ignite, config.ignite());
         unsavedMarks = new HashMap<>();
-        // A change admitted this long ago and neither decided nor released is taken back: its
-        // tuple tree has timed out by then (Storm's message timeout), so its push got 503.
+        // A change admitted this long ago and neither decided nor released is taken back. Its
+        // tuple tree may not have timed out yet (Storm fails a tree between 1x and 2x the message
+        // timeout), but taking it back is safe: the resolver decides each change once, so a
+        // retry admitted now and the old attempt cannot both apply it.
         long inFlightTimeoutMs = (config.topology().messageTimeoutSecs() + 5) * 1000L;
         sequencer = new Sequencer(inFlightTimeoutMs, MAX_CLIENTS, this::loadMark);
     }
@@ -82,9 +86,7 @@ public class SequencerBolt extends BaseRichBolt {
     public void execute(Tuple t) {
         if (TupleUtils.isTick(t)) {
             saveMarks();
-            if (++ticks % FORGET_BLOCKED_EVERY_TICKS == 0) {
-                sequencer.forgetBlockedPushes();
-            }
+            sequencer.forgetBlockedPushes(System.currentTimeMillis() - FORGET_REFUSED_AFTER_MS);
             collector.ack(t);
             return;
         }
@@ -101,8 +103,15 @@ public class SequencerBolt extends BaseRichBolt {
         Change c = (Change) t.getValueByField(CHANGE);
         String push = t.getStringByField(PUSH);
         boolean refusedBefore = sequencer.blocked(push);
-        Sequencer.Outcome o = sequencer.offer(Sequencer.clientKey(c.db(), c.clientId()), c.seq(), push,
-                System.currentTimeMillis());
+        Sequencer.Outcome o;
+        try {
+            o = sequencer.offer(Sequencer.clientKey(c.db(), c.clientId()), c.seq(), push, System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            // reading the client's mark from Ignite failed: the push gets 503 and is retried
+            LOG.warn("sequencing {} failed: {}", c.eventId(), e.toString());
+            collector.fail(t);
+            return;
+        }
         switch (o.verdict()) {
             case ADMIT -> collector.emit(ADMITTED_STREAM, t, admitted(t, false));
             // Decided before: the resolver delivers its stored event to the sinks again, in case
@@ -111,7 +120,8 @@ public class SequencerBolt extends BaseRichBolt {
             case PENDING, OUT_OF_ORDER -> {
                 if (!refusedBefore) {
                     try {
-                        caches.pushResults().put(push, PushResults.toJson(c.seq(), o.verdict() == Sequencer.Verdict.PENDING
+                        // The first refusal of a push is the one the spout answers from.
+                        caches.pushResults().putIfAbsent(push, PushResults.toJson(c.seq(), o.verdict() == Sequencer.Verdict.PENDING
                                 ? PushResults.PENDING : PushResults.OUT_OF_ORDER, o.expectedSeq()));
                     } catch (RuntimeException e) {
                         LOG.warn("storing the answer of push {} in Ignite failed; its push gets 503: {}", push, e.toString());

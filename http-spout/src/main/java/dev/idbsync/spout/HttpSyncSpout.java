@@ -17,10 +17,10 @@ import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.PushRequest;
 import io.undertow.server.HttpServerExchange;
 import java.security.SecureRandom;
-import java.util.TreeSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -215,8 +215,14 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode results = body.putArray("results");
-        for (Change c : changes) {
-            results.add(result(c, push.key, outcomes.get(Outcomes.key(c)), refused));
+        try {
+            for (Change c : changes) {
+                results.add(result(c, push.key, outcomes.get(Outcomes.key(c)), refused));
+            }
+        } catch (RuntimeException e) {
+            LOG.error("push {}: an outcome in Ignite cannot be read", push.key, e);
+            answerUnavailable(push, "an outcome could not be read; see the server's log");
+            return;
         }
         if (push.claimAnswer()) {
             finished(push);

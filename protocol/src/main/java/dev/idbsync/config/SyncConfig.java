@@ -17,6 +17,8 @@ public final class SyncConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public static final String DEFAULT_DATA_DIR = "data";
+    /** Caches idbsync keeps for itself (client marks, push results); see SyncCaches. */
+    public static final java.util.Set<String> RESERVED_CACHES = java.util.Set.of("idbsync_marks", "idbsync_push_results");
 
     private final HttpConfig http;
     private final LimitsConfig limits;
@@ -46,10 +48,12 @@ public final class SyncConfig implements Serializable {
             }
             String owner = st.db() + "/" + st.store();
             String prev = cacheOwners.put(st.cache(), owner);
-            if (prev != null || st.cache().equals(ignite.outcomesCache())) {
+            String taken = prev != null ? prev
+                    : st.cache().equals(ignite.outcomesCache()) ? "ignite.outcomesCache"
+                    : RESERVED_CACHES.contains(st.cache()) ? "idbsync itself" : null;
+            if (taken != null) {
                 throw new IllegalStateException("dbs." + st.db() + ".stores." + st.store() + ".cache: \"" + st.cache()
-                        + "\" is already used by " + (prev != null ? prev : "ignite.outcomesCache")
-                        + "; every store needs a cache of its own");
+                        + "\" is already used by " + taken + "; every store needs a cache of its own");
             }
         }
         s.replaceAll((db, m) -> Collections.unmodifiableMap(m));

@@ -411,7 +411,7 @@ class ConfigLoaderTest {
         SyncConfig c = load("nimbus.seeds: [nimbus-1]\nstorm.zookeeper.servers: [zk-1]\n" + DBS);
         assertEquals(8080, c.http().port());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("htp: {port: 1}\n" + DBS));
-        assertEquals("htp: unknown key; allowed here: dataDir, dbs, http, ignite, limits, topology", e.getMessage());
+        assertEquals("htp: unknown key; allowed here: dataDir, dbs, flume, http, ignite, limits, topology", e.getMessage());
     }
 
     @Test

@@ -19,12 +19,16 @@ import org.apache.ignite.client.IgniteClient;
  * partitioned, {@code ignite.cacheBackups} backups, and FULL_SYNC so that a write returns only
  * once every copy has it (an acknowledged change must survive the loss of a node that held it).
  * Records and outcomes are TRANSACTIONAL: the resolver writes a batch's records and outcomes in
- * one transaction, so an outcome is never visible without its record, nor a record without its
- * outcome. One instance per component instance; it holds no state beyond the handles.
+ * one transaction, so they are committed together: after a failure there is never an outcome
+ * without its record, nor a record version without its outcome. One instance per component instance; it holds no state beyond the handles.
  */
 public final class SyncCaches {
     /** Each client's mark: {@code db/clientId} → the seq up to which every change is decided. */
     public static final String MARKS_CACHE = "idbsync_marks";
+    static {
+        // the config refuses these names for stores
+        assert dev.idbsync.config.SyncConfig.RESERVED_CACHES.contains("idbsync_marks");
+    }
     /** Answers that belong to one push (pending, out_of_order): push key → JSON; kept an hour. */
     public static final String PUSH_RESULTS_CACHE = "idbsync_push_results";
 
