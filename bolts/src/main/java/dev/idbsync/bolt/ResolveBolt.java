@@ -5,10 +5,13 @@ import static dev.idbsync.common.storm.TupleContract.DECIDED_FIELDS;
 import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.PUSH;
 import static dev.idbsync.common.storm.TupleContract.REDELIVER;
+import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_FIELDS;
+import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_STREAM;
 import static dev.idbsync.common.storm.TupleContract.RESOLVED_FIELDS;
 import static dev.idbsync.common.storm.TupleContract.RESOLVED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.RESULT;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.common.ignite.IgniteClientFactory;
 import dev.idbsync.common.ignite.SyncCaches;
 import dev.idbsync.config.SyncConfig;
@@ -75,6 +78,7 @@ public class ResolveBolt extends BaseRichBolt {
         this.collector = collector;
         ignite = igniteFactory.create();
         writer = new ResolveWriter(config, new SyncCaches(ignite, config.ignite()), System::currentTimeMillis);
+        writer.createCaches();
         queue = new LinkedBlockingQueue<>();
         failedPushes = new LinkedHashMap<>(256, 0.75f, false) {
             @Override
@@ -117,6 +121,7 @@ public class ResolveBolt extends BaseRichBolt {
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
         declarer.declareStream(DECIDED_STREAM, DECIDED_FIELDS);
         declarer.declareStream(RESOLVED_STREAM, RESOLVED_FIELDS);
+        declarer.declareStream(REJECTED_LOG_STREAM, REJECTED_LOG_FIELDS);
     }
 
     private void writeLoop() {
@@ -181,10 +186,18 @@ public class ResolveBolt extends BaseRichBolt {
             synchronized (collector) {
                 for (int i = 0; i < batch.size(); i++) {
                     ResolveWriter.Emitted em = events.get(i);
-                    if (em != null) {
+                    if (em == null) {
+                        continue;
+                    }
+                    // Anchored: the push is answered only once every sink after Ignite has it.
+                    if (em.event() != null) {
                         SinkEvent e = em.event();
-                        // Anchored: the push is answered only once every sink after Ignite has the event.
                         collector.emit(RESOLVED_STREAM, batch.get(i), new Values(e.db(), e.store(), e.keyString(), e, em.again()));
+                    }
+                    if (em.rejectedEntry() != null) {
+                        ObjectNode r = em.rejectedEntry();
+                        collector.emit(REJECTED_LOG_STREAM, batch.get(i), new Values(r.get("db").asText(),
+                                r.get("clientId").asText(), r.toString(), em.again()));
                     }
                 }
             }

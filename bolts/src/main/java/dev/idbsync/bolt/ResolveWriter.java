@@ -1,7 +1,9 @@
 package dev.idbsync.bolt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.common.ignite.Outcomes;
+import dev.idbsync.common.ignite.RejectedLog;
 import dev.idbsync.common.ignite.SyncCaches;
 import dev.idbsync.config.StoreConfig;
 import dev.idbsync.config.SyncConfig;
@@ -67,6 +69,20 @@ final class ResolveWriter {
     }
 
     /**
+     * Creates every cache the resolver writes. Must run before the first transaction: creating a
+     * cache inside one waits for the cluster's partition exchange, which waits for the
+     * transaction, until the transaction times out.
+     */
+    void createCaches() {
+        for (StoreConfig s : config.allStores()) {
+            caches.records(s);
+        }
+        caches.outcomes();
+        caches.rejected();
+        caches.rejectedIndex();
+    }
+
+    /**
      * A policy that throws (a custom policy's bug) must not stall the record: the change is
      * rejected with {@code policy_failed}, which uses up its seq like any rejection, and the
      * record is left as it was.
@@ -88,8 +104,11 @@ final class ResolveWriter {
      * must get (null when there is none: a rejected change, or a redelivery of a change whose
      * outcome is gone). Throws what Ignite threw; nothing of the batch is then durable.
      */
-    /** An event for the sinks; {@code again} when the change was decided before (a redelivery). */
-    record Emitted(SinkEvent event, boolean again) {
+    /**
+     * What the sinks after Ignite get for one change: its event, or for a rejected change its
+     * rejected-changes log entry; {@code again} when the change was decided before (a redelivery).
+     */
+    record Emitted(SinkEvent event, ObjectNode rejectedEntry, boolean again) {
     }
 
     List<Emitted> write(List<Item> batch) {
@@ -109,8 +128,8 @@ final class ResolveWriter {
         try (ClientTransaction tx = caches.client().transactions().txStart(TransactionConcurrency.PESSIMISTIC,
                 TransactionIsolation.READ_COMMITTED, config.ignite().clientTimeoutMs())) {
             ClientCache<String, String> outcomeCache = caches.outcomes();
-            Map<String, SinkEvent> decided = new HashMap<>();
-            outcomeCache.getAll(ids).forEach((id, json) -> decided.put(id, storedEvent(json)));
+            Map<String, Emitted> decided = new HashMap<>();
+            outcomeCache.getAll(ids).forEach((id, json) -> decided.put(id, stored(json)));
             Map<StoreConfig, Map<String, RecordState>> states = new LinkedHashMap<>();
             for (Map.Entry<StoreConfig, Set<String>> e : keysByStore.entrySet()) {
                 Map<String, RecordState> m = new HashMap<>();
@@ -119,17 +138,19 @@ final class ResolveWriter {
             }
             Map<StoreConfig, Map<String, String>> recordWrites = new LinkedHashMap<>();
             Map<String, String> outcomeWrites = new TreeMap<>();
+            Map<String, String> rejectedWrites = new TreeMap<>();
+            Map<String, List<Long>> rejectedSeqs = new TreeMap<>();
             for (Item item : batch) {
                 Change c = item.change();
                 String id = Outcomes.key(c);
                 if (decided.containsKey(id) || item.redeliver()) {
                     // decided before: keeps its first outcome and version; its event goes out again
-                    SinkEvent before = decided.get(id);
-                    events.add(before == null ? null : new Emitted(before, true));
+                    events.add(decided.get(id));
                     continue;
                 }
                 Result result;
                 SinkEvent event = null;
+                ObjectNode rejectedEntry = null;
                 if (item.rejected() != null) {
                     result = item.rejected();
                 } else {
@@ -147,9 +168,22 @@ final class ResolveWriter {
                         event = event(c, after, result, now);
                     }
                 }
-                decided.put(id, event);
-                events.add(event == null ? null : new Emitted(event, false));
-                outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push(), event));
+                if (result.status() == Status.REJECTED) {
+                    rejectedEntry = RejectedLog.entry(c, result.error(), now);
+                    rejectedWrites.put(id, rejectedEntry.toString());
+                    rejectedSeqs.computeIfAbsent(RejectedLog.clientKey(c.db(), c.clientId()), k -> new ArrayList<>()).add(c.seq());
+                }
+                Emitted emitted = event == null && rejectedEntry == null ? null : new Emitted(event, rejectedEntry, false);
+                decided.put(id, emitted);
+                events.add(emitted);
+                outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push(), event, rejectedEntry));
+            }
+            if (!rejectedWrites.isEmpty()) {
+                caches.rejected().putAll(rejectedWrites);
+                Map<String, String> index = caches.rejectedIndex().getAll(rejectedSeqs.keySet());
+                Map<String, String> indexWrites = new TreeMap<>();
+                rejectedSeqs.forEach((k, seqs) -> indexWrites.put(k, RejectedLog.addToIndex(index.get(k), seqs)));
+                caches.rejectedIndex().putAll(indexWrites);
             }
             for (Map.Entry<StoreConfig, Map<String, String>> e : recordWrites.entrySet()) {
                 caches.records(e.getKey()).putAll(e.getValue());
@@ -169,8 +203,12 @@ final class ResolveWriter {
                 conflict ? result.policy() : null, conflict ? c.op() : null, conflict ? c.value() : null);
     }
 
-    private static SinkEvent storedEvent(String outcomeJson) {
-        JsonNode e = Outcomes.parse(outcomeJson).get(Outcomes.EVENT);
-        return e == null || e.isNull() ? null : SinkEvent.fromJson(e);
+    private static Emitted stored(String outcomeJson) {
+        ObjectNode o = Outcomes.parse(outcomeJson);
+        JsonNode e = o.get(Outcomes.EVENT);
+        JsonNode r = o.get(Outcomes.REJECTED_ENTRY);
+        SinkEvent event = e == null || e.isNull() ? null : SinkEvent.fromJson(e);
+        ObjectNode entry = r instanceof ObjectNode on ? on : null;
+        return event == null && entry == null ? null : new Emitted(event, entry, true);
     }
 }

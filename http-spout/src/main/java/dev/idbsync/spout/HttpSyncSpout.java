@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.common.ignite.IgniteClientFactory;
 import dev.idbsync.common.ignite.Outcomes;
 import dev.idbsync.common.ignite.PushResults;
+import dev.idbsync.common.ignite.RejectedLog;
 import dev.idbsync.common.ignite.SyncCaches;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.IgniteConfig;
@@ -249,6 +250,7 @@ public class HttpSyncSpout extends BaseRichSpout {
         ObjectNode o = Outcomes.parse(storedOutcome);
         JsonNode by = o.remove(Outcomes.BY);
         o.remove(Outcomes.EVENT);
+        o.remove(Outcomes.REJECTED_ENTRY);
         if (by != null && by.asText().equals(pushKey)) {
             return o;
         }
@@ -303,6 +305,42 @@ public class HttpSyncSpout extends BaseRichSpout {
                     System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(httpConfig.requestTimeoutMs()));
             open.put(id, push);
             toEmit.add(push);
+        }
+
+        @Override
+        public String rejected(String db, String clientId, long since, int limit) {
+            String index = caches.rejectedIndex().get(RejectedLog.clientKey(db, clientId));
+            List<Long> seqs = new java.util.ArrayList<>();
+            boolean more = false;
+            for (long seq : RejectedLog.readIndex(index)) {
+                if (seq > since) {
+                    if (seqs.size() == limit) {
+                        more = true;
+                        break;
+                    }
+                    seqs.add(seq);
+                }
+            }
+            Set<String> keys = new TreeSet<>();
+            seqs.forEach(seq -> keys.add(Change.eventId(db, clientId, seq)));
+            Map<String, String> entries = keys.isEmpty() ? Map.of() : caches.rejected().getAll(keys);
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            ArrayNode list = body.putArray("rejected");
+            for (long seq : seqs) {
+                String e = entries.get(Change.eventId(db, clientId, seq));
+                if (e == null) {
+                    continue; // past ignite.rejectedRetentionHours
+                }
+                ObjectNode n = Outcomes.parse(e);
+                ObjectNode out = list.addObject();
+                out.put("seq", seq);
+                out.set("change", n.get("change"));
+                out.set("error", n.get("error"));
+                out.set("at", n.get("at"));
+            }
+            body.put("cursor", Long.toString(seqs.isEmpty() ? since : seqs.get(seqs.size() - 1)));
+            body.put("hasMore", more);
+            return body.toString();
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.idbsync.spout;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.protocol.EnvelopeParser;
 import dev.idbsync.protocol.Json;
+import dev.idbsync.protocol.Names;
 import dev.idbsync.protocol.ProtocolException;
 import dev.idbsync.protocol.PushRequest;
 import io.undertow.Undertow;
@@ -35,6 +36,9 @@ final class SyncHttpServer {
 
         /** Null when pushes can be accepted, else the reason they cannot. */
         String unavailableReason();
+
+        /** The body of GET /v1/rejected for a checked query; may block on Ignite. */
+        String rejected(String db, String clientId, long since, int limit);
     }
 
     /** Bytes of an oversized body read and dropped before the connection is cut. */
@@ -110,8 +114,20 @@ final class SyncHttpServer {
                     Responses.json(exchange, 503, Json.MAPPER.writeValueAsString(Map.of("status", "unavailable", "reason", reason)));
                 }
             }
+            case "/v1/rejected" -> {
+                if (!exchange.getRequestMethod().equals(Methods.GET)) {
+                    exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
+                    Responses.error(exchange, 405, "method_not_allowed", "/v1/rejected takes GET");
+                    return;
+                }
+                if (exchange.isInIoThread()) {
+                    exchange.dispatch(this::route); // reads Ignite
+                    return;
+                }
+                rejected(exchange);
+            }
             default -> Responses.error(exchange, 404, "not_found", "no such endpoint: " + path
-                    + " (this server answers POST /v1/sync and GET /health)");
+                    + " (this server answers POST /v1/sync, GET /v1/rejected and GET /health)");
         }
     }
 
@@ -158,6 +174,62 @@ final class SyncHttpServer {
                     LOG.debug("reading a push failed", e);
                     Responses.error(ex, 400, "bad_request", "the body could not be read: " + e.getMessage());
                 });
+    }
+
+    /** Most rejected changes one GET /v1/rejected returns; {@code limit} defaults to it. */
+    static final int MAX_REJECTED_PAGE = 1000;
+    static final int DEFAULT_REJECTED_PAGE = 500;
+
+    private void rejected(HttpServerExchange exchange) {
+        try {
+            String db = param(exchange, "db");
+            if (!Names.isName(db)) {
+                throw ProtocolException.badRequest("db", db == null ? "is required" : "must be 1-128 characters of [A-Za-z0-9._-]");
+            }
+            String clientId = param(exchange, "clientId");
+            if (!Names.isClientId(clientId)) {
+                throw ProtocolException.badRequest("clientId", clientId == null ? "is required"
+                        : "must be 1-128 characters of [A-Za-z0-9._:-]");
+            }
+            long since = 0;
+            String s = param(exchange, "since");
+            if (s != null) {
+                try {
+                    since = Long.parseLong(s);
+                } catch (NumberFormatException e) {
+                    since = -1;
+                }
+                if (since < 0) {
+                    throw new ProtocolException(400, "bad_cursor", "since: \"" + s
+                            + "\" is not a cursor this server gave; send the cursor of the last answer, or none");
+                }
+            }
+            int limit = DEFAULT_REJECTED_PAGE;
+            String l = param(exchange, "limit");
+            if (l != null) {
+                try {
+                    limit = Integer.parseInt(l);
+                } catch (NumberFormatException e) {
+                    limit = 0;
+                }
+                if (limit < 1) {
+                    throw ProtocolException.badRequest("limit", "must be a positive integer (at most " + MAX_REJECTED_PAGE + ")");
+                }
+                limit = Math.min(limit, MAX_REJECTED_PAGE);
+            }
+            Responses.json(exchange, 200, handoff.rejected(db, clientId, since, limit));
+        } catch (ProtocolException e) {
+            Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("GET /v1/rejected failed: {}", e.toString());
+            Responses.retryLater(exchange, 503, "unavailable", "the rejected changes could not be read from Ignite; retry",
+                    config.retryAfterSeconds());
+        }
+    }
+
+    private static String param(HttpServerExchange exchange, String name) {
+        var values = exchange.getQueryParameters().get(name);
+        return values == null || values.isEmpty() ? null : values.getFirst();
     }
 
     private void parsed(HttpServerExchange exchange, byte[] body, long receivedAt) {

@@ -54,7 +54,7 @@ public final class ConfigLoader {
     static SyncConfig fromTree(JsonNode root, Path baseDir) {
         // Top-level keys with a dot (nimbus.seeds, storm.zookeeper.servers, ...) are Storm's own:
         // `storm jar ... --config conf/cluster.yaml` makes Storm's client read this file too.
-        known(root, "", "dataDir", "http", "limits", "ignite", "topology", "flume", "dbs", "*.*");
+        known(root, "", "dataDir", "http", "limits", "ignite", "topology", "flume", "files", "dbs", "*.*");
         SyncConfig.Builder b = SyncConfig.builder();
         if (root.has("dataDir")) {
             b.dataDir(string(root, "dataDir", ""));
@@ -95,7 +95,7 @@ public final class ConfigLoader {
                 l.has("maxKeyBytes") ? integer(l, "maxKeyBytes", "limits.") : LimitsConfig.DEFAULT_MAX_KEY_BYTES));
 
         JsonNode i = section(root, "ignite");
-        known(i, "ignite.", "mode", "addresses", "clientTimeoutMs", "outcomesCache", "cacheBackups", "outcomeRetentionHours",
+        known(i, "ignite.", "mode", "addresses", "clientTimeoutMs", "outcomesCache", "cacheBackups", "outcomeRetentionHours", "rejectedRetentionHours",
                 "embedded");
         IgniteConfig.Builder ignite = IgniteConfig.builder();
         if (i.has("mode")) {
@@ -122,6 +122,9 @@ public final class ConfigLoader {
         if (i.has("outcomeRetentionHours")) {
             ignite.outcomeRetentionHours(integer(i, "outcomeRetentionHours", "ignite."));
         }
+        if (i.has("rejectedRetentionHours")) {
+            ignite.rejectedRetentionHours(integer(i, "rejectedRetentionHours", "ignite."));
+        }
         JsonNode e = section(i, "embedded", "ignite.");
         known(e, "ignite.embedded.", "discoveryPort", "communicationPort", "dataRegionMb", "walMode");
         if (e.has("discoveryPort")) {
@@ -139,7 +142,7 @@ public final class ConfigLoader {
         b.ignite(ignite.build());
 
         JsonNode t = section(root, "topology");
-        known(t, "topology.", "name", "workers", "spoutParallelism", "validateParallelism", "sequenceParallelism", "resolveParallelism", "flumeParallelism",
+        known(t, "topology.", "name", "workers", "spoutParallelism", "validateParallelism", "sequenceParallelism", "resolveParallelism", "flumeParallelism", "filesParallelism",
                 "maxSpoutPending", "messageTimeoutSecs", "igniteBatchSize", "storm");
         TopologyConfig.Builder topo = TopologyConfig.builder();
         if (t.has("name")) {
@@ -162,6 +165,9 @@ public final class ConfigLoader {
         }
         if (t.has("flumeParallelism")) {
             topo.flumeParallelism(integer(t, "flumeParallelism", "topology."));
+        }
+        if (t.has("filesParallelism")) {
+            topo.filesParallelism(integer(t, "filesParallelism", "topology."));
         }
         if (t.has("maxSpoutPending")) {
             topo.maxSpoutPending(integer(t, "maxSpoutPending", "topology."));
@@ -227,6 +233,30 @@ public final class ConfigLoader {
             flume.embeddedAgentConfig(p.toAbsolutePath().toString());
         }
         b.flume(flume.build());
+
+        JsonNode fl = section(root, "files");
+        known(fl, "files.", "enabled", "dir", "rollIntervalMs", "rollBytes", "rollLines");
+        FilesConfig.Builder files = FilesConfig.builder();
+        if (fl.has("enabled")) {
+            files.enabled(bool(fl, "enabled", "files."));
+        }
+        if (fl.has("dir")) {
+            files.dir(string(fl, "dir", "files."));
+        }
+        if (fl.has("rollIntervalMs")) {
+            files.rollIntervalMs(integer(fl, "rollIntervalMs", "files."));
+        }
+        if (fl.has("rollBytes")) {
+            JsonNode n = fl.get("rollBytes");
+            if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+                throw new IllegalArgumentException("files.rollBytes: " + n + " is not allowed; give an integer");
+            }
+            files.rollBytes(n.longValue());
+        }
+        if (fl.has("rollLines")) {
+            files.rollLines(integer(fl, "rollLines", "files."));
+        }
+        b.files(files.build());
 
         JsonNode dbs = root.get("dbs");
         if (dbs == null || !dbs.isObject() || dbs.isEmpty()) {

@@ -26,6 +26,8 @@ public final class IgniteConfig implements Serializable {
      * {@code duplicate}, but without the first outcome's details.
      */
     public static final int DEFAULT_OUTCOME_RETENTION_HOURS = 168;
+    /** 30 days: time for an app to show a user what was refused, or to fix and resend it. */
+    public static final int DEFAULT_REJECTED_RETENTION_HOURS = 720;
 
     private final Mode mode;
     private final List<String> addresses;
@@ -33,6 +35,7 @@ public final class IgniteConfig implements Serializable {
     private final String outcomesCache;
     private final int cacheBackups;
     private final int outcomeRetentionHours;
+    private final int rejectedRetentionHours;
     private final int discoveryPort;
     private final int communicationPort;
     private final int dataRegionMb;
@@ -56,6 +59,7 @@ public final class IgniteConfig implements Serializable {
         }
         cacheBackups = Check.range("ignite.cacheBackups", b.cacheBackups, 0, 16);
         outcomeRetentionHours = Check.range("ignite.outcomeRetentionHours", b.outcomeRetentionHours, 1, 24 * 3650);
+        rejectedRetentionHours = Check.range("ignite.rejectedRetentionHours", b.rejectedRetentionHours, 1, 24 * 3650);
         discoveryPort = Check.range("ignite.embedded.discoveryPort", b.discoveryPort, 1, 65535);
         communicationPort = Check.range("ignite.embedded.communicationPort", b.communicationPort, 1, 65535);
         dataRegionMb = Check.range("ignite.embedded.dataRegionMb", b.dataRegionMb, 64, 1024 * 1024);
@@ -79,6 +83,7 @@ public final class IgniteConfig implements Serializable {
     public Builder toBuilder() {
         return new Builder().mode(mode).addresses(addresses).clientTimeoutMs(clientTimeoutMs)
                 .outcomesCache(outcomesCache).cacheBackups(cacheBackups).outcomeRetentionHours(outcomeRetentionHours)
+                .rejectedRetentionHours(rejectedRetentionHours)
                 .discoveryPort(discoveryPort)
                 .communicationPort(communicationPort).dataRegionMb(dataRegionMb).walMode(walMode);
     }
@@ -117,6 +122,11 @@ public final class IgniteConfig implements Serializable {
         return outcomeRetentionHours;
     }
 
+    /** How long rejected changes are kept for GET /v1/rejected. */
+    public int rejectedRetentionHours() {
+        return rejectedRetentionHours;
+    }
+
     public int discoveryPort() {
         return discoveryPort;
     }
@@ -141,6 +151,7 @@ public final class IgniteConfig implements Serializable {
         private String outcomesCache = DEFAULT_OUTCOMES_CACHE;
         private int cacheBackups = 0;
         private int outcomeRetentionHours = DEFAULT_OUTCOME_RETENTION_HOURS;
+        private int rejectedRetentionHours = DEFAULT_REJECTED_RETENTION_HOURS;
         private int discoveryPort = DEFAULT_DISCOVERY_PORT;
         private int communicationPort = DEFAULT_COMMUNICATION_PORT;
         private int dataRegionMb = DEFAULT_DATA_REGION_MB;
@@ -173,6 +184,11 @@ public final class IgniteConfig implements Serializable {
 
         public Builder outcomeRetentionHours(int v) {
             outcomeRetentionHours = v;
+            return this;
+        }
+
+        public Builder rejectedRetentionHours(int v) {
+            rejectedRetentionHours = v;
             return this;
         }
 

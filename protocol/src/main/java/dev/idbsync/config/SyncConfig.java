@@ -18,13 +18,15 @@ public final class SyncConfig implements Serializable {
 
     public static final String DEFAULT_DATA_DIR = "data";
     /** Caches idbsync keeps for itself (client marks, push results); see SyncCaches. */
-    public static final java.util.Set<String> RESERVED_CACHES = java.util.Set.of("idbsync_marks", "idbsync_push_results");
+    public static final java.util.Set<String> RESERVED_CACHES = java.util.Set.of("idbsync_marks", "idbsync_push_results",
+            "idbsync_rejected", "idbsync_rejected_index");
 
     private final HttpConfig http;
     private final LimitsConfig limits;
     private final IgniteConfig ignite;
     private final TopologyConfig topology;
     private final FlumeConfig flume;
+    private final FilesConfig files;
     private final String dataDir;
     /** db -> store -> config, in file order. */
     private final Map<String, Map<String, StoreConfig>> stores;
@@ -35,6 +37,7 @@ public final class SyncConfig implements Serializable {
         ignite = b.ignite;
         topology = b.topology;
         flume = b.flume;
+        files = b.files;
         dataDir = Check.notBlank("dataDir", b.dataDir);
         if (b.stores.isEmpty()) {
             throw new IllegalArgumentException("dbs: {} is not allowed; configure at least one db with one store");
@@ -65,7 +68,7 @@ public final class SyncConfig implements Serializable {
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).dataDir(dataDir);
+        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files).dataDir(dataDir);
         allStores().forEach(b::store);
         return b;
     }
@@ -88,6 +91,15 @@ public final class SyncConfig implements Serializable {
 
     public FlumeConfig flume() {
         return flume;
+    }
+
+    public FilesConfig files() {
+        return files;
+    }
+
+    /** The root of the file sink's trees: files.dir, else the data dir. */
+    public String filesRoot() {
+        return files.dir() != null ? files.dir() : dataDir;
     }
 
     /** Root of every local file the deployment writes (Ignite's files in embedded mode, logs). */
@@ -117,6 +129,7 @@ public final class SyncConfig implements Serializable {
         private IgniteConfig ignite = IgniteConfig.builder().build();
         private TopologyConfig topology = TopologyConfig.builder().build();
         private FlumeConfig flume = FlumeConfig.builder().build();
+        private FilesConfig files = FilesConfig.builder().build();
         private String dataDir = DEFAULT_DATA_DIR;
         private final List<StoreConfig> stores = new ArrayList<>();
 
@@ -142,6 +155,11 @@ public final class SyncConfig implements Serializable {
 
         public Builder flume(FlumeConfig v) {
             flume = v;
+            return this;
+        }
+
+        public Builder files(FilesConfig v) {
+            files = v;
             return this;
         }
 

@@ -25,6 +25,7 @@ public final class TopologyConfig implements Serializable {
     private final int sequenceParallelism;
     private final int resolveParallelism;
     private final int flumeParallelism;
+    private final int filesParallelism;
     private final int maxSpoutPending;
     private final int messageTimeoutSecs;
     private final int igniteBatchSize;
@@ -41,6 +42,7 @@ public final class TopologyConfig implements Serializable {
         sequenceParallelism = Check.range("topology.sequenceParallelism", b.sequenceParallelism, 1, 1000);
         resolveParallelism = Check.range("topology.resolveParallelism", b.resolveParallelism, 1, 1000);
         flumeParallelism = Check.range("topology.flumeParallelism", b.flumeParallelism, 1, 1000);
+        filesParallelism = Check.range("topology.filesParallelism", b.filesParallelism, 1, 1000);
         maxSpoutPending = Check.range("topology.maxSpoutPending", b.maxSpoutPending, 1, 10_000_000);
         messageTimeoutSecs = Check.range("topology.messageTimeoutSecs", b.messageTimeoutSecs, 1, 3600);
         igniteBatchSize = Check.range("topology.igniteBatchSize", b.igniteBatchSize, 1, 100_000);
@@ -53,7 +55,7 @@ public final class TopologyConfig implements Serializable {
 
     public Builder toBuilder() {
         return new Builder().name(name).workers(workers).spoutParallelism(spoutParallelism)
-                .validateParallelism(validateParallelism).sequenceParallelism(sequenceParallelism).resolveParallelism(resolveParallelism).flumeParallelism(flumeParallelism)
+                .validateParallelism(validateParallelism).sequenceParallelism(sequenceParallelism).resolveParallelism(resolveParallelism).flumeParallelism(flumeParallelism).filesParallelism(filesParallelism)
                 .maxSpoutPending(maxSpoutPending).messageTimeoutSecs(messageTimeoutSecs)
                 .igniteBatchSize(igniteBatchSize).stormConfig(stormConfig);
     }
@@ -89,6 +91,11 @@ public final class TopologyConfig implements Serializable {
         return flumeParallelism;
     }
 
+    /** Tasks of the file sink; each writes files of its own. */
+    public int filesParallelism() {
+        return filesParallelism;
+    }
+
     public int maxSpoutPending() {
         return maxSpoutPending;
     }
@@ -114,6 +121,7 @@ public final class TopologyConfig implements Serializable {
         private int sequenceParallelism = 1;
         private int resolveParallelism = 1;
         private int flumeParallelism = 1;
+        private int filesParallelism = 1;
         private int maxSpoutPending = DEFAULT_MAX_SPOUT_PENDING;
         private int messageTimeoutSecs = DEFAULT_MESSAGE_TIMEOUT_SECS;
         private int igniteBatchSize = DEFAULT_IGNITE_BATCH_SIZE;
@@ -151,6 +159,11 @@ public final class TopologyConfig implements Serializable {
 
         public Builder flumeParallelism(int v) {
             flumeParallelism = v;
+            return this;
+        }
+
+        public Builder filesParallelism(int v) {
+            filesParallelism = v;
             return this;
         }
 

@@ -6,6 +6,7 @@ import static dev.idbsync.common.storm.TupleContract.CHECKED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.CLIENT_GROUPING;
 import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
 import static dev.idbsync.common.storm.TupleContract.RECORD_GROUPING;
+import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_STREAM;
 import static dev.idbsync.common.storm.TupleContract.RESOLVED_STREAM;
 
 import dev.idbsync.bolt.ChangeValidator;
@@ -16,6 +17,7 @@ import dev.idbsync.common.ignite.IgniteClientFactory;
 import dev.idbsync.common.ignite.ThinClientFactory;
 import dev.idbsync.common.storm.JsonKryoSerializer;
 import dev.idbsync.config.StoreConfig;
+import dev.idbsync.files.FileSinkBolt;
 import dev.idbsync.flume.FlumeClientFactory;
 import dev.idbsync.flume.FlumeSinkBolt;
 import dev.idbsync.config.SyncConfig;
@@ -36,6 +38,7 @@ import org.apache.storm.topology.TopologyBuilder;
  * http (HttpSyncSpout) --changes--> validate --checked--> sequence --admitted--> resolve --> Ignite
  *   grouped by:          (db, clientId)        (db, clientId)        (db, store, key)
  *                                                                               |--resolved--> flume (local or shuffle)
+ *                                                                               |--resolved, rejectedLog--> files
  *                                                  ^                      |
  *                                                  +------decided---------+  (db, clientId)
  * </pre>
@@ -49,6 +52,7 @@ public final class SyncTopology {
     public static final String SEQUENCE = "sequence";
     public static final String RESOLVE = "resolve";
     public static final String FLUME = "flume";
+    public static final String FILES = "files";
 
     private SyncTopology() {
     }
@@ -80,6 +84,12 @@ public final class SyncTopology {
                 .fieldsGrouping(RESOLVE, DECIDED_STREAM, CLIENT_GROUPING);
         b.setBolt(RESOLVE, new ResolveBolt(config, igniteFactory), config.topology().resolveParallelism())
                 .fieldsGrouping(SEQUENCE, ADMITTED_STREAM, RECORD_GROUPING);
+        if (config.files().enabled()) {
+            b.setBolt(FILES, new FileSinkBolt(config.files(), config.filesRoot(), config.topology().name()),
+                            config.topology().filesParallelism())
+                    .localOrShuffleGrouping(RESOLVE, RESOLVED_STREAM)
+                    .localOrShuffleGrouping(RESOLVE, REJECTED_LOG_STREAM);
+        }
         if (config.flume().enabled()) {
             b.setBolt(FLUME, new FlumeSinkBolt(config.flume(), flumeFactory), config.topology().flumeParallelism())
                     .localOrShuffleGrouping(RESOLVE, RESOLVED_STREAM);

@@ -34,10 +34,23 @@ public final class Outcomes {
      * @param event the change's event for the sinks after Ignite; null for a rejected change
      */
     public static String toStoredJson(Result r, String push, SinkEvent event) {
+        return toStoredJson(r, push, event, null);
+    }
+
+    /** The field that holds a rejected change's log entry, so that a retry can write it again. */
+    public static final String REJECTED_ENTRY = "rejectedEntry";
+
+    /**
+     * @param rejectedEntry the rejected-changes log entry of a rejected change, else null
+     */
+    public static String toStoredJson(Result r, String push, SinkEvent event, ObjectNode rejectedEntry) {
         ObjectNode n = Json.MAPPER.valueToTree(r);
         n.put(BY, push);
         if (event != null) {
             n.set(EVENT, Json.MAPPER.valueToTree(event));
+        }
+        if (rejectedEntry != null) {
+            n.set(REJECTED_ENTRY, rejectedEntry);
         }
         return n.toString();
     }

@@ -31,6 +31,10 @@ public final class SyncCaches {
     }
     /** Answers that belong to one push (pending, out_of_order): push key → JSON; kept an hour. */
     public static final String PUSH_RESULTS_CACHE = "idbsync_push_results";
+    /** Rejected changes: {@code db/clientId/seq} → entry JSON ({@link RejectedLog}). */
+    public static final String REJECTED_CACHE = "idbsync_rejected";
+    /** Each client's rejected seqs: {@code db/clientId} → JSON array. */
+    public static final String REJECTED_INDEX_CACHE = "idbsync_rejected_index";
 
     private final IgniteClient client;
     private final IgniteConfig config;
@@ -49,6 +53,14 @@ public final class SyncCaches {
     /** The cache of change outcomes: {@code db/clientId/seq} → result JSON, kept {@code ignite.outcomeRetentionHours}. */
     public ClientCache<String, String> outcomes() {
         return cache(config.outcomesCache(), CacheAtomicityMode.TRANSACTIONAL, config.outcomeRetentionHours());
+    }
+
+    public ClientCache<String, String> rejected() {
+        return cache(REJECTED_CACHE, CacheAtomicityMode.TRANSACTIONAL, config.rejectedRetentionHours());
+    }
+
+    public ClientCache<String, String> rejectedIndex() {
+        return cache(REJECTED_INDEX_CACHE, CacheAtomicityMode.TRANSACTIONAL, 0);
     }
 
     public ClientCache<String, String> marks() {

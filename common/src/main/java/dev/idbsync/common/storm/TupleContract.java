@@ -24,6 +24,8 @@ public final class TupleContract {
     public static final String DECIDED_STREAM = "decided";
     /** Resolve → the sinks after Ignite (Flume, files): one {@link #EVENT} per decided change. */
     public static final String RESOLVED_STREAM = "resolved";
+    /** Resolve → the file sink: one {@link #ENTRY} per rejected change (the rejected-changes log). */
+    public static final String REJECTED_LOG_STREAM = "rejectedLog";
 
     public static final String DB = "db";
     public static final String STORE = "store";
@@ -43,6 +45,8 @@ public final class TupleContract {
     public static final String REDELIVER = "redeliver";
     /** A {@link dev.idbsync.protocol.SinkEvent}. */
     public static final String EVENT = "event";
+    /** A rejected-changes log entry, as JSON text. */
+    public static final String ENTRY = "entry";
 
     /** Grouping that sends every change of one record to one task. */
     public static final Fields RECORD_GROUPING = new Fields(DB, STORE, KEY);
@@ -55,6 +59,7 @@ public final class TupleContract {
     public static final Fields DECIDED_FIELDS = new Fields(DB, CLIENT_ID, SEQ, PUSH, OK);
     /** {@link #REDELIVER} true: the event of a change decided before, delivered again. */
     public static final Fields RESOLVED_FIELDS = new Fields(DB, STORE, KEY, EVENT, REDELIVER);
+    public static final Fields REJECTED_LOG_FIELDS = new Fields(DB, CLIENT_ID, ENTRY, REDELIVER);
 
     private TupleContract() {
     }

@@ -1,0 +1,167 @@
+package dev.idbsync.files;
+
+import static dev.idbsync.common.storm.TupleContract.ENTRY;
+import static dev.idbsync.common.storm.TupleContract.EVENT;
+import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_STREAM;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.idbsync.config.FilesConfig;
+import dev.idbsync.protocol.Json;
+import dev.idbsync.protocol.SinkEvent;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.storm.task.OutputCollector;
+import org.apache.storm.task.TopologyContext;
+import org.apache.storm.topology.OutputFieldsDeclarer;
+import org.apache.storm.topology.base.BaseRichBolt;
+import org.apache.storm.tuple.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes every resolved change, and every rejected change, as a line of JSON
+ * ({@link FileLines}) into partitioned files that Beam, Flink or Spark read
+ * ({@link PartitionedFileWriter}). A writer thread takes whatever queued up while the previous
+ * batch was being written, appends it, syncs the files to disk once for the whole batch (group
+ * commit) and only then acks the batch's tuples; an I/O error (a full or unwritable disk) fails
+ * them, so their pushes get 503, and cuts the files back to what was synced. Files roll by age,
+ * size and line count, and are committed on clean shutdown; on start, the task commits what a
+ * crash left in progress. The writer thread is the only user of the collector and the files.
+ */
+public class FileSinkBolt extends BaseRichBolt {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(FileSinkBolt.class);
+    private static final int MAX_BATCH = 1000;
+
+    private final FilesConfig config;
+    private final String root;
+    private final String topologyName;
+
+    private transient OutputCollector collector;
+    private transient PartitionedFileWriter writer;
+    private transient LinkedBlockingQueue<Tuple> queue;
+    private transient Thread writerThread;
+    private transient volatile boolean running;
+
+    /**
+     * @param root the directory that holds the {@code changes} and {@code rejected} trees
+     */
+    public FileSinkBolt(FilesConfig config, String root, String topologyName) {
+        this.config = config;
+        this.root = root;
+        this.topologyName = topologyName;
+    }
+
+    @Override
+    public void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
+        this.collector = collector;
+        String tag = topologyName + "-t" + context.getThisTaskIndex();
+        writer = new PartitionedFileWriter(Path.of(root), tag, config, System::currentTimeMillis);
+        try {
+            int recovered = writer.recover(FileLines.CHANGES, FileLines.REJECTED);
+            if (recovered > 0) {
+                LOG.info("committed {} file(s) that task {} left in progress under {}", recovered, tag, root);
+            }
+        } catch (IOException e) {
+            LOG.warn("committing the files left in progress under {} failed; they stay as they are: {}", root, e.toString());
+        }
+        queue = new LinkedBlockingQueue<>();
+        running = true;
+        writerThread = new Thread(this::writeLoop, "idbsync-files-" + context.getThisTaskIndex());
+        writerThread.setDaemon(true);
+        writerThread.start();
+        LOG.info("file sink {}: changes and rejected changes under {}, rolling every {} ms, {} bytes or {} lines",
+                tag, root, config.rollIntervalMs(), config.rollBytes(), config.rollLines());
+    }
+
+    @Override
+    public void execute(Tuple input) {
+        queue.add(input);
+    }
+
+    @Override
+    public void cleanup() {
+        running = false;
+        if (writerThread != null) {
+            writerThread.interrupt();
+            try {
+                writerThread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void declareOutputFields(OutputFieldsDeclarer declarer) {
+        // a sink: nothing goes further
+    }
+
+    private void writeLoop() {
+        List<Tuple> batch = new ArrayList<>(MAX_BATCH);
+        try {
+            while (running) {
+                Tuple first;
+                try {
+                    first = queue.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH - 1);
+                    boolean ok = write(batch);
+                    synchronized (collector) {
+                        for (Tuple t : batch) {
+                            if (ok) {
+                                collector.ack(t);
+                            } else {
+                                collector.fail(t);
+                            }
+                        }
+                    }
+                    batch.clear();
+                }
+                try {
+                    writer.rollDue();
+                } catch (IOException e) {
+                    LOG.warn("committing a rolled file under {} failed; trying again: {}", root, e.toString());
+                }
+            }
+        } finally {
+            try {
+                writer.commitAll(); // a clean shutdown commits what is in progress
+            } catch (IOException e) {
+                LOG.warn("committing the files in progress under {} at shutdown failed; the next start does: {}",
+                        root, e.toString());
+            }
+        }
+    }
+
+    private boolean write(List<Tuple> batch) {
+        try {
+            for (Tuple t : batch) {
+                if (REJECTED_LOG_STREAM.equals(t.getSourceStreamId())) {
+                    String entry = t.getStringByField(ENTRY);
+                    JsonNode n = Json.MAPPER.readTree(entry);
+                    writer.append(FileLines.rejectedPartition(n), entry);
+                } else {
+                    SinkEvent e = (SinkEvent) t.getValueByField(EVENT);
+                    writer.append(FileLines.changePartition(e), FileLines.changeLine(e));
+                }
+            }
+            writer.sync();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("writing {} lines under {} failed; failing them (their pushes get 503): {}", batch.size(), root,
+                    e.toString());
+            writer.undoUnsynced();
+            return false;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.idbsync.config;
+
+import java.io.Serializable;
+
+/**
+ * The file sink: every resolved change as a line of JSON under {@code <dir>/changes/...}, every
+ * rejected change under {@code <dir>/rejected/...}, partitioned by db, store, date and hour.
+ * Lines go to an in-progress file that is synced to disk before its tuples are acked, and
+ * committed (atomically renamed to {@code *.jsonl}) when it rolls: by age, size or line count.
+ */
+public final class FilesConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** A committed file appears for readers within this time of its first line. */
+    public static final int DEFAULT_ROLL_INTERVAL_MS = 60_000;
+    /** 128 MiB: large enough for efficient reads, small enough to commit often under load. */
+    public static final long DEFAULT_ROLL_BYTES = 128L * 1024 * 1024;
+    public static final int DEFAULT_ROLL_LINES = 1_000_000;
+
+    private final boolean enabled;
+    private final String dir;
+    private final int rollIntervalMs;
+    private final long rollBytes;
+    private final int rollLines;
+
+    private FilesConfig(Builder b) {
+        enabled = b.enabled;
+        dir = b.dir;
+        if (dir != null && dir.isBlank()) {
+            throw new IllegalArgumentException("files.dir: \"\" is not allowed; give a directory every reader can see,"
+                    + " or leave it out for the data dir");
+        }
+        rollIntervalMs = Check.range("files.rollIntervalMs", b.rollIntervalMs, 100, 24 * 3_600_000);
+        rollBytes = Check.range("files.rollBytes", b.rollBytes, 1024, 64L * 1024 * 1024 * 1024);
+        rollLines = Check.range("files.rollLines", b.rollLines, 1, 1_000_000_000);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().enabled(enabled).dir(dir).rollIntervalMs(rollIntervalMs).rollBytes(rollBytes).rollLines(rollLines);
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** The root of the changes and rejected trees; null: the deployment's data dir. */
+    public String dir() {
+        return dir;
+    }
+
+    public int rollIntervalMs() {
+        return rollIntervalMs;
+    }
+
+    public long rollBytes() {
+        return rollBytes;
+    }
+
+    public int rollLines() {
+        return rollLines;
+    }
+
+    public static final class Builder {
+        private boolean enabled = false;
+        private String dir;
+        private int rollIntervalMs = DEFAULT_ROLL_INTERVAL_MS;
+        private long rollBytes = DEFAULT_ROLL_BYTES;
+        private int rollLines = DEFAULT_ROLL_LINES;
+
+        public Builder enabled(boolean v) {
+            enabled = v;
+            return this;
+        }
+
+        public Builder dir(String v) {
+            dir = v;
+            return this;
+        }
+
+        public Builder rollIntervalMs(int v) {
+            rollIntervalMs = v;
+            return this;
+        }
+
+        public Builder rollBytes(long v) {
+            rollBytes = v;
+            return this;
+        }
+
+        public Builder rollLines(int v) {
+            rollLines = v;
+            return this;
+        }
+
+        public FilesConfig build() {
+            return new FilesConfig(this);
+        }
+    }
+}
