@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Delivery is at least once: an event may reach Flume twice after a failure (a batch that an
  * agent committed but whose answer was lost, a retry after another sink failed). The metric
- * {@value #REDELIVERED_METRIC} counts the events sent again for changes decided before (a
- * client's retry after a failure); {@value #FAILED_METRIC} the events of failed batches.
+ * {@value #REDELIVERED_METRIC} counts the events sent again for changes decided before (every
+ * resend of a change already decided, after a failure or not); {@value #FAILED_METRIC} the
+ * events of failed batches.
  */
 public class FlumeSinkBolt extends BaseRichBolt {
     private static final long serialVersionUID = 1L;
@@ -133,11 +134,11 @@ public class FlumeSinkBolt extends BaseRichBolt {
     private boolean send(List<Tuple> batch) {
         List<Event> events = new ArrayList<>(batch.size());
         int again = 0;
-        for (Tuple t : batch) {
-            events.add(FlumeEvents.of((SinkEvent) t.getValueByField(EVENT)));
-            again += t.getBooleanByField(REDELIVER) ? 1 : 0;
-        }
         try {
+            for (Tuple t : batch) {
+                events.add(FlumeEvents.of((SinkEvent) t.getValueByField(EVENT)));
+                again += t.getBooleanByField(REDELIVER) ? 1 : 0;
+            }
             if (client == null || !client.isActive()) {
                 closeClient();
                 client = clientFactory.create();
@@ -146,8 +147,9 @@ public class FlumeSinkBolt extends BaseRichBolt {
             sent.incrBy(events.size());
             redelivered.incrBy(again);
             return true;
-        } catch (Exception e) {
-            // EventDeliveryException, or a FlumeException when no agent could be reached at all
+        } catch (Exception | Error e) {
+            // EventDeliveryException, a FlumeException when no agent could be reached at all, or
+            // anything else: the batch fails, the sending thread goes on
             LOG.warn("sending {} events to Flume {} failed; failing them (their pushes get 503): {}", events.size(),
                     config.agents(), e.toString());
             failed.incrBy(events.size());

@@ -35,18 +35,20 @@ public final class FlumeConfig implements Serializable {
 
     private FlumeConfig(Builder b) {
         enabled = b.enabled;
-        if (b.agents == null || b.agents.isEmpty()) {
+        if (enabled && (b.agents == null || b.agents.isEmpty())) {
             throw new IllegalArgumentException("flume.agents: [] is not allowed; list at least one host:port of an agent's"
                     + " Avro source (or set flume.enabled: false)");
         }
-        for (String a : b.agents) {
+        List<String> given = b.agents == null ? List.of() : b.agents;
+        for (String a : given) {
             Check.address("flume.agents", a);
         }
-        agents = List.copyOf(b.agents);
+        agents = List.copyOf(given);
         selector = b.selector;
         batchSize = Check.range("flume.batchSize", b.batchSize, 1, 100_000);
-        connectTimeoutMs = Check.range("flume.connectTimeoutMs", b.connectTimeoutMs, 100, 600_000);
-        requestTimeoutMs = Check.range("flume.requestTimeoutMs", b.requestTimeoutMs, 100, 600_000);
+        // The Flume SDK replaces a timeout under 1000 ms by its default of 20 s.
+        connectTimeoutMs = Check.range("flume.connectTimeoutMs", b.connectTimeoutMs, 1000, 600_000);
+        requestTimeoutMs = Check.range("flume.requestTimeoutMs", b.requestTimeoutMs, 1000, 600_000);
         maxBackoffMs = Check.range("flume.maxBackoffMs", b.maxBackoffMs, 0, 3_600_000);
         embeddedAgentConfig = b.embeddedAgentConfig;
     }

@@ -411,7 +411,40 @@ class ConfigLoaderTest {
         SyncConfig c = load("nimbus.seeds: [nimbus-1]\nstorm.zookeeper.servers: [zk-1]\n" + DBS);
         assertEquals(8080, c.http().port());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("htp: {port: 1}\n" + DBS));
-        assertEquals("htp: unknown key; allowed here: dataDir, dbs, flume, http, ignite, limits, topology", e.getMessage());
+        assertEquals("htp: unknown key; allowed here: dataDir, dbs, files, flume, http, ignite, limits, topology", e.getMessage());
+    }
+
+    @Test
+    void flumeSettingsAreCheckedNamingTheKey() throws IOException {
+        assertEquals("flume.agents: [] is not allowed; list at least one host:port of an agent's Avro source"
+                        + " (or set flume.enabled: false)",
+                assertThrows(IllegalArgumentException.class, () -> load("flume: {enabled: true, agents: []}\n" + DBS)).getMessage());
+        assertEquals("flume.agents: \"nohost\" is not allowed; use host:port with a port from 1 to 65535",
+                assertThrows(IllegalArgumentException.class, () -> load("flume: {enabled: true, agents: [nohost]}\n" + DBS)).getMessage());
+        assertEquals("flume.batchSize: 0 is not allowed; use an integer from 1 to 100000",
+                assertThrows(IllegalArgumentException.class, () -> load("flume: {enabled: true, batchSize: 0}\n" + DBS)).getMessage());
+        assertEquals("flume.requestTimeoutMs: 500 is not allowed; use an integer from 1000 to 600000",
+                assertThrows(IllegalArgumentException.class, () -> load("flume: {requestTimeoutMs: 500}\n" + DBS)).getMessage());
+        assertEquals("flume.selector: \"random\" is not allowed; use failover or load_balance",
+                assertThrows(IllegalArgumentException.class, () -> load("flume: {selector: random}\n" + DBS)).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> load("flume: {embeddedAgent: nope.properties}\n" + DBS))
+                .getMessage().startsWith("flume.embeddedAgent: \"nope.properties\" cannot be read"));
+        SyncConfig off = load("flume: {enabled: false, agents: []}\n" + DBS);
+        assertFalse(off.flume().enabled());
+        SyncConfig two = load("flume: {enabled: true, agents: [a:1, b:2], selector: load_balance}\n" + DBS);
+        assertEquals(List.of("a:1", "b:2"), two.flume().agents());
+        assertEquals(FlumeConfig.Selector.LOAD_BALANCE, two.flume().selector());
+    }
+
+    @Test
+    void fileSinkSettingsAreCheckedNamingTheKey() throws IOException {
+        assertEquals("files.rollIntervalMs: 10 is not allowed; use an integer from 100 to 86400000",
+                assertThrows(IllegalArgumentException.class, () -> load("files: {rollIntervalMs: 10}\n" + DBS)).getMessage());
+        assertEquals("files.rollLines: 0 is not allowed; use an integer from 1 to 1000000000",
+                assertThrows(IllegalArgumentException.class, () -> load("files: {rollLines: 0}\n" + DBS)).getMessage());
+        SyncConfig c = load("dataDir: /tmp/x\nfiles: {enabled: true}\n" + DBS);
+        assertEquals("/tmp/x", c.filesRoot(), "the files go under the data dir unless files.dir says otherwise");
+        assertEquals("/srv/shared", load("files: {enabled: true, dir: /srv/shared}\n" + DBS).filesRoot());
     }
 
     @Test

@@ -272,7 +272,7 @@ public final class LocalRun implements AutoCloseable {
         }
         s.println("usage: ./run-local [--port N] [--data-dir DIR] [--ignite-port N] [--config FILE]");
         s.println("  --port N         HTTP port on 127.0.0.1 (default 8080)");
-        s.println("  --data-dir DIR   where Ignite's files and the logs go (default data/)");
+        s.println("  --data-dir DIR   where Ignite's and Flume's files, the change files and the logs go (default data/)");
         s.println("  --ignite-port N  the embedded Ignite node's thin-client port (default 10800)");
         s.println("  --config FILE    the YAML config (default conf/local.yaml)");
         System.exit(problem == null ? 0 : 2);
