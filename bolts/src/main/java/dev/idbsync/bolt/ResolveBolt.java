@@ -77,7 +77,8 @@ public class ResolveBolt extends BaseRichBolt {
     public void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
         this.collector = collector;
         ignite = igniteFactory.create();
-        writer = new ResolveWriter(config, new SyncCaches(ignite, config.ignite()), System::currentTimeMillis);
+        writer = new ResolveWriter(config, new SyncCaches(ignite, config.ignite()), System::currentTimeMillis,
+                context.getThisTaskIndex());
         writer.createCaches();
         queue = new LinkedBlockingQueue<>();
         failedPushes = new LinkedHashMap<>(256, 0.75f, false) {

@@ -2,6 +2,7 @@ package dev.idbsync.bolt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idbsync.common.ignite.Feed;
 import dev.idbsync.common.ignite.Outcomes;
 import dev.idbsync.common.ignite.RejectedLog;
 import dev.idbsync.common.ignite.SyncCaches;
@@ -56,13 +57,20 @@ final class ResolveWriter {
     private final SyncCaches caches;
     private final LongSupplier clock;
     private final Resolver resolver = new Resolver();
+    private final int partition;
     private final Map<String, ConflictPolicy> policies = new HashMap<>();
 
     /** Loads every store's policy now, so that a custom policy that cannot be made stops start-up. */
     ResolveWriter(SyncConfig config, SyncCaches caches, LongSupplier clock) {
+        this(config, caches, clock, 0);
+    }
+
+    /** @param partition this resolver task's index: the feed partition it appends to */
+    ResolveWriter(SyncConfig config, SyncCaches caches, LongSupplier clock, int partition) {
         this.config = config;
         this.caches = caches;
         this.clock = clock;
+        this.partition = partition;
         for (StoreConfig s : config.allStores()) {
             policies.put(s.db() + "/" + s.store(), ConflictPolicies.forName(s.policy(), getClass().getClassLoader()));
         }
@@ -80,6 +88,7 @@ final class ResolveWriter {
         caches.outcomes();
         caches.rejected();
         caches.rejectedIndex();
+        caches.feed();
     }
 
     /**
@@ -139,6 +148,8 @@ final class ResolveWriter {
             Map<StoreConfig, Map<String, String>> recordWrites = new LinkedHashMap<>();
             Map<String, String> outcomeWrites = new TreeMap<>();
             Map<String, String> rejectedWrites = new TreeMap<>();
+            Map<String, String> feedWrites = new TreeMap<>();
+            Map<String, Long> feedHeads = new TreeMap<>();
             Map<String, List<Long>> rejectedSeqs = new TreeMap<>();
             for (Item item : batch) {
                 Change c = item.change();
@@ -162,6 +173,7 @@ final class ResolveWriter {
                     if (d.next() != null) {
                         m.put(c.keyString(), d.next());
                         recordWrites.computeIfAbsent(store, s -> new TreeMap<>()).put(c.keyString(), d.next().toJson());
+                        feedEntry(d.next(), feedHeads, feedWrites);
                     }
                     RecordState after = d.next() != null ? d.next() : current;
                     if (result.status() != Status.REJECTED && after != null) {
@@ -177,6 +189,12 @@ final class ResolveWriter {
                 decided.put(id, emitted);
                 events.add(emitted);
                 outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push(), event, rejectedEntry));
+            }
+            if (!feedWrites.isEmpty()) {
+                Map<String, String> heads = new TreeMap<>();
+                feedHeads.forEach((k, v) -> heads.put(k, Long.toString(v)));
+                feedWrites.putAll(heads);
+                caches.feed().putAll(feedWrites);
             }
             if (!rejectedWrites.isEmpty()) {
                 caches.rejected().putAll(rejectedWrites);
@@ -194,6 +212,19 @@ final class ResolveWriter {
             tx.commit();
         }
         return events;
+    }
+
+    /** Appends a new record version to this partition's feed log of its db. */
+    private void feedEntry(RecordState next, Map<String, Long> heads, Map<String, String> writes) {
+        String headKey = Feed.headKey(next.db(), partition);
+        Long head = heads.get(headKey);
+        if (head == null) {
+            String stored = caches.feed().get(headKey); // in the transaction: locked until it commits
+            head = stored == null ? 0 : Long.parseLong(stored);
+        }
+        head++;
+        heads.put(headKey, head);
+        writes.put(Feed.entryKey(next.db(), partition, head), Feed.entry(next));
     }
 
     private static SinkEvent event(Change c, RecordState after, Result result, long now) {

@@ -7,12 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.common.ignite.IgniteClientFactory;
+import dev.idbsync.common.ignite.Feed;
 import dev.idbsync.common.ignite.Outcomes;
 import dev.idbsync.common.ignite.PushResults;
 import dev.idbsync.common.ignite.RejectedLog;
 import dev.idbsync.common.ignite.SyncCaches;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.IgniteConfig;
+import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.PushRequest;
@@ -61,6 +63,7 @@ public class HttpSyncSpout extends BaseRichSpout {
 
     private final HttpConfig httpConfig;
     private final IgniteConfig igniteConfig;
+    private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
 
     private transient SpoutOutputCollector collector;
@@ -78,9 +81,10 @@ public class HttpSyncSpout extends BaseRichSpout {
     private transient PendingPush emitting;
     private transient String pushKeyPrefix;
 
-    public HttpSyncSpout(HttpConfig httpConfig, IgniteConfig igniteConfig, IgniteClientFactory igniteFactory) {
-        this.httpConfig = httpConfig;
-        this.igniteConfig = igniteConfig;
+    public HttpSyncSpout(SyncConfig config, IgniteClientFactory igniteFactory) {
+        this.config = config;
+        this.httpConfig = config.http();
+        this.igniteConfig = config.ignite();
         this.igniteFactory = igniteFactory;
     }
 
@@ -97,6 +101,7 @@ public class HttpSyncSpout extends BaseRichSpout {
         caches = new SyncCaches(ignite, igniteConfig);
         caches.outcomes();
         caches.pushResults();
+        caches.feed();
         parsers = Executors.newFixedThreadPool(2, daemon("idbsync-http-parse"));
         responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
         sweeper = Executors.newSingleThreadScheduledExecutor(daemon("idbsync-http-timeouts"));
@@ -286,6 +291,77 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
     }
 
+    /**
+     * One page of the change feed (see {@link Feed}): the partitions of the config and of the
+     * cursor, each read from its position up to its head, entries whose record has a newer
+     * version left out, at most {@code limit} changes.
+     */
+    private String feedPage(String db, Map<Integer, Long> cursor, int limit) {
+        java.util.SortedSet<Integer> partitions = new java.util.TreeSet<>(cursor.keySet());
+        for (int p = 0; p < config.topology().resolveParallelism(); p++) {
+            partitions.add(p);
+        }
+        Set<String> headKeys = new TreeSet<>();
+        partitions.forEach(p -> headKeys.add(Feed.headKey(db, p)));
+        Map<String, String> heads = caches.feed().getAll(headKeys);
+        Map<Integer, Long> pos = new java.util.TreeMap<>(cursor);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode out = body.putArray("changes");
+        boolean more = false;
+        // Compacted entries are skipped without counting; the scan per request is bounded.
+        int scanBudget = 10 * limit;
+        for (int p : partitions) {
+            String h = heads.get(Feed.headKey(db, p));
+            long head = h == null ? 0 : Long.parseLong(h);
+            long read = pos.getOrDefault(p, 0L);
+            boolean blocked = false;
+            while (read < head && out.size() < limit && scanBudget > 0 && !blocked) {
+                long to = Math.min(head, read + Math.min(limit, scanBudget));
+                Set<String> keys = new TreeSet<>();
+                for (long i = read + 1; i <= to; i++) {
+                    keys.add(Feed.entryKey(db, p, i));
+                }
+                Map<String, String> entries = caches.feed().getAll(keys);
+                Map<String, JsonNode> parsed = new java.util.HashMap<>();
+                Map<dev.idbsync.config.StoreConfig, Set<String>> byStore = new java.util.HashMap<>();
+                for (Map.Entry<String, String> e : entries.entrySet()) {
+                    JsonNode n = Outcomes.parse(e.getValue());
+                    parsed.put(e.getKey(), n);
+                    dev.idbsync.config.StoreConfig sc = config.store(db, n.get("store").asText());
+                    if (sc != null) {
+                        byStore.computeIfAbsent(sc, s -> new TreeSet<>()).add(dev.idbsync.protocol.Keys.canonical(n.get("key")));
+                    }
+                }
+                // the records' current versions, for compaction
+                Map<String, Long> current = new java.util.HashMap<>();
+                byStore.forEach((sc, ks) -> caches.records(sc).getAll(ks).forEach((k, v) ->
+                        current.put(sc.store() + "\u0000" + k, dev.idbsync.resolve.RecordState.fromJson(v).version())));
+                for (long i = read + 1; i <= to && out.size() < limit; i++) {
+                    JsonNode n = parsed.get(Feed.entryKey(db, p, i));
+                    if (n == null) {
+                        blocked = true; // not visible yet (its transaction is committing): read it next time
+                        break;
+                    }
+                    read = i;
+                    scanBudget--;
+                    String id = n.get("store").asText() + "\u0000" + dev.idbsync.protocol.Keys.canonical(n.get("key"));
+                    Long now = current.get(id);
+                    if (now != null && now > n.get("version").asLong()) {
+                        continue; // compacted: a newer version of the record is in the feed
+                    }
+                    out.add(n);
+                }
+            }
+            pos.put(p, read);
+            if (read < head) {
+                more = true;
+            }
+        }
+        body.put("cursor", Feed.encodeCursor(pos));
+        body.put("hasMore", more);
+        return body.toString();
+    }
+
     private final class Handoff implements SyncHttpServer.Handoff {
         @Override
         public void push(HttpServerExchange exchange, PushRequest request) {
@@ -305,6 +381,11 @@ public class HttpSyncSpout extends BaseRichSpout {
                     System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(httpConfig.requestTimeoutMs()));
             open.put(id, push);
             toEmit.add(push);
+        }
+
+        @Override
+        public String changes(String db, String since, int limit) {
+            return feedPage(db, Feed.decodeCursor(since), limit);
         }
 
         @Override

@@ -10,6 +10,8 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.resource.ClassPathResourceManager;
+import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import java.io.ByteArrayOutputStream;
@@ -37,6 +39,9 @@ final class SyncHttpServer {
         /** Null when pushes can be accepted, else the reason they cannot. */
         String unavailableReason();
 
+        /** The body of GET /v1/changes for a checked query; may block on Ignite. */
+        String changes(String db, String since, int limit);
+
         /** The body of GET /v1/rejected for a checked query; may block on Ignite. */
         String rejected(String db, String clientId, long since, int limit);
     }
@@ -49,6 +54,11 @@ final class SyncHttpServer {
     private final Handoff handoff;
     private final Executor parseExecutor;
     private final LongSupplier clock;
+    /** Static files from the classpath folder idbsync-web/: the demo page and the browser library. */
+    private final HttpHandler web = new ResourceHandler(
+            new ClassPathResourceManager(SyncHttpServer.class.getClassLoader(), "idbsync-web"),
+            ex -> Responses.error(ex, 404, "not_found", "no such endpoint or file: " + ex.getRequestPath()))
+            .setWelcomeFiles("index.html");
     private Undertow undertow;
     private int boundPort;
 
@@ -114,6 +124,18 @@ final class SyncHttpServer {
                     Responses.json(exchange, 503, Json.MAPPER.writeValueAsString(Map.of("status", "unavailable", "reason", reason)));
                 }
             }
+            case "/v1/changes" -> {
+                if (!exchange.getRequestMethod().equals(Methods.GET)) {
+                    exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
+                    Responses.error(exchange, 405, "method_not_allowed", "/v1/changes takes GET");
+                    return;
+                }
+                if (exchange.isInIoThread()) {
+                    exchange.dispatch(this::route); // reads Ignite
+                    return;
+                }
+                changes(exchange);
+            }
             case "/v1/rejected" -> {
                 if (!exchange.getRequestMethod().equals(Methods.GET)) {
                     exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
@@ -126,8 +148,14 @@ final class SyncHttpServer {
                 }
                 rejected(exchange);
             }
-            default -> Responses.error(exchange, 404, "not_found", "no such endpoint: " + path
-                    + " (this server answers POST /v1/sync, GET /v1/rejected and GET /health)");
+            default -> {
+                if (exchange.getRequestMethod().equals(Methods.GET) || exchange.getRequestMethod().equals(Methods.HEAD)) {
+                    web.handleRequest(exchange); // the demo page at / and the browser library at /client/
+                    return;
+                }
+                Responses.error(exchange, 404, "not_found", "no such endpoint: " + path
+                        + " (this server answers POST /v1/sync, GET /v1/changes, GET /v1/rejected and GET /health)");
+            }
         }
     }
 
@@ -176,9 +204,43 @@ final class SyncHttpServer {
                 });
     }
 
-    /** Most rejected changes one GET /v1/rejected returns; {@code limit} defaults to it. */
+    /** Most entries one GET /v1/changes or /v1/rejected returns, and the default of {@code limit}. */
     static final int MAX_REJECTED_PAGE = 1000;
     static final int DEFAULT_REJECTED_PAGE = 500;
+
+    private void changes(HttpServerExchange exchange) {
+        try {
+            String db = param(exchange, "db");
+            if (!Names.isName(db)) {
+                throw ProtocolException.badRequest("db", db == null ? "is required" : "must be 1-128 characters of [A-Za-z0-9._-]");
+            }
+            int limit = limit(exchange);
+            Responses.json(exchange, 200, handoff.changes(db, param(exchange, "since"), limit));
+        } catch (ProtocolException e) {
+            Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("GET /v1/changes failed: {}", e.toString());
+            Responses.retryLater(exchange, 503, "unavailable", "the change feed could not be read from Ignite; retry",
+                    config.retryAfterSeconds());
+        }
+    }
+
+    private static int limit(HttpServerExchange exchange) {
+        int limit = DEFAULT_REJECTED_PAGE;
+        String l = param(exchange, "limit");
+        if (l != null) {
+            try {
+                limit = Integer.parseInt(l);
+            } catch (NumberFormatException e) {
+                limit = 0;
+            }
+            if (limit < 1) {
+                throw ProtocolException.badRequest("limit", "must be a positive integer (at most " + MAX_REJECTED_PAGE + ")");
+            }
+            limit = Math.min(limit, MAX_REJECTED_PAGE);
+        }
+        return limit;
+    }
 
     private void rejected(HttpServerExchange exchange) {
         try {
@@ -204,20 +266,7 @@ final class SyncHttpServer {
                             + "\" is not a cursor this server gave; send the cursor of the last answer, or none");
                 }
             }
-            int limit = DEFAULT_REJECTED_PAGE;
-            String l = param(exchange, "limit");
-            if (l != null) {
-                try {
-                    limit = Integer.parseInt(l);
-                } catch (NumberFormatException e) {
-                    limit = 0;
-                }
-                if (limit < 1) {
-                    throw ProtocolException.badRequest("limit", "must be a positive integer (at most " + MAX_REJECTED_PAGE + ")");
-                }
-                limit = Math.min(limit, MAX_REJECTED_PAGE);
-            }
-            Responses.json(exchange, 200, handoff.rejected(db, clientId, since, limit));
+            Responses.json(exchange, 200, handoff.rejected(db, clientId, since, limit(exchange)));
         } catch (ProtocolException e) {
             Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
         } catch (RuntimeException e) {

@@ -19,7 +19,7 @@ public final class SyncConfig implements Serializable {
     public static final String DEFAULT_DATA_DIR = "data";
     /** Caches idbsync keeps for itself (client marks, push results); see SyncCaches. */
     public static final java.util.Set<String> RESERVED_CACHES = java.util.Set.of("idbsync_marks", "idbsync_push_results",
-            "idbsync_rejected", "idbsync_rejected_index");
+            "idbsync_rejected", "idbsync_rejected_index", "idbsync_feed");
 
     private final HttpConfig http;
     private final LimitsConfig limits;

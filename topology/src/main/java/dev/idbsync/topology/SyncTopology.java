@@ -75,7 +75,7 @@ public final class SyncTopology {
             ConflictPolicies.forName(s.policy(), SyncTopology.class.getClassLoader());
         }
         TopologyBuilder b = new TopologyBuilder();
-        b.setSpout(SPOUT, new HttpSyncSpout(config.http(), config.ignite(), igniteFactory),
+        b.setSpout(SPOUT, new HttpSyncSpout(config, igniteFactory),
                 config.topology().spoutParallelism());
         b.setBolt(VALIDATE, new ValidateBolt(config), config.topology().validateParallelism())
                 .fieldsGrouping(SPOUT, CHANGES_STREAM, CLIENT_GROUPING);

@@ -35,6 +35,8 @@ public final class SyncCaches {
     public static final String REJECTED_CACHE = "idbsync_rejected";
     /** Each client's rejected seqs: {@code db/clientId} → JSON array. */
     public static final String REJECTED_INDEX_CACHE = "idbsync_rejected_index";
+    /** The change feed's logs and heads ({@link Feed}). */
+    public static final String FEED_CACHE = "idbsync_feed";
 
     private final IgniteClient client;
     private final IgniteConfig config;
@@ -61,6 +63,10 @@ public final class SyncCaches {
 
     public ClientCache<String, String> rejectedIndex() {
         return cache(REJECTED_INDEX_CACHE, CacheAtomicityMode.TRANSACTIONAL, 0);
+    }
+
+    public ClientCache<String, String> feed() {
+        return cache(FEED_CACHE, CacheAtomicityMode.TRANSACTIONAL, 0);
     }
 
     public ClientCache<String, String> marks() {

@@ -1,0 +1,225 @@
+package dev.idbsync.topology.it;
+
+import static dev.idbsync.topology.it.Push.note;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.idbsync.common.ignite.ThinClientFactory;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.protocol.Json;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * GET /v1/changes over the real stack: a puller that keeps pulling with its last cursor ends up
+ * holding every record's latest version, the versions it gets only go up, and a change answered
+ * before a pull began is in it; also across a restart of the whole stack in the middle.
+ */
+@Tag("integration")
+class FeedIT {
+    private static final String CACHE = "notes-app.notes";
+
+    @TempDir
+    static Path dir;
+
+    @Test
+    void pagesDeletesCursorsAndBadCursors() throws Exception {
+        try (TestStack stack = TestStack.start(TestStack.localConfig(dir.resolve("basic"), b -> b), ThinClientFactory::new)) {
+            Http.Answer a = stack.http.push(Push.to("notes-app").client("feed-a").put("notes", "b-1", note("one"))
+                    .put("notes", "b-2", note("two")).put("notes", "b-1", note("one again")).delete("notes", "b-3").json());
+            assertEquals(200, a.status(), a.toString());
+
+            JsonNode all = stack.http.get("/v1/changes?db=notes-app").json();
+            Map<String, JsonNode> byKey = new HashMap<>();
+            all.get("changes").forEach(c -> byKey.put(c.get("key").asText(), c));
+            assertEquals(2, byKey.get("b-1").get("version").asInt(), "compacted to the latest version: " + all);
+            assertEquals("one again", byKey.get("b-1").at("/value/title").asText());
+            assertEquals("delete", byKey.get("b-3").get("op").asText());
+            assertFalse(byKey.get("b-3").has("value"), "a delete comes without a value");
+            assertEquals("feed-a", byKey.get("b-2").get("clientId").asText());
+            assertFalse(all.get("hasMore").asBoolean());
+
+            JsonNode none = stack.http.get("/v1/changes?db=notes-app&since=" + enc(all.get("cursor").asText())).json();
+            assertEquals(0, none.get("changes").size(), "nothing new since the cursor");
+
+            Http.Answer four = stack.http.push(Push.to("notes-app").client("feed-a").from(5).put("notes", "b-4", note("four")).json());
+            assertEquals("applied", four.results().get(0).get("status").asText(), four.toString());
+            JsonNode next = stack.http.get("/v1/changes?db=notes-app&since=" + enc(all.get("cursor").asText())).json();
+            assertEquals(1, next.get("changes").size(), next + " after " + all + " and " + four);
+            assertEquals("b-4", next.at("/changes/0/key").asText());
+
+            JsonNode page = stack.http.get("/v1/changes?db=notes-app&limit=1").json();
+            assertEquals(1, page.get("changes").size());
+            assertTrue(page.get("hasMore").asBoolean());
+
+            Http.Answer bad = stack.http.get("/v1/changes?db=notes-app&since=not-a-cursor");
+            assertEquals(400, bad.status());
+            assertEquals("bad_cursor", bad.errorCode());
+            assertEquals(400, stack.http.get("/v1/changes").status(), "db is required");
+        }
+    }
+
+    @Test
+    void aPullerEndsUpWithEveryRecordsLatestVersionWhilePushersRunAndAcrossARestart() throws Exception {
+        SyncConfig config = TestStack.localConfig(dir.resolve("busy"), b -> b.topology(b.build().topology().toBuilder()
+                .resolveParallelism(2).build()));
+        Puller puller = new Puller();
+        List<Pusher> pushers = List.of(new Pusher("fp-0", 1), new Pusher("fp-1", 2), new Pusher("fp-2", 3));
+        try (TestStack stack = TestStack.start(config, ThinClientFactory::new)) {
+            run(stack, pushers, puller, 40);
+        }
+        try (TestStack stack = TestStack.start(config, ThinClientFactory::new)) { // the same data dir and ports
+            run(stack, pushers, puller, 40);
+            puller.drain(stack.http);
+            int checked = 0;
+            for (int k = 0; k < 8; k++) {
+                String key = "fk-" + k;
+                String stored = stack.record(CACHE, Json.MAPPER.writeValueAsString(key));
+                if (stored == null) {
+                    continue;
+                }
+                JsonNode rec = Json.MAPPER.readTree(stored);
+                JsonNode got = puller.held.get(key);
+                assertTrue(got != null, "the puller never got " + key);
+                assertEquals(rec.get("version").asLong(), got.get("version").asLong(), key);
+                assertEquals(rec.get("op").asText(), got.get("op").asText(), key);
+                assertEquals(rec.path("value"), got.path("value"), key);
+                checked++;
+            }
+            assertTrue(checked >= 6, "the pushers wrote most keys: " + checked);
+        }
+    }
+
+    private static void run(TestStack stack, List<Pusher> pushers, Puller puller, int changesEach) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(pushers.size() + 1);
+        AtomicBoolean done = new AtomicBoolean();
+        try {
+            Future<?> pulling = pool.submit(() -> {
+                while (!done.get()) {
+                    puller.pullOnce(stack.http);
+                    Thread.sleep(30);
+                }
+                return null;
+            });
+            List<Future<?>> pushing = new ArrayList<>();
+            for (Pusher p : pushers) {
+                pushing.add(pool.submit(() -> {
+                    p.push(stack.http, changesEach);
+                    return null;
+                }));
+            }
+            for (Future<?> f : pushing) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            // every push above was answered before this pull begins, so this pull has them all
+            done.set(true);
+            pulling.get(30, TimeUnit.SECONDS);
+            puller.drain(stack.http);
+            for (Pusher p : pushers) {
+                p.latestAnswered.forEach((key, version) -> {
+                    JsonNode got = puller.held.get(key);
+                    assertTrue(got != null && got.get("version").asLong() >= version,
+                            "a change answered before the pull began is in it: " + key + " v" + version + ", puller has " + got);
+                });
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** A client that pulls with the cursor it was last given and keeps what it got. */
+    private static final class Puller {
+        final Map<String, JsonNode> held = new HashMap<>();
+        String cursor;
+
+        synchronized void pullOnce(Http http) {
+            Http.Answer a = http.get("/v1/changes?db=notes-app&limit=50" + (cursor == null ? "" : "&since=" + enc(cursor)));
+            if (a.status() != 200) {
+                return; // e.g. 503 during a restart: try again
+            }
+            JsonNode body = a.json();
+            for (JsonNode c : body.get("changes")) {
+                String key = c.get("key").asText();
+                JsonNode before = held.get(key);
+                assertTrue(before == null || before.get("version").asLong() < c.get("version").asLong(),
+                        "versions only go up: had " + before + ", got " + c);
+                held.put(key, c);
+            }
+            cursor = body.get("cursor").asText();
+        }
+
+        synchronized void drain(Http http) {
+            for (int i = 0; i < 100; i++) {
+                Http.Answer a = http.get("/v1/changes?db=notes-app&limit=50" + (cursor == null ? "" : "&since=" + enc(cursor)));
+                assertEquals(200, a.status(), a.toString());
+                pullOnce(http);
+                if (!a.json().get("hasMore").asBoolean()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** A client pushing puts and deletes over shared keys, remembering the versions it was answered. */
+    private static final class Pusher {
+        final String clientId;
+        final Random rnd;
+        final Map<String, Long> latestAnswered = new HashMap<>();
+        long seq = 1;
+
+        Pusher(String clientId, long seed) {
+            this.clientId = clientId;
+            this.rnd = new Random(seed);
+        }
+
+        void push(Http http, int n) {
+            for (int sent = 0; sent < n; ) {
+                Push p = Push.to("notes-app").client(clientId).from(seq);
+                int batch = 1 + rnd.nextInt(4);
+                for (int i = 0; i < batch; i++) {
+                    String key = "fk-" + rnd.nextInt(8);
+                    if (rnd.nextInt(6) == 0) {
+                        p.delete("notes", key);
+                    } else {
+                        p.put("notes", key, note(clientId + " " + (seq + i)), 0);
+                    }
+                }
+                Http.Answer a = http.push(p.json());
+                if (a.status() != 200) {
+                    continue; // the same batch again
+                }
+                for (JsonNode r : a.results()) {
+                    String status = r.get("status").asText();
+                    if (status.equals("applied") || status.equals("conflict") || status.equals("duplicate")) {
+                        String key = p.node().get("changes").get((int) (r.get("seq").asLong() - seq)).get("key").asText();
+                        if (r.has("version")) {
+                            latestAnswered.merge(key, r.get("version").asLong(), Math::max);
+                        }
+                    }
+                }
+                seq += batch;
+                sent += batch;
+            }
+        }
+    }
+}
