@@ -134,8 +134,11 @@ final class ResolveWriter {
             }
         }
         List<Emitted> events = new ArrayList<>(batch.size());
+        // PESSIMISTIC REPEATABLE_READ: reads lock their keys until the commit. The records and
+        // feed heads are this task's own anyway; a client's rejected-changes index is shared by
+        // every resolver task, and the lock keeps two of them from losing each other's update.
         try (ClientTransaction tx = caches.client().transactions().txStart(TransactionConcurrency.PESSIMISTIC,
-                TransactionIsolation.READ_COMMITTED, config.ignite().clientTimeoutMs())) {
+                TransactionIsolation.REPEATABLE_READ, config.ignite().clientTimeoutMs())) {
             ClientCache<String, String> outcomeCache = caches.outcomes();
             Map<String, Emitted> decided = new HashMap<>();
             outcomeCache.getAll(ids).forEach((id, json) -> decided.put(id, stored(json)));
@@ -200,7 +203,7 @@ final class ResolveWriter {
                 caches.rejected().putAll(rejectedWrites);
                 Map<String, String> index = caches.rejectedIndex().getAll(rejectedSeqs.keySet());
                 Map<String, String> indexWrites = new TreeMap<>();
-                rejectedSeqs.forEach((k, seqs) -> indexWrites.put(k, RejectedLog.addToIndex(index.get(k), seqs)));
+                rejectedSeqs.forEach((k, seqs) -> indexWrites.put(k, RejectedLog.append(index.get(k), seqs)));
                 caches.rejectedIndex().putAll(indexWrites);
             }
             for (Map.Entry<StoreConfig, Map<String, String>> e : recordWrites.entrySet()) {

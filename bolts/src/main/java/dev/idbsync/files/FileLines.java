@@ -11,7 +11,7 @@ import java.time.format.DateTimeFormatter;
 /**
  * The lines and partitions of the file sink (docs/files.md).
  *
- * <p>A change line: {@code eventId, db, store, key, op, value} (absent for a delete),
+ * <p>A change line: {@code eventId, db, store, key, canonicalKey, op, value} (absent for a delete),
  * {@code version, clientId, seq, ts} (the client's, corrected by its clock skew),
  * {@code serverTs, status}, and for a conflict {@code policy, losingOp, losingValue} (what the
  * client sent, so that the losing side can be audited). Partition:
@@ -35,6 +35,7 @@ public final class FileLines {
         n.put("db", e.db());
         n.put("store", e.store());
         n.set("key", e.key());
+        n.put("canonicalKey", e.keyString()); // 7 and 7.0 are one key; this form tells readers so
         n.put("op", e.op().wire());
         if (e.value() != null) {
             n.set("value", e.value());

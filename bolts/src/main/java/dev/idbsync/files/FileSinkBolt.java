@@ -86,9 +86,10 @@ public class FileSinkBolt extends BaseRichBolt {
 
     @Override
     public void cleanup() {
+        // No interrupt: an interrupted thread's file channels close, and the last commit needs them.
+        // The writer polls every 100 ms, sees running == false and commits what is in progress.
         running = false;
         if (writerThread != null) {
-            writerThread.interrupt();
             try {
                 writerThread.join(10_000);
             } catch (InterruptedException e) {

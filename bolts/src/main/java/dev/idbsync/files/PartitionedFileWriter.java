@@ -57,6 +57,9 @@ public final class PartitionedFileWriter implements Closeable {
         long lines;
         boolean dirty;
         long syncedBytes;
+        long syncedLines;
+        /** The directory entry of a new file is made durable with its first sync. */
+        boolean newFile = true;
 
         Open(Path path, FileChannel channel, long openedAt) {
             this.path = path;
@@ -100,8 +103,13 @@ public final class PartitionedFileWriter implements Closeable {
         for (Open o : open.values()) {
             if (o.dirty) {
                 o.channel.force(false);
+                if (o.newFile) {
+                    syncDirectory(o.path.getParent());
+                    o.newFile = false;
+                }
                 o.dirty = false;
                 o.syncedBytes = o.bytes;
+                o.syncedLines = o.lines;
             }
         }
     }
@@ -121,6 +129,7 @@ public final class PartitionedFileWriter implements Closeable {
                 o.channel.truncate(o.syncedBytes);
                 o.channel.position(o.syncedBytes);
                 o.bytes = o.syncedBytes;
+                o.lines = o.syncedLines;
                 o.dirty = false;
             } catch (IOException e) {
                 LOG.warn("cannot cut {} back after a failed write; leaving it for recovery: {}", o.path, e.toString());
@@ -130,23 +139,43 @@ public final class PartitionedFileWriter implements Closeable {
         }
     }
 
-    /** Commits the files that are older than the roll interval, or bigger than the roll limits. */
+    /**
+     * Commits the files that are older than the roll interval, or bigger than the roll limits.
+     * A file that cannot be committed is given up (left in progress for {@link #recover}) so
+     * that its partition starts a new file; the first such error is thrown after the others
+     * were tried.
+     */
     public void rollDue() throws IOException {
         long now = clock.getAsLong();
-        for (Iterator<Open> it = open.values().iterator(); it.hasNext(); ) {
-            Open o = it.next();
-            if (now - o.openedAt >= config.rollIntervalMs() || o.bytes >= config.rollBytes() || o.lines >= config.rollLines()) {
-                commit(o);
-                it.remove();
-            }
-        }
+        commitWhere(o -> now - o.openedAt >= config.rollIntervalMs() || o.bytes >= config.rollBytes()
+                || o.lines >= config.rollLines());
     }
 
     /** Commits every open file (a clean shutdown). */
     public void commitAll() throws IOException {
+        commitWhere(o -> true);
+    }
+
+    private void commitWhere(java.util.function.Predicate<Open> due) throws IOException {
+        IOException first = null;
         for (Iterator<Open> it = open.values().iterator(); it.hasNext(); ) {
-            commit(it.next());
+            Open o = it.next();
+            if (!due.test(o)) {
+                continue;
+            }
             it.remove();
+            try {
+                commit(o);
+            } catch (IOException e) {
+                LOG.warn("cannot commit {}; leaving it for recovery at the next start: {}", o.path, e.toString());
+                closeQuietly(o);
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -161,6 +190,9 @@ public final class PartitionedFileWriter implements Closeable {
      */
     public int recover(String... trees) throws IOException {
         int committed = 0;
+        // exactly this task's names: a tag that merely contains ours is another task's
+        java.util.regex.Pattern mine = java.util.regex.Pattern.compile(
+                "part-\\d+-" + java.util.regex.Pattern.quote(tag) + "-[0-9a-f]+-\\d+" + java.util.regex.Pattern.quote(IN_PROGRESS));
         for (String tree : trees) {
             Path dir = root.resolve(tree);
             if (!Files.isDirectory(dir)) {
@@ -168,8 +200,7 @@ public final class PartitionedFileWriter implements Closeable {
             }
             List<Path> leftovers = new ArrayList<>();
             try (Stream<Path> s = Files.walk(dir)) {
-                s.filter(p -> p.getFileName().toString().endsWith(IN_PROGRESS)
-                        && p.getFileName().toString().contains("-" + tag + "-")).forEach(leftovers::add);
+                s.filter(p -> mine.matcher(p.getFileName().toString()).matches()).forEach(leftovers::add);
             }
             for (Path p : leftovers) {
                 try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -200,6 +231,10 @@ public final class PartitionedFileWriter implements Closeable {
     private void commit(Open o) throws IOException {
         o.channel.force(true);
         o.channel.close();
+        if (o.bytes == 0) {
+            Files.delete(o.path); // every line was cut back: nothing to commit
+            return;
+        }
         rename(o.path);
     }
 
@@ -207,11 +242,14 @@ public final class PartitionedFileWriter implements Closeable {
         String name = inProgress.getFileName().toString();
         Path done = inProgress.resolveSibling(name.substring(0, name.length() - IN_PROGRESS.length()) + SUFFIX);
         Files.move(inProgress, done, StandardCopyOption.ATOMIC_MOVE);
-        // The rename is durable only once the directory is synced.
-        try (FileChannel d = FileChannel.open(inProgress.getParent(), StandardOpenOption.READ)) {
+        syncDirectory(inProgress.getParent()); // the rename is durable only once the directory is
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException e) {
-            LOG.debug("cannot sync directory {}: {}", inProgress.getParent(), e.toString());
+            LOG.debug("cannot sync directory {}: {}", dir, e.toString());
         }
     }
 

@@ -107,11 +107,14 @@ class PartitionedFileWriterTest {
         Files.writeString(empty, "{\"torn", StandardCharsets.UTF_8);
         Path other = dir.resolve("part-7-idbsync-t1-def-1.jsonl.inprogress");
         Files.writeString(other, "{\"b\":1}\n", StandardCharsets.UTF_8);
+        Path otherTopology = dir.resolve("part-8-x-idbsync-t0-abc-1.jsonl.inprogress");
+        Files.writeString(otherTopology, "{\"c\":1}\n", StandardCharsets.UTF_8);
 
         assertEquals(1, writer(roll(60_000, 1 << 20, 100)).recover("changes", "rejected"));
         assertEquals(List.of("{\"a\":1}", "{\"a\":2}"), Files.readAllLines(dir.resolve("part-5-idbsync-t0-abc-1.jsonl")));
         assertFalse(Files.exists(empty), "nothing synced in it: deleted");
         assertTrue(Files.exists(other), "task t1 recovers its own files");
+        assertTrue(Files.exists(otherTopology), "a topology whose name ends like ours is another one");
     }
 
     @Test
@@ -119,6 +122,16 @@ class PartitionedFileWriterTest {
         Files.writeString(root.resolve("changes"), "not a directory");
         PartitionedFileWriter w = writer(roll(60_000, 1 << 20, 100));
         assertThrows(IOException.class, () -> w.append(P, "{}"));
+    }
+
+    @Test
+    void aFileWhoseEveryLineWasCutBackIsNotCommitted() throws IOException {
+        PartitionedFileWriter w = writer(roll(60_000, 1 << 20, 100));
+        w.append(P, "{\"failed\":1}");
+        w.undoUnsynced();
+        w.commitAll();
+        assertEquals(List.of(), files("*.jsonl"));
+        assertEquals(List.of(), files("*.inprogress"));
     }
 
     @Test

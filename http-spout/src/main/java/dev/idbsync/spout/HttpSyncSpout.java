@@ -390,18 +390,15 @@ public class HttpSyncSpout extends BaseRichSpout {
 
         @Override
         public String rejected(String db, String clientId, long since, int limit) {
-            String index = caches.rejectedIndex().get(RejectedLog.clientKey(db, clientId));
+            RejectedLog.Index index = RejectedLog.readIndex(caches.rejectedIndex().get(RejectedLog.clientKey(db, clientId)));
+            // since is a position in the index's commit order (see RejectedLog.Index)
+            long start = Math.max(since, index.base());
             List<Long> seqs = new java.util.ArrayList<>();
-            boolean more = false;
-            for (long seq : RejectedLog.readIndex(index)) {
-                if (seq > since) {
-                    if (seqs.size() == limit) {
-                        more = true;
-                        break;
-                    }
-                    seqs.add(seq);
-                }
+            for (long i = start; i < index.end() && seqs.size() < limit; i++) {
+                seqs.add(index.seqs().get((int) (i - index.base())));
             }
+            long next = start + seqs.size();
+            boolean more = next < index.end();
             Set<String> keys = new TreeSet<>();
             seqs.forEach(seq -> keys.add(Change.eventId(db, clientId, seq)));
             Map<String, String> entries = keys.isEmpty() ? Map.of() : caches.rejected().getAll(keys);
@@ -419,7 +416,7 @@ public class HttpSyncSpout extends BaseRichSpout {
                 out.set("error", n.get("error"));
                 out.set("at", n.get("at"));
             }
-            body.put("cursor", Long.toString(seqs.isEmpty() ? since : seqs.get(seqs.size() - 1)));
+            body.put("cursor", Long.toString(Math.max(next, since)));
             body.put("hasMore", more);
             return body.toString();
         }

@@ -21,7 +21,7 @@ import java.io.UncheckedIOException;
  * @param status     {@code applied} or {@code conflict}
  * @param policy     for a conflict: the policy that settled it
  * @param losingOp   for a conflict: the op the client sent
- * @param losingValue for a conflict: the value the client sent, when it did not become the record's
+ * @param losingValue for a conflict: the value the client sent (absent for a delete), whatever the record became
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SinkEvent(String eventId, String db, String store, JsonNode key, String keyString, Op op, ObjectNode value,

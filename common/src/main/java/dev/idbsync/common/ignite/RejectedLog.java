@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 
 /**
  * The rejected-changes log: every {@code rejected} change as it was sent, with its error. Kept in
@@ -62,30 +61,51 @@ public final class RejectedLog {
         return db + "/" + clientId;
     }
 
-    /** The index after adding seqs: sorted, at most {@link #MAX_INDEXED} of the latest. */
-    public static String addToIndex(String indexJson, List<Long> seqs) {
-        TreeSet<Long> all = new TreeSet<>(readIndex(indexJson));
-        all.addAll(seqs);
-        while (all.size() > MAX_INDEXED) {
-            all.pollFirst();
+    /**
+     * A client's index: its rejected seqs in the order they were committed, as
+     * {@code {"base": n, "seqs": [...]}}, where {@code base} counts the oldest seqs dropped past
+     * {@link #MAX_INDEXED}. A GET /v1/rejected cursor is a position in this order, not a seq:
+     * a change of an earlier push that commits after a later one is appended after it, so a
+     * reader's cursor can never have passed it.
+     */
+    public record Index(long base, List<Long> seqs) {
+        /** Position after the last seq. */
+        public long end() {
+            return base + seqs.size();
         }
-        ArrayNode a = Json.MAPPER.createArrayNode();
-        all.forEach(a::add);
-        return a.toString();
     }
 
-    public static List<Long> readIndex(String indexJson) {
-        List<Long> out = new ArrayList<>();
+    public static String append(String indexJson, List<Long> seqs) {
+        Index old = readIndex(indexJson);
+        List<Long> all = new ArrayList<>(old.seqs());
+        all.addAll(seqs);
+        long base = old.base();
+        if (all.size() > MAX_INDEXED) {
+            int drop = all.size() - MAX_INDEXED;
+            all = new ArrayList<>(all.subList(drop, all.size()));
+            base += drop;
+        }
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("base", base);
+        ArrayNode a = n.putArray("seqs");
+        all.forEach(a::add);
+        return n.toString();
+    }
+
+    public static Index readIndex(String indexJson) {
         if (indexJson == null) {
-            return out;
+            return new Index(0, List.of());
         }
         try {
-            for (JsonNode n : Json.MAPPER.readTree(indexJson)) {
-                out.add(n.asLong());
+            JsonNode n = Json.MAPPER.readTree(indexJson);
+            List<Long> seqs = new ArrayList<>();
+            for (JsonNode s : n.get("seqs")) {
+                seqs.add(s.asLong());
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("a rejected-changes index in Ignite is not in idbsync's format: " + indexJson, e);
+            return new Index(n.get("base").asLong(), seqs);
+        } catch (IOException | RuntimeException e) {
+            throw new UncheckedIOException("a rejected-changes index in Ignite is not in idbsync's format: " + indexJson,
+                    e instanceof IOException io ? io : new IOException(e));
         }
-        return out;
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
+import javax.cache.expiry.ModifiedExpiryPolicy;
 import org.apache.ignite.cache.CacheAtomicityMode;
 import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
@@ -61,8 +62,9 @@ public final class SyncCaches {
         return cache(REJECTED_CACHE, CacheAtomicityMode.TRANSACTIONAL, config.rejectedRetentionHours());
     }
 
+    /** Kept as long as the rejected entries, counted from each client's latest rejection. */
     public ClientCache<String, String> rejectedIndex() {
-        return cache(REJECTED_INDEX_CACHE, CacheAtomicityMode.TRANSACTIONAL, 0);
+        return cache(REJECTED_INDEX_CACHE, CacheAtomicityMode.TRANSACTIONAL, -config.rejectedRetentionHours());
     }
 
     public ClientCache<String, String> feed() {
@@ -85,8 +87,11 @@ public final class SyncCaches {
                     .setBackups(config.cacheBackups())
                     .setAtomicityMode(mode)
                     .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC);
+            // expiryHours > 0: counted from creation; < 0: from the last update; 0: never
             if (expiryHours > 0) {
                 cc.setExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.HOURS, expiryHours)));
+            } else if (expiryHours < 0) {
+                cc.setExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.HOURS, -expiryHours)));
             }
             return client.getOrCreateCache(cc);
         });
