@@ -14,6 +14,7 @@ import static dev.idbsync.common.storm.TupleContract.RESULT;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.common.ignite.IgniteClientFactory;
 import dev.idbsync.common.ignite.SyncCaches;
+import dev.idbsync.common.storm.GroupCommitBolt;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Result;
@@ -22,13 +23,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.ignite.client.IgniteClient;
-import org.apache.storm.task.OutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
-import org.apache.storm.topology.base.BaseRichBolt;
 import org.apache.storm.tuple.Tuple;
 import org.apache.storm.tuple.Values;
 import org.slf4j.Logger;
@@ -40,27 +37,22 @@ import org.slf4j.LoggerFactory;
  * any spout task are resolved against each other in the order they arrive here, and versions
  * count up without gaps or doubles.
  *
- * <p>Group commit: {@code execute} only queues the tuple; a writer thread takes whatever has
- * queued up while the previous batch was being written (up to {@code topology.igniteBatchSize}),
- * decides and writes it in one transaction, and only then acks the batch and tells the
- * sequencer each change is decided. An Ignite error fails the whole batch (the spout answers its
+ * <p>Group commit ({@link GroupCommitBolt}): a writer thread takes whatever queued up while the
+ * previous batch was being written (up to {@code topology.igniteBatchSize}), decides and writes
+ * it in one transaction, and only then acks the batch and tells the sequencer each change is
+ * decided. An Ignite error fails the whole batch (the spout answers its
  * pushes 503) and tells the sequencer the changes were released, so the client's retry is
- * admitted at once; the later changes of those pushes that reach this task are failed too. The writer thread is the only user of the collector, and it holds the
- * collector's lock while it does (Storm's collectors are not thread-safe).
+ * admitted at once; the later changes of those pushes that reach this task are failed too.
  */
-public class ResolveBolt extends BaseRichBolt {
+public class ResolveBolt extends GroupCommitBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ResolveBolt.class);
 
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
 
-    private transient OutputCollector collector;
     private transient IgniteClient ignite;
     private transient ResolveWriter writer;
-    private transient LinkedBlockingQueue<Tuple> queue;
-    private transient Thread writerThread;
-    private transient volatile boolean running;
     /**
      * Pushes a failed batch held changes of, touched only by the writer thread. Their later
      * changes that reach this task are failed without being decided: a change must not be applied
@@ -74,41 +66,31 @@ public class ResolveBolt extends BaseRichBolt {
     }
 
     @Override
-    public void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
-        this.collector = collector;
+    protected int maxBatch() {
+        return config.topology().igniteBatchSize();
+    }
+
+    @Override
+    protected String threadName(TopologyContext context) {
+        return "idbsync-resolve-" + context.getThisTaskIndex();
+    }
+
+    @Override
+    protected void open(Map<String, Object> topoConf, TopologyContext context) {
         ignite = igniteFactory.create();
         writer = new ResolveWriter(config, new SyncCaches(ignite, config.ignite()), System::currentTimeMillis,
                 context.getThisTaskIndex());
         writer.createCaches();
-        queue = new LinkedBlockingQueue<>();
         failedPushes = new LinkedHashMap<>(256, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
                 return size() > 10_000;
             }
         };
-        running = true;
-        writerThread = new Thread(this::writeLoop, "idbsync-resolve-" + context.getThisTaskIndex());
-        writerThread.setDaemon(true);
-        writerThread.start();
     }
 
     @Override
-    public void execute(Tuple input) {
-        queue.add(input);
-    }
-
-    @Override
-    public void cleanup() {
-        running = false;
-        if (writerThread != null) {
-            writerThread.interrupt();
-            try {
-                writerThread.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    protected void stopWriter() {
         if (ignite != null) {
             try {
                 ignite.close();
@@ -125,37 +107,23 @@ public class ResolveBolt extends BaseRichBolt {
         declarer.declareStream(REJECTED_LOG_STREAM, REJECTED_LOG_FIELDS);
     }
 
-    private void writeLoop() {
-        int max = config.topology().igniteBatchSize();
-        List<Tuple> batch = new ArrayList<>(max);
-        while (running) {
-            try {
-                Tuple first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, max - 1);
-                List<Tuple> refused = new ArrayList<>();
-                batch.removeIf(t -> failedPushes.containsKey(t.getStringByField(PUSH)) && refused.add(t));
-                boolean ok = batch.isEmpty() || write(batch);
-                if (!ok) {
-                    batch.forEach(t -> failedPushes.put(t.getStringByField(PUSH), Boolean.TRUE));
-                }
-                synchronized (collector) {
-                    finish(batch, ok);
-                    finish(refused, false);
-                }
-                batch.clear();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+    @Override
+    protected void process(List<Tuple> batch) {
+        List<Tuple> refused = new ArrayList<>();
+        batch.removeIf(t -> failedPushes.containsKey(t.getStringByField(PUSH)) && refused.add(t));
+        boolean ok = batch.isEmpty() || write(batch);
+        if (!ok) {
+            batch.forEach(t -> failedPushes.put(t.getStringByField(PUSH), Boolean.TRUE));
+        }
+        synchronized (collector) {
+            finish(batch, ok);
+            finish(refused, false);
         }
     }
 
     /** Acks or fails tuples and tells the sequencer; the caller holds the collector's lock. */
-    private void finish(List<Tuple> tuples, boolean ok) {
+    @Override
+    protected void finish(List<Tuple> tuples, boolean ok) {
         for (Tuple t : tuples) {
             Change c = (Change) t.getValueByField(CHANGE);
             if (t.getBooleanByField(REDELIVER)) {
@@ -176,7 +144,8 @@ public class ResolveBolt extends BaseRichBolt {
         }
     }
 
-    private boolean write(List<Tuple> batch) {
+    @Override
+    protected boolean write(List<Tuple> batch) {
         List<ResolveWriter.Item> items = new ArrayList<>(batch.size());
         for (Tuple t : batch) {
             items.add(new ResolveWriter.Item((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH),

@@ -203,7 +203,7 @@ final class ResolveWriter {
                 caches.rejected().putAll(rejectedWrites);
                 Map<String, String> index = caches.rejectedIndex().getAll(rejectedSeqs.keySet());
                 Map<String, String> indexWrites = new TreeMap<>();
-                rejectedSeqs.forEach((k, seqs) -> indexWrites.put(k, RejectedLog.append(index.get(k), seqs)));
+                rejectedSeqs.forEach((k, seqs) -> indexWrites.put(k, RejectedLog.append(index.get(k), seqs, now)));
                 caches.rejectedIndex().putAll(indexWrites);
             }
             for (Map.Entry<StoreConfig, Map<String, String>> e : recordWrites.entrySet()) {

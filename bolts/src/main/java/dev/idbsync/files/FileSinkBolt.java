@@ -5,20 +5,16 @@ import static dev.idbsync.common.storm.TupleContract.EVENT;
 import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_STREAM;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.idbsync.common.storm.GroupCommitBolt;
 import dev.idbsync.config.FilesConfig;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.SinkEvent;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import org.apache.storm.task.OutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
-import org.apache.storm.topology.base.BaseRichBolt;
 import org.apache.storm.tuple.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,14 +22,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes every resolved change, and every rejected change, as a line of JSON
  * ({@link FileLines}) into partitioned files that Beam, Flink or Spark read
- * ({@link PartitionedFileWriter}). A writer thread takes whatever queued up while the previous
- * batch was being written, appends it, syncs the files to disk once for the whole batch (group
- * commit) and only then acks the batch's tuples; an I/O error (a full or unwritable disk) fails
+ * ({@link PartitionedFileWriter}). A writer thread ({@link GroupCommitBolt}) takes whatever
+ * queued up while the previous batch was being written, appends it, syncs the files to disk once
+ * for the whole batch (group commit) and only then acks the batch's tuples; an I/O error (a full or unwritable disk) fails
  * them, so their pushes get 503, and cuts the files back to what was synced. Files roll by age,
  * size and line count, and are committed on clean shutdown; on start, the task commits what a
- * crash left in progress. The writer thread is the only user of the collector and the files.
+ * crash left in progress.
  */
-public class FileSinkBolt extends BaseRichBolt {
+public class FileSinkBolt extends GroupCommitBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FileSinkBolt.class);
     private static final int MAX_BATCH = 1000;
@@ -42,11 +38,7 @@ public class FileSinkBolt extends BaseRichBolt {
     private final String root;
     private final String topologyName;
 
-    private transient OutputCollector collector;
     private transient PartitionedFileWriter writer;
-    private transient LinkedBlockingQueue<Tuple> queue;
-    private transient Thread writerThread;
-    private transient volatile boolean running;
 
     /**
      * @param root the directory that holds the {@code changes} and {@code rejected} trees
@@ -58,8 +50,17 @@ public class FileSinkBolt extends BaseRichBolt {
     }
 
     @Override
-    public void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
-        this.collector = collector;
+    protected int maxBatch() {
+        return MAX_BATCH;
+    }
+
+    @Override
+    protected String threadName(TopologyContext context) {
+        return "idbsync-files-" + context.getThisTaskIndex();
+    }
+
+    @Override
+    protected void open(Map<String, Object> topoConf, TopologyContext context) {
         String tag = topologyName + "-t" + context.getThisTaskIndex();
         writer = new PartitionedFileWriter(Path.of(root), tag, config, System::currentTimeMillis);
         try {
@@ -70,31 +71,26 @@ public class FileSinkBolt extends BaseRichBolt {
         } catch (IOException e) {
             LOG.warn("committing the files left in progress under {} failed; they stay as they are: {}", root, e.toString());
         }
-        queue = new LinkedBlockingQueue<>();
-        running = true;
-        writerThread = new Thread(this::writeLoop, "idbsync-files-" + context.getThisTaskIndex());
-        writerThread.setDaemon(true);
-        writerThread.start();
         LOG.info("file sink {}: changes and rejected changes under {}, rolling every {} ms, {} bytes or {} lines",
                 tag, root, config.rollIntervalMs(), config.rollBytes(), config.rollLines());
     }
 
     @Override
-    public void execute(Tuple input) {
-        queue.add(input);
+    protected void idle() {
+        try {
+            writer.rollDue();
+        } catch (IOException e) {
+            LOG.warn("committing a rolled file under {} failed; it is left for recovery: {}", root, e.toString());
+        }
     }
 
     @Override
-    public void cleanup() {
-        // No interrupt: an interrupted thread's file channels close, and the last commit needs them.
-        // The writer polls every 100 ms, sees running == false and commits what is in progress.
-        running = false;
-        if (writerThread != null) {
-            try {
-                writerThread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+    protected void stopWriter() {
+        try {
+            writer.commitAll(); // a clean shutdown commits what is in progress
+        } catch (IOException e) {
+            LOG.warn("committing the files in progress under {} at shutdown failed; the next start does: {}",
+                    root, e.toString());
         }
     }
 
@@ -103,48 +99,8 @@ public class FileSinkBolt extends BaseRichBolt {
         // a sink: nothing goes further
     }
 
-    private void writeLoop() {
-        List<Tuple> batch = new ArrayList<>(MAX_BATCH);
-        try {
-            while (running) {
-                Tuple first;
-                try {
-                    first = queue.poll(100, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    break;
-                }
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, MAX_BATCH - 1);
-                    boolean ok = write(batch);
-                    synchronized (collector) {
-                        for (Tuple t : batch) {
-                            if (ok) {
-                                collector.ack(t);
-                            } else {
-                                collector.fail(t);
-                            }
-                        }
-                    }
-                    batch.clear();
-                }
-                try {
-                    writer.rollDue();
-                } catch (IOException e) {
-                    LOG.warn("committing a rolled file under {} failed; trying again: {}", root, e.toString());
-                }
-            }
-        } finally {
-            try {
-                writer.commitAll(); // a clean shutdown commits what is in progress
-            } catch (IOException e) {
-                LOG.warn("committing the files in progress under {} at shutdown failed; the next start does: {}",
-                        root, e.toString());
-            }
-        }
-    }
-
-    private boolean write(List<Tuple> batch) {
+    @Override
+    protected boolean write(List<Tuple> batch) {
         try {
             for (Tuple t : batch) {
                 if (REJECTED_LOG_STREAM.equals(t.getSourceStreamId())) {

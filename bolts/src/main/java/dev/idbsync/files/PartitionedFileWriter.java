@@ -104,7 +104,13 @@ public final class PartitionedFileWriter implements Closeable {
             if (o.dirty) {
                 o.channel.force(false);
                 if (o.newFile) {
-                    syncDirectory(o.path.getParent());
+                    // the file's entry, and those of partition directories made for it, up to the root
+                    for (Path d = o.path.getParent(); d != null && d.startsWith(root); d = d.getParent()) {
+                        syncDirectory(d);
+                        if (d.equals(root)) {
+                            break;
+                        }
+                    }
                     o.newFile = false;
                 }
                 o.dirty = false;

@@ -3,31 +3,28 @@ package dev.idbsync.flume;
 import static dev.idbsync.common.storm.TupleContract.EVENT;
 import static dev.idbsync.common.storm.TupleContract.REDELIVER;
 
+import dev.idbsync.common.storm.GroupCommitBolt;
 import dev.idbsync.config.FlumeConfig;
 import dev.idbsync.protocol.SinkEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.flume.Event;
 import org.apache.flume.api.RpcClient;
 import org.apache.storm.metric.api.CountMetric;
-import org.apache.storm.task.OutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
-import org.apache.storm.topology.base.BaseRichBolt;
 import org.apache.storm.tuple.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends every resolved change to Flume ({@link FlumeEvents}) with the SDK's RPC client, in
- * batches: a writer thread takes whatever queued up while the previous batch was in flight, calls
- * {@code appendBatch}, and acks the batch's tuples only after it returned, that is after an
- * agent's channel committed them; when it throws, the tuples fail (their pushes get 503, and the
- * client's retry delivers the events again). The client is remade after a failure. The writer
- * thread is the only user of the collector and holds its lock while it is.
+ * batches ({@link GroupCommitBolt}): a writer thread takes whatever queued up while the previous
+ * batch was in flight, calls {@code appendBatch}, and acks the batch's tuples only after it
+ * returned, that is after an agent's channel committed them; when it throws, the tuples fail
+ * (their pushes get 503, and the client's retry delivers the events again). The client is remade
+ * after a failure.
  *
  * <p>Delivery is at least once: an event may reach Flume twice after a failure (a batch that an
  * agent committed but whose answer was lost, a retry after another sink failed). The metric
@@ -35,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * resend of a change already decided, after a failure or not); {@value #FAILED_METRIC} the
  * events of failed batches.
  */
-public class FlumeSinkBolt extends BaseRichBolt {
+public class FlumeSinkBolt extends GroupCommitBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FlumeSinkBolt.class);
     public static final String SENT_METRIC = "idbsync.flume.sent";
@@ -45,11 +42,7 @@ public class FlumeSinkBolt extends BaseRichBolt {
     private final FlumeConfig config;
     private final FlumeClientFactory clientFactory;
 
-    private transient OutputCollector collector;
     private transient RpcClient client;
-    private transient LinkedBlockingQueue<Tuple> queue;
-    private transient Thread writerThread;
-    private transient volatile boolean running;
     private transient CountMetric sent;
     private transient CountMetric failed;
     private transient CountMetric redelivered;
@@ -60,40 +53,30 @@ public class FlumeSinkBolt extends BaseRichBolt {
     }
 
     @Override
-    public void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
-        this.collector = collector;
+    protected int maxBatch() {
+        return config.batchSize();
+    }
+
+    @Override
+    protected String threadName(TopologyContext context) {
+        return "idbsync-flume-" + context.getThisTaskIndex();
+    }
+
+    @Override
+    protected void open(Map<String, Object> topoConf, TopologyContext context) {
         sent = context.registerMetric(SENT_METRIC, new CountMetric(), 60);
         failed = context.registerMetric(FAILED_METRIC, new CountMetric(), 60);
         redelivered = context.registerMetric(REDELIVERED_METRIC, new CountMetric(), 60);
-        queue = new LinkedBlockingQueue<>();
         if (context.getThisTaskIndex() == 0) {
             LOG.info("Flume bridge: {} agent(s) {}, selector {}, batch {}, connect timeout {} ms, request timeout {} ms;"
                             + " client settings {}", config.agents().size(), config.agents(), config.selector(),
                     config.batchSize(), config.connectTimeoutMs(), config.requestTimeoutMs(),
                     FlumeClientFactory.properties(config));
         }
-        running = true;
-        writerThread = new Thread(this::sendLoop, "idbsync-flume-" + context.getThisTaskIndex());
-        writerThread.setDaemon(true);
-        writerThread.start();
     }
 
     @Override
-    public void execute(Tuple input) {
-        queue.add(input);
-    }
-
-    @Override
-    public void cleanup() {
-        running = false;
-        if (writerThread != null) {
-            writerThread.interrupt();
-            try {
-                writerThread.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    protected void stopWriter() {
         closeClient();
     }
 
@@ -102,33 +85,9 @@ public class FlumeSinkBolt extends BaseRichBolt {
         // a sink: nothing goes further
     }
 
-    private void sendLoop() {
-        int max = config.batchSize();
-        List<Tuple> batch = new ArrayList<>(max);
-        while (running) {
-            try {
-                Tuple first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, max - 1);
-                boolean ok = send(batch);
-                synchronized (collector) {
-                    for (Tuple t : batch) {
-                        if (ok) {
-                            collector.ack(t);
-                        } else {
-                            collector.fail(t);
-                        }
-                    }
-                }
-                batch.clear();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+    @Override
+    protected boolean write(List<Tuple> batch) {
+        return send(batch);
     }
 
     private boolean send(List<Tuple> batch) {

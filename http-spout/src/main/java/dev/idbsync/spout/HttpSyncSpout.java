@@ -298,7 +298,7 @@ public class HttpSyncSpout extends BaseRichSpout {
      */
     private String feedPage(String db, Map<Integer, Long> cursor, int limit) {
         java.util.SortedSet<Integer> partitions = new java.util.TreeSet<>(cursor.keySet());
-        for (int p = 0; p < config.topology().resolveParallelism(); p++) {
+        for (int p = 0; p < Math.max(config.topology().resolveParallelism(), Feed.PARTITIONS_PROBED); p++) {
             partitions.add(p);
         }
         Set<String> headKeys = new TreeSet<>();
@@ -314,6 +314,11 @@ public class HttpSyncSpout extends BaseRichSpout {
             String h = heads.get(Feed.headKey(db, p));
             long head = h == null ? 0 : Long.parseLong(h);
             long read = pos.getOrDefault(p, 0L);
+            if (read > head) {
+                // heads never move back: this cursor belongs to other data (another deployment)
+                throw new dev.idbsync.protocol.ProtocolException(400, "bad_cursor", "since: this cursor is ahead of the"
+                        + " feed it names; it belongs to another server's data; pull again without since");
+            }
             boolean blocked = false;
             while (read < head && out.size() < limit && scanBudget > 0 && !blocked) {
                 long to = Math.min(head, read + Math.min(limit, scanBudget));
@@ -352,7 +357,9 @@ public class HttpSyncSpout extends BaseRichSpout {
                     out.add(n);
                 }
             }
-            pos.put(p, read);
+            if (head > 0 || cursor.containsKey(p)) {
+                pos.put(p, read); // partitions that never had an entry stay out of the cursor
+            }
             if (read < head) {
                 more = true;
             }
@@ -391,24 +398,31 @@ public class HttpSyncSpout extends BaseRichSpout {
         @Override
         public String rejected(String db, String clientId, long since, int limit) {
             RejectedLog.Index index = RejectedLog.readIndex(caches.rejectedIndex().get(RejectedLog.clientKey(db, clientId)));
-            // since is a position in the index's commit order (see RejectedLog.Index)
-            long start = Math.max(since, index.base());
+            // since is a position in the index's commit order (see RejectedLog.Index). A cursor
+            // past the end means the index expired and started anew: read it from its start.
+            long start = since > index.end() ? index.base() : Math.max(since, index.base());
             List<Long> seqs = new java.util.ArrayList<>();
             for (long i = start; i < index.end() && seqs.size() < limit; i++) {
                 seqs.add(index.seqs().get((int) (i - index.base())));
             }
-            long next = start + seqs.size();
-            boolean more = next < index.end();
             Set<String> keys = new TreeSet<>();
             seqs.forEach(seq -> keys.add(Change.eventId(db, clientId, seq)));
             Map<String, String> entries = keys.isEmpty() ? Map.of() : caches.rejected().getAll(keys);
             ObjectNode body = Json.MAPPER.createObjectNode();
             ArrayNode list = body.putArray("rejected");
+            long retentionMs = TimeUnit.HOURS.toMillis(igniteConfig.rejectedRetentionHours());
+            long next = start;
             for (long seq : seqs) {
                 String e = entries.get(Change.eventId(db, clientId, seq));
                 if (e == null) {
+                    long at = index.ats().get((int) (next - index.base()));
+                    if (System.currentTimeMillis() - at < retentionMs) {
+                        break; // not visible yet (its transaction is committing): read it next time
+                    }
+                    next++;
                     continue; // past ignite.rejectedRetentionHours
                 }
+                next++;
                 ObjectNode n = Outcomes.parse(e);
                 ObjectNode out = list.addObject();
                 out.put("seq", seq);
@@ -416,7 +430,8 @@ public class HttpSyncSpout extends BaseRichSpout {
                 out.set("error", n.get("error"));
                 out.set("at", n.get("at"));
             }
-            body.put("cursor", Long.toString(Math.max(next, since)));
+            body.put("cursor", Long.toString(next));
+            boolean more = next < index.end();
             body.put("hasMore", more);
             return body.toString();
         }

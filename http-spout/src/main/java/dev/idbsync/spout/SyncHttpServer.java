@@ -149,7 +149,9 @@ final class SyncHttpServer {
                 rejected(exchange);
             }
             default -> {
-                if (exchange.getRequestMethod().equals(Methods.GET) || exchange.getRequestMethod().equals(Methods.HEAD)) {
+                boolean get = exchange.getRequestMethod().equals(Methods.GET) || exchange.getRequestMethod().equals(Methods.HEAD);
+                // folders other than / are not listed: 404 in the usual error shape, not a bare 403
+                if (get && (path.equals("/") || !path.endsWith("/")) && !path.equals("/client")) {
                     web.handleRequest(exchange); // the demo page at / and the browser library at /client/
                     return;
                 }

@@ -28,6 +28,12 @@ import java.util.TreeMap;
  */
 public final class Feed {
     private static final String CURSOR_PREFIX = "c1.";
+    /**
+     * Partitions a reader looks for besides the config's and its cursor's: a record written by a
+     * resolver task that no longer exists (after topology.resolveParallelism was lowered) stays
+     * readable as long as its task index was below this.
+     */
+    public static final int PARTITIONS_PROBED = 64;
 
     private Feed() {
     }
@@ -67,6 +73,9 @@ public final class Feed {
             }
             JsonNode n = Json.MAPPER.readTree(new String(Base64.getUrlDecoder().decode(cursor.substring(CURSOR_PREFIX.length())),
                     StandardCharsets.UTF_8));
+            if (n == null || !n.isObject()) {
+                throw new IllegalArgumentException("not an object");
+            }
             for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 int p = Integer.parseInt(e.getKey());

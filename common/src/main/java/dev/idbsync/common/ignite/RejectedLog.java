@@ -62,47 +62,60 @@ public final class RejectedLog {
     }
 
     /**
-     * A client's index: its rejected seqs in the order they were committed, as
-     * {@code {"base": n, "seqs": [...]}}, where {@code base} counts the oldest seqs dropped past
-     * {@link #MAX_INDEXED}. A GET /v1/rejected cursor is a position in this order, not a seq:
-     * a change of an earlier push that commits after a later one is appended after it, so a
-     * reader's cursor can never have passed it.
+     * A client's index: its rejected seqs in the order they were committed, with when each was
+     * rejected, as {@code {"base": n, "seqs": [...], "ats": [...]}}; {@code base} counts the oldest
+     * seqs dropped past {@link #MAX_INDEXED}. A GET /v1/rejected cursor is a position in this
+     * order, not a seq: a change of an earlier push that commits after a later one is appended
+     * after it, so a reader's cursor can never have passed it.
      */
-    public record Index(long base, List<Long> seqs) {
+    public record Index(long base, List<Long> seqs, List<Long> ats) {
         /** Position after the last seq. */
         public long end() {
             return base + seqs.size();
         }
     }
 
-    public static String append(String indexJson, List<Long> seqs) {
+    public static String append(String indexJson, List<Long> seqs, long at) {
         Index old = readIndex(indexJson);
         List<Long> all = new ArrayList<>(old.seqs());
+        List<Long> ats = new ArrayList<>(old.ats());
         all.addAll(seqs);
+        for (int i = 0; i < seqs.size(); i++) {
+            ats.add(at);
+        }
         long base = old.base();
         if (all.size() > MAX_INDEXED) {
             int drop = all.size() - MAX_INDEXED;
             all = new ArrayList<>(all.subList(drop, all.size()));
+            ats = new ArrayList<>(ats.subList(drop, ats.size()));
             base += drop;
         }
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("base", base);
         ArrayNode a = n.putArray("seqs");
         all.forEach(a::add);
+        ArrayNode t = n.putArray("ats");
+        ats.forEach(t::add);
         return n.toString();
     }
 
     public static Index readIndex(String indexJson) {
         if (indexJson == null) {
-            return new Index(0, List.of());
+            return new Index(0, List.of(), List.of());
         }
         try {
             JsonNode n = Json.MAPPER.readTree(indexJson);
             List<Long> seqs = new ArrayList<>();
-            for (JsonNode s : n.get("seqs")) {
-                seqs.add(s.asLong());
+            List<Long> ats = new ArrayList<>();
+            JsonNode s = n.isArray() ? n : n.get("seqs"); // an early build kept a bare array of seqs
+            for (JsonNode x : s) {
+                seqs.add(x.asLong());
             }
-            return new Index(n.get("base").asLong(), seqs);
+            JsonNode t = n.isArray() ? null : n.get("ats");
+            for (int i = 0; i < seqs.size(); i++) {
+                ats.add(t != null && i < t.size() ? t.get(i).asLong() : 0L); // 0: unknown, treated as expired
+            }
+            return new Index(n.isArray() ? 0 : n.get("base").asLong(), seqs, ats);
         } catch (IOException | RuntimeException e) {
             throw new UncheckedIOException("a rejected-changes index in Ignite is not in idbsync's format: " + indexJson,
                     e instanceof IOException io ? io : new IOException(e));

@@ -34,7 +34,7 @@ public final class SyncCaches {
     public static final String PUSH_RESULTS_CACHE = "idbsync_push_results";
     /** Rejected changes: {@code db/clientId/seq} → entry JSON ({@link RejectedLog}). */
     public static final String REJECTED_CACHE = "idbsync_rejected";
-    /** Each client's rejected seqs: {@code db/clientId} → JSON array. */
+    /** Each client's rejected seqs in commit order: {@code db/clientId} → {@link RejectedLog.Index} JSON. */
     public static final String REJECTED_INDEX_CACHE = "idbsync_rejected_index";
     /** The change feed's logs and heads ({@link Feed}). */
     public static final String FEED_CACHE = "idbsync_feed";
