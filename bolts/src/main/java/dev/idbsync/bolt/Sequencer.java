@@ -154,6 +154,24 @@ public final class Sequencer {
         }
     }
 
+    /**
+     * Every seq up to {@code seq} is known to be decided (their outcomes are in Ignite): the mark
+     * moves there if it was behind, as after a crash, when the stored mark lags.
+     */
+    public void decidedUpTo(String clientKey, long seq) {
+        Client c = client(clientKey);
+        if (seq > c.decided && c.inFlight.isEmpty()) {
+            c.decided = seq;
+            c.next = seq + 1;
+            dirtyMarks.put(clientKey, seq);
+        }
+    }
+
+    /** The seq the client must send next, as far as this sequencer knows. */
+    public long next(String clientKey) {
+        return client(clientKey).next;
+    }
+
     /** The resolver could not make change {@code seq} of {@code push} durable: take it back. */
     public void released(String clientKey, long seq, String push) {
         Client c = clients.get(clientKey);

@@ -48,6 +48,8 @@ public class SequencerBolt extends BaseRichBolt {
      * milliseconds of each other, and its answer is in Ignite by then.
      */
     private static final long FORGET_REFUSED_AFTER_MS = 10 * 60_000L;
+    /** Seqs looked up at once when a client is ahead of its stored mark. */
+    private static final int MAX_CATCH_UP = 10_000;
 
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
@@ -104,8 +106,12 @@ public class SequencerBolt extends BaseRichBolt {
         String push = t.getStringByField(PUSH);
         boolean refusedBefore = sequencer.blocked(push);
         Sequencer.Outcome o;
+        String client = Sequencer.clientKey(c.db(), c.clientId());
         try {
-            o = sequencer.offer(Sequencer.clientKey(c.db(), c.clientId()), c.seq(), push, System.currentTimeMillis());
+            if (!refusedBefore && c.seq() > sequencer.next(client)) {
+                catchUp(c, client);
+            }
+            o = sequencer.offer(client, c.seq(), push, System.currentTimeMillis());
         } catch (RuntimeException e) {
             // reading the client's mark from Ignite failed: the push gets 503 and is retried
             LOG.warn("sequencing {} failed: {}", c.eventId(), e.toString());
@@ -150,6 +156,29 @@ public class SequencerBolt extends BaseRichBolt {
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
         declarer.declareStream(ADMITTED_STREAM, ADMITTED_FIELDS);
+    }
+
+    /**
+     * A change past the next expected seq: before answering out_of_order, look whether the seqs
+     * in between were decided already (their outcomes are in Ignite). That happens when the stored
+     * mark lags, after a crash: the client was answered for them and may have dropped them, so
+     * asking it to resend them would be wrong. The mark moves over the decided ones.
+     */
+    private void catchUp(Change c, String client) {
+        long from = sequencer.next(client);
+        long to = Math.min(c.seq() - 1, from + MAX_CATCH_UP - 1);
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        for (long s = from; s <= to; s++) {
+            ids.add(Change.eventId(c.db(), c.clientId(), s));
+        }
+        java.util.Set<String> found = caches.outcomes().getAll(ids).keySet();
+        long decided = from - 1;
+        while (decided + 1 <= to && found.contains(Change.eventId(c.db(), c.clientId(), decided + 1))) {
+            decided++;
+        }
+        if (decided >= from) {
+            sequencer.decidedUpTo(client, decided);
+        }
     }
 
     private static Values admitted(Tuple t, boolean redeliver) {

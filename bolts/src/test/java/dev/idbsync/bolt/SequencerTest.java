@@ -121,6 +121,16 @@ class SequencerTest {
     }
 
     @Test
+    void aMarkThatLagsIsMovedOverSeqsKnownDecided() {
+        stored.put(C, 3L);
+        assertEquals(4, seq.next(C));
+        seq.decidedUpTo(C, 9);
+        assertEquals(ADMIT, offer(10, "p1").verdict(), "no out_of_order for seqs the client was answered for");
+        assertEquals(DUPLICATE, offer(7, "p2").verdict());
+        assertEquals(Map.of(C, 9L), seq.takeDirtyMarks());
+    }
+
+    @Test
     void clientsAreIndependent() {
         offer(1, "p1");
         assertEquals(ADMIT, seq.offer("notes-app/c2", 1, "q1", now).verdict());
