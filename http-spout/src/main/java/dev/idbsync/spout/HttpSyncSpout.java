@@ -391,6 +391,11 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
 
         @Override
+        public boolean knowsDb(String db) {
+            return config.stores().containsKey(db);
+        }
+
+        @Override
         public String changes(String db, String since, int limit) {
             return feedPage(db, Feed.decodeCursor(since), limit);
         }

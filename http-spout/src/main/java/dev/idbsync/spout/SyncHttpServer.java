@@ -39,6 +39,9 @@ final class SyncHttpServer {
         /** Null when pushes can be accepted, else the reason they cannot. */
         String unavailableReason();
 
+        /** Whether the db is configured. */
+        boolean knowsDb(String db);
+
         /** The body of GET /v1/changes for a checked query; may block on Ignite. */
         String changes(String db, String since, int limit);
 
@@ -58,7 +61,10 @@ final class SyncHttpServer {
     private final HttpHandler web = new ResourceHandler(
             new ClassPathResourceManager(SyncHttpServer.class.getClassLoader(), "idbsync-web"),
             ex -> Responses.error(ex, 404, "not_found", "no such endpoint or file: " + ex.getRequestPath()))
-            .setWelcomeFiles("index.html");
+            .setWelcomeFiles("index.html")
+            // browsers revalidate, so an upgraded server's library is picked up at once
+            .setCacheTime(0)
+            .setMimeMappings(io.undertow.util.MimeMappings.builder(true).addMapping("ts", "application/typescript").build());
     private Undertow undertow;
     private int boundPort;
 
@@ -215,6 +221,9 @@ final class SyncHttpServer {
             String db = param(exchange, "db");
             if (!Names.isName(db)) {
                 throw ProtocolException.badRequest("db", db == null ? "is required" : "must be 1-128 characters of [A-Za-z0-9._-]");
+            }
+            if (!handoff.knowsDb(db)) {
+                throw new ProtocolException(404, "unknown_db", "db: '" + db + "' is not configured on this server");
             }
             int limit = limit(exchange);
             Responses.json(exchange, 200, handoff.changes(db, param(exchange, "since"), limit));

@@ -77,6 +77,8 @@ public final class EmbeddedIgniteNode implements AutoCloseable {
                 .setDataStorageConfiguration(storage)
                 .setGridLogger(new Slf4jIgniteLogger(EmbeddedIgniteNode.class))
                 .setMetricsLogFrequency(0)
+                // no REST/binary connector (port 11211+): nothing uses it, and it is one port less to clash
+                .setConnectorConfiguration(null)
                 .setPeerClassLoadingEnabled(false)
                 // Ignite's default failure handler halts the JVM; this node shares its JVM with
                 // Storm (and, in tests, with the test runner), so it only stops itself.

@@ -72,6 +72,9 @@ class FeedIT {
             assertEquals(400, bad.status());
             assertEquals("bad_cursor", bad.errorCode());
             assertEquals(400, stack.http.get("/v1/changes").status(), "db is required");
+            Http.Answer unknown = stack.http.get("/v1/changes?db=notes-ap");
+            assertEquals(404, unknown.status(), "a mistyped db is an error, not an empty feed");
+            assertEquals("unknown_db", unknown.errorCode());
         }
     }
 

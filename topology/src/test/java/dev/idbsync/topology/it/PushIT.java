@@ -258,6 +258,20 @@ class PushIT {
     }
 
     @Test
+    void theDemoPageAndTheBrowserLibraryAreServed() {
+        Http.Answer page = stack.http.get("/");
+        assertEquals(200, page.status());
+        assertTrue(page.body().contains("<html") || page.body().contains("<!doctype") || page.body().contains("<!DOCTYPE"),
+                "the demo page: " + page.body().substring(0, Math.min(200, page.body().length())));
+        Http.Answer lib = stack.http.get("/client/idbsync.js");
+        assertEquals(200, lib.status());
+        assertTrue(lib.body().contains("openSync"), "the library exports openSync");
+        Http.Answer folder = stack.http.get("/client/");
+        assertEquals(404, folder.status());
+        assertEquals("not_found", folder.errorCode());
+    }
+
+    @Test
     void healthSaysOkToGetAndRefusesOtherMethods() {
         Http.Answer a = stack.http.get("/health");
         assertEquals(200, a.status());
