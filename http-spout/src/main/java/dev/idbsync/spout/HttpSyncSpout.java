@@ -337,24 +337,28 @@ public class HttpSyncSpout extends BaseRichSpout {
                         byStore.computeIfAbsent(sc, s -> new TreeSet<>()).add(dev.idbsync.protocol.Keys.canonical(n.get("key")));
                     }
                 }
-                // the records' current versions, for compaction
-                Map<String, Long> current = new java.util.HashMap<>();
+                // the records as they are now: compaction, and what is delivered
+                Map<String, dev.idbsync.resolve.RecordState> current = new java.util.HashMap<>();
                 byStore.forEach((sc, ks) -> caches.records(sc).getAll(ks).forEach((k, v) ->
-                        current.put(sc.store() + "\u0000" + k, dev.idbsync.resolve.RecordState.fromJson(v).version())));
+                        current.put(sc.store() + "\u0000" + k, dev.idbsync.resolve.RecordState.fromJson(v))));
                 for (long i = read + 1; i <= to && out.size() < limit; i++) {
                     JsonNode n = parsed.get(Feed.entryKey(db, p, i));
-                    if (n == null) {
-                        blocked = true; // not visible yet (its transaction is committing): read it next time
+                    String id = n == null ? null
+                            : n.get("store").asText() + "\u0000" + dev.idbsync.protocol.Keys.canonical(n.get("key"));
+                    dev.idbsync.resolve.RecordState now = id == null ? null : current.get(id);
+                    if (n == null || (config.store(db, n.get("store").asText()) != null
+                            && (now == null || now.version() < n.get("version").asLong()))) {
+                        // the entry, or the record version it names, is not visible yet (its
+                        // transaction is committing): stop here and read it next time
+                        blocked = true;
                         break;
                     }
                     read = i;
                     scanBudget--;
-                    String id = n.get("store").asText() + "\u0000" + dev.idbsync.protocol.Keys.canonical(n.get("key"));
-                    Long now = current.get(id);
-                    if (now != null && now > n.get("version").asLong()) {
-                        continue; // compacted: a newer version of the record is in the feed
+                    if (now == null || now.version() > n.get("version").asLong()) {
+                        continue; // compacted (a newer version of the record is in the feed), or a store no longer configured
                     }
-                    out.add(n);
+                    out.add(Feed.change(now));
                 }
             }
             if (head > 0 || cursor.containsKey(p)) {

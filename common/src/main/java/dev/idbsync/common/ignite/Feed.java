@@ -46,8 +46,21 @@ public final class Feed {
         return db + "|p" + partition + "|" + pos;
     }
 
-    /** The feed entry of a record version: store, key, op, value (absent for a delete), version, clientId, seq. */
+    /**
+     * The feed entry of a record version: only store, key and version. A reader delivers an
+     * entry only while it names the record's current version, so the record itself holds what
+     * the entry would (op, value, clientId, seq); the value is not stored a second time.
+     */
     public static String entry(RecordState r) {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("store", r.store());
+        n.set("key", r.key());
+        n.put("version", r.version());
+        return n.toString();
+    }
+
+    /** What a pull answers for a record's current version: store, key, op, value (absent for a delete), version, clientId, seq. */
+    public static ObjectNode change(RecordState r) {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("store", r.store());
         n.set("key", r.key());
@@ -58,7 +71,7 @@ public final class Feed {
         n.put("version", r.version());
         n.put("clientId", r.clientId());
         n.put("seq", r.seq());
-        return n.toString();
+        return n;
     }
 
     /** Partition → position read up to; empty for "from the beginning". */
