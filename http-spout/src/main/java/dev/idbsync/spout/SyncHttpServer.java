@@ -104,6 +104,9 @@ final class SyncHttpServer {
 
     private void route(HttpServerExchange exchange) throws Exception {
         String path = exchange.getRequestPath();
+        if (path.startsWith("/v1/") && cors(exchange)) {
+            return; // a preflight, answered
+        }
         switch (path) {
             case "/v1/sync" -> {
                 if (!exchange.getRequestMethod().equals(Methods.POST)) {
@@ -317,6 +320,35 @@ final class SyncHttpServer {
         }
         Responses.error(exchange, 413, "too_large", "the body is " + size + "; the limit (http.maxBodyBytes) is "
                 + config.maxBodyBytes() + " bytes; send fewer changes per request");
+    }
+
+    private static final io.undertow.util.HttpString ALLOW_ORIGIN = new io.undertow.util.HttpString("Access-Control-Allow-Origin");
+
+    /**
+     * CORS for the API, for the origins in http.corsOrigins: every answer to such an origin
+     * carries Access-Control-Allow-Origin (and exposes Retry-After); a preflight (OPTIONS with
+     * Access-Control-Request-Method) is answered 204 here. True when the exchange was answered.
+     */
+    private boolean cors(HttpServerExchange exchange) {
+        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
+        if (origin == null || config.corsOrigins().isEmpty()
+                || !(config.corsOrigins().contains("*") || config.corsOrigins().contains(origin))) {
+            return false;
+        }
+        var h = exchange.getResponseHeaders();
+        h.put(ALLOW_ORIGIN, config.corsOrigins().contains("*") ? "*" : origin);
+        h.put(Headers.VARY, "Origin");
+        h.put(new io.undertow.util.HttpString("Access-Control-Expose-Headers"), "Retry-After");
+        if (exchange.getRequestMethod().equals(Methods.OPTIONS)
+                && exchange.getRequestHeaders().contains("Access-Control-Request-Method")) {
+            h.put(new io.undertow.util.HttpString("Access-Control-Allow-Methods"), "GET, POST");
+            h.put(new io.undertow.util.HttpString("Access-Control-Allow-Headers"), "Content-Type, Authorization");
+            h.put(new io.undertow.util.HttpString("Access-Control-Max-Age"), "600");
+            exchange.setStatusCode(204);
+            exchange.endExchange();
+            return true;
+        }
+        return false;
     }
 
     /** Null when the content type is JSON in UTF-8, else what is wrong with it. */

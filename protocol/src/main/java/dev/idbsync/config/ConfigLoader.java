@@ -63,7 +63,7 @@ public final class ConfigLoader {
         JsonNode h = section(root, "http");
         HttpConfig.Builder http = HttpConfig.builder();
         known(h, "http.", "host", "port", "maxBodyBytes", "maxChangesPerRequest", "maxRequestsInFlight",
-                "requestTimeoutMs", "retryAfterSeconds");
+                "requestTimeoutMs", "retryAfterSeconds", "corsOrigins");
         if (h.has("host")) {
             http.host(string(h, "host", "http."));
         }
@@ -84,6 +84,20 @@ public final class ConfigLoader {
         }
         if (h.has("retryAfterSeconds")) {
             http.retryAfterSeconds(integer(h, "retryAfterSeconds", "http."));
+        }
+        if (h.has("corsOrigins")) {
+            JsonNode o = h.get("corsOrigins");
+            if (!o.isArray()) {
+                throw new IllegalArgumentException("http.corsOrigins: " + o + " is not allowed; give a list of origins");
+            }
+            List<String> origins = new ArrayList<>();
+            for (JsonNode x : o) {
+                if (!x.isTextual()) {
+                    throw new IllegalArgumentException("http.corsOrigins: " + x + " is not allowed; give origins as strings");
+                }
+                origins.add(x.asText());
+            }
+            http.corsOrigins(origins);
         }
         b.http(http.build());
 

@@ -28,6 +28,7 @@ public final class HttpConfig implements Serializable {
     private final int maxRequestsInFlight;
     private final int requestTimeoutMs;
     private final int retryAfterSeconds;
+    private final java.util.List<String> corsOrigins;
 
     private HttpConfig(Builder b) {
         host = Check.notBlank("http.host", b.host);
@@ -38,6 +39,13 @@ public final class HttpConfig implements Serializable {
         maxRequestsInFlight = Check.range("http.maxRequestsInFlight", b.maxRequestsInFlight, 1, 100_000);
         requestTimeoutMs = Check.range("http.requestTimeoutMs", b.requestTimeoutMs, 100, 600_000);
         retryAfterSeconds = Check.range("http.retryAfterSeconds", b.retryAfterSeconds, 1, 3600);
+        for (String o : b.corsOrigins) {
+            if (!o.equals("*") && !o.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?")) {
+                throw new IllegalArgumentException("http.corsOrigins: \"" + o + "\" is not allowed; give origins such as"
+                        + " https://app.example.com or http://localhost:3000 (scheme, host, optional port), or *");
+            }
+        }
+        corsOrigins = java.util.List.copyOf(b.corsOrigins);
     }
 
     public static Builder builder() {
@@ -47,7 +55,7 @@ public final class HttpConfig implements Serializable {
     public Builder toBuilder() {
         return new Builder().host(host).port(port).maxBodyBytes(maxBodyBytes).maxChangesPerRequest(maxChangesPerRequest)
                 .maxRequestsInFlight(maxRequestsInFlight).requestTimeoutMs(requestTimeoutMs)
-                .retryAfterSeconds(retryAfterSeconds);
+                .retryAfterSeconds(retryAfterSeconds).corsOrigins(corsOrigins);
     }
 
     /** The address the listener binds; 127.0.0.1 by default so a local run is not exposed. */
@@ -80,6 +88,15 @@ public final class HttpConfig implements Serializable {
         return retryAfterSeconds;
     }
 
+    /**
+     * Web origins (other than the server's own) whose pages may call the API: the browser
+     * library on https://app.example.com syncing with this server. Empty (the default): same
+     * origin only. {@code *}: any origin.
+     */
+    public java.util.List<String> corsOrigins() {
+        return corsOrigins;
+    }
+
     public static final class Builder {
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
@@ -88,6 +105,7 @@ public final class HttpConfig implements Serializable {
         private int maxRequestsInFlight = DEFAULT_MAX_REQUESTS_IN_FLIGHT;
         private int requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
         private int retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
+        private java.util.List<String> corsOrigins = java.util.List.of();
 
         public Builder host(String v) {
             host = v;
@@ -121,6 +139,11 @@ public final class HttpConfig implements Serializable {
 
         public Builder retryAfterSeconds(int v) {
             retryAfterSeconds = v;
+            return this;
+        }
+
+        public Builder corsOrigins(java.util.List<String> v) {
+            corsOrigins = v;
             return this;
         }
 

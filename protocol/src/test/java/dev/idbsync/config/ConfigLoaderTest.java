@@ -402,7 +402,7 @@ class ConfigLoaderTest {
     void unknownKeyMessageStartsWithTheKeyAndListsAllowedKeys() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> load("http: {prot: 8080}\n" + DBS));
-        assertEquals("http.prot: unknown key; allowed here: host, maxBodyBytes, maxChangesPerRequest,"
+        assertEquals("http.prot: unknown key; allowed here: corsOrigins, host, maxBodyBytes, maxChangesPerRequest,"
                 + " maxRequestsInFlight, port, requestTimeoutMs, retryAfterSeconds", e.getMessage());
     }
 
@@ -434,6 +434,17 @@ class ConfigLoaderTest {
         SyncConfig two = load("flume: {enabled: true, agents: [a:1, b:2], selector: load_balance}\n" + DBS);
         assertEquals(List.of("a:1", "b:2"), two.flume().agents());
         assertEquals(FlumeConfig.Selector.LOAD_BALANCE, two.flume().selector());
+    }
+
+    @Test
+    void corsOriginsAreOriginsOrAStar() throws IOException {
+        assertEquals(List.of("https://app.example.com", "http://localhost:3000"),
+                load("http: {corsOrigins: [https://app.example.com, 'http://localhost:3000']}\n" + DBS).http().corsOrigins());
+        assertEquals(List.of(), load(DBS).http().corsOrigins(), "same origin only by default");
+        assertEquals("http.corsOrigins: \"app.example.com/x\" is not allowed; give origins such as https://app.example.com"
+                        + " or http://localhost:3000 (scheme, host, optional port), or *",
+                assertThrows(IllegalArgumentException.class, () -> load("http: {corsOrigins: [app.example.com/x]}\n" + DBS))
+                        .getMessage());
     }
 
     @Test

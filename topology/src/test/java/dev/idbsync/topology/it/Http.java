@@ -31,6 +31,14 @@ public final class Http {
         return send(b.build());
     }
 
+    /** Any method, with headers of the caller's (an Origin, say). */
+    public Answer request(String method, String path, java.util.Map<String, String> headers, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        return send(b.build());
+    }
+
     public Answer get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build());
     }
@@ -38,7 +46,8 @@ public final class Http {
     private Answer send(HttpRequest r) {
         try {
             HttpResponse<String> resp = client.send(r, HttpResponse.BodyHandlers.ofString());
-            return new Answer(resp.statusCode(), resp.body(), resp.headers().firstValue("Retry-After").orElse(null));
+            return new Answer(resp.statusCode(), resp.body(), resp.headers().firstValue("Retry-After").orElse(null),
+                    resp.headers().map());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -48,7 +57,12 @@ public final class Http {
     }
 
     /** Status, body and Retry-After of one answer. */
-    public record Answer(int status, String body, String retryAfter) {
+    public record Answer(int status, String body, String retryAfter, java.util.Map<String, java.util.List<String>> headers) {
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+
         public JsonNode json() {
             try {
                 return Json.MAPPER.readTree(body);

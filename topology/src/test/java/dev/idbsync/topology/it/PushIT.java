@@ -43,7 +43,8 @@ class PushIT {
     void start() throws Exception {
         flags = Files.createDirectories(dir.resolve("flags"));
         stack = TestStack.start(TestStack.localConfig(dir.resolve("data"),
-                        b -> b.http(b.build().http().toBuilder().maxRequestsInFlight(1).requestTimeoutMs(20_000).build())),
+                        b -> b.http(b.build().http().toBuilder().maxRequestsInFlight(1).requestTimeoutMs(20_000)
+                                .corsOrigins(List.of("http://app.example.test")).build())),
                 ic -> new FaultyIgniteFactory(ic, flags));
     }
 
@@ -255,6 +256,26 @@ class PushIT {
         }
         assertEquals(200, first.get().status(), first.get().toString());
         assertNull(stack.record(CACHE, "\"cap-2\""));
+    }
+
+    @Test
+    void pagesOfAConfiguredOriginMayCallTheApiAndOthersGetNoCorsHeaders() {
+        Http.Answer preflight = stack.http.request("OPTIONS", "/v1/sync", java.util.Map.of("Origin", "http://app.example.test",
+                "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type"), null);
+        assertEquals(204, preflight.status(), preflight.toString());
+        assertEquals("http://app.example.test", preflight.header("Access-Control-Allow-Origin"));
+        assertTrue(preflight.header("Access-Control-Allow-Methods").contains("POST"));
+        assertTrue(preflight.header("Access-Control-Allow-Headers").toLowerCase().contains("content-type"));
+
+        Http.Answer push = stack.http.request("POST", "/v1/sync", java.util.Map.of("Origin", "http://app.example.test",
+                "Content-Type", "application/json"), Push.to("notes-app").client("c-cors").put("notes", "cors", note("x")).json());
+        assertEquals(200, push.status(), push.toString());
+        assertEquals("http://app.example.test", push.header("Access-Control-Allow-Origin"));
+        assertEquals("Retry-After", push.header("Access-Control-Expose-Headers"));
+
+        Http.Answer other = stack.http.request("GET", "/v1/changes?db=notes-app", java.util.Map.of("Origin", "http://evil.example"), null);
+        assertEquals(200, other.status());
+        assertEquals(null, other.header("Access-Control-Allow-Origin"), "an origin not configured gets no CORS headers");
     }
 
     @Test
