@@ -3,18 +3,16 @@ package dev.idbsync.pipelines.it;
 import static dev.idbsync.pipelines.it.FileSinkHarness.log;
 import static dev.idbsync.pipelines.it.FileSinkHarness.secondsSince;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.idbsync.pipelines.it.FileSinkHarness.Client;
 import dev.idbsync.pipelines.it.FileSinkHarness.Expected;
+import dev.idbsync.pipelines.it.FileSinkHarness.Landed;
 import dev.idbsync.pipelines.it.FileSinkHarness.Line;
 import dev.idbsync.pipelines.it.FileSinkHarness.Pushed;
 import dev.idbsync.pipelines.it.FileSinkHarness.Rejected;
 import dev.idbsync.pipelines.it.FileSinkHarness.Run;
 import dev.idbsync.pipelines.it.FileSinkHarness.SinkFiles;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,29 +50,12 @@ class BeamReadsTheFileSinkIT {
         Path data = tmp.resolve("data");
         SinkFiles files = new SinkFiles(data);
         try (Run run = Run.start(data)) {
-            long tPush = System.nanoTime();
-            Pushed pushed = FileSinkHarness.pushExampleData(new Client(run.baseUrl()));
-            log("pushed %d changes in %d pushes in %.1f s: %d applied, %d conflict, %d rejected", pushed.changes(),
-                    pushed.pushes(), secondsSince(tPush), pushed.count("applied"), pushed.count("conflict"), pushed.rejected().size());
-            assertEquals(pushed.changes() - 1, pushed.acked().size(), "every valid change is applied or conflict");
-            assertTrue(pushed.count("conflict") > 0, "the shared records make conflicts");
-            assertEquals(1, pushed.rejected().size(), "the untitled note is rejected: " + pushed.rejected());
-            Rejected bad = pushed.rejected().get(0);
-            assertEquals("schema", bad.code());
-            assertEquals("/value/title", bad.path());
-
-            // Wait (the sink rolls every 5 s at most) until the committed files hold everything.
-            long tCommit = System.nanoTime();
-            List<Line> changeLines = files.awaitCommitted(files.changesDir(), pushed.acked().keySet(), Duration.ofSeconds(60));
-            List<Line> rejectedLines = files.awaitCommitted(files.rejectedDir(), pushed.rejectedIds(), Duration.ofSeconds(60));
-            log("committed after %.1f s: %d change lines (%d repeats) in %d files, %d rejected lines", secondsSince(tCommit),
-                    changeLines.size(), FileSinkHarness.repeats(changeLines), files.committed(files.changesDir()).size(),
-                    rejectedLines.size());
-            Map<Path, String> committed = files.snapshot();
-            changeLines.forEach(files::checkChangeLine);
-            rejectedLines.forEach(files::checkRejectedLine);
-            assertFalse(files.eventIdsInAnyFile(data.resolve("changes")).contains(bad.eventId()),
-                    "the rejected change is in no file under changes/, committed or in progress");
+            Landed landed = FileSinkHarness.landExampleData(run, files, data);
+            Pushed pushed = landed.pushed();
+            List<Line> changeLines = landed.changeLines();
+            List<Line> rejectedLines = landed.rejectedLines();
+            Map<Path, String> committed = landed.committed();
+            Rejected bad = landed.bad();
 
             // The pipeline, while the run goes on: the glob never matches a file in progress.
             long tBeam = System.nanoTime();

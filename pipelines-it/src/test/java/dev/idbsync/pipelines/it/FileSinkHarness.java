@@ -1,5 +1,9 @@
 package dev.idbsync.pipelines.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -517,6 +521,42 @@ final class FileSinkHarness {
     // ---------------------------------------------------------------- what the files must hold
 
     /** A change the server answered applied or conflict, and what its line must say. */
+    /** What {@link #landExampleData} pushed and found committed. */
+    record Landed(Pushed pushed, List<Line> changeLines, List<Line> rejectedLines, Map<Path, String> committed, Rejected bad) {
+    }
+
+    /**
+     * Pushes the example data to a run, checks the answers, waits (the sink rolls every 5 s at
+     * most) until the committed files hold every acknowledged change and the rejected one, and
+     * checks every line: the part the Beam and the Flink tests share.
+     */
+    static Landed landExampleData(Run run, SinkFiles files, Path data) throws Exception {
+        long tPush = System.nanoTime();
+        Pushed pushed = FileSinkHarness.pushExampleData(new Client(run.baseUrl()));
+        log("pushed %d changes in %d pushes in %.1f s: %d applied, %d conflict, %d rejected", pushed.changes(),
+                pushed.pushes(), secondsSince(tPush), pushed.count("applied"), pushed.count("conflict"), pushed.rejected().size());
+        assertEquals(pushed.changes() - 1, pushed.acked().size(), "every valid change is applied or conflict");
+        assertTrue(pushed.count("conflict") > 0, "the shared records make conflicts");
+        assertEquals(1, pushed.rejected().size(), "the untitled note is rejected: " + pushed.rejected());
+        Rejected bad = pushed.rejected().get(0);
+        assertEquals("schema", bad.code());
+        assertEquals("/value/title", bad.path());
+
+        // Wait (the sink rolls every 5 s at most) until the committed files hold everything.
+        long tCommit = System.nanoTime();
+        List<Line> changeLines = files.awaitCommitted(files.changesDir(), pushed.acked().keySet(), Duration.ofSeconds(60));
+        List<Line> rejectedLines = files.awaitCommitted(files.rejectedDir(), pushed.rejectedIds(), Duration.ofSeconds(60));
+        log("committed after %.1f s: %d change lines (%d repeats) in %d files, %d rejected lines", secondsSince(tCommit),
+                changeLines.size(), FileSinkHarness.repeats(changeLines), files.committed(files.changesDir()).size(),
+                rejectedLines.size());
+        Map<Path, String> committed = files.snapshot();
+        changeLines.forEach(files::checkChangeLine);
+        rejectedLines.forEach(files::checkRejectedLine);
+        assertFalse(files.eventIdsInAnyFile(data.resolve("changes")).contains(bad.eventId()),
+                "the rejected change is in no file under changes/, committed or in progress");
+        return new Landed(pushed, changeLines, rejectedLines, committed, bad);
+    }
+
     record Expected(String eventId, String clientId, long seq, JsonNode key, String status, long version, String policy,
                     String sentOp, JsonNode sentValue) {
         String summary() {
