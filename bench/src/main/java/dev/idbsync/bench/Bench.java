@@ -374,7 +374,7 @@ public final class Bench {
                 cmd.addAll(List.of(o.root.resolve("run-local").toString(), "--port", Integer.toString(port),
                         "--ignite-port", Integer.toString(ignitePort), "--data-dir", data.toString()));
             } else {
-                cmd.addAll(List.of(java, "-Xmx1g", "@" + o.root.resolve("conf/jvm/ignite.args"),
+                cmd.addAll(List.of(java, "-Xmx640m", "@" + o.root.resolve("conf/jvm/ignite.args"),
                         "-Dlog4j2.configurationFile=classpath:bench-log4j2.xml",
                         "-Dbench.log.file=" + data.resolve("logs/bench.log"),
                         "-cp", System.getProperty("java.class.path"), Bench.class.getName(), "serve", name,

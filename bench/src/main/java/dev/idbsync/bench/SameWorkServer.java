@@ -69,7 +69,7 @@ import org.apache.ignite.transactions.TransactionIsolation;
  * <ol>
  * <li>the envelope ({@code EnvelopeParser}) and each change's checks ({@link ChangeValidator}:
  *     store, limits, the store's JSON Schema);</li>
- * <li>one Ignite transaction (thin client, PESSIMISTIC REPEATABLE_READ, like the resolver's):
+ * <li>one Ignite transaction (thin client, OPTIMISTIC SERIALIZABLE, like the resolver's):
  *     {@code getAll} of the client's seq mark and of the records, each change decided by the
  *     store's policy ({@link Resolver}, record format {@link RecordState}), {@code putAll} of the
  *     new record versions and of the mark, commit;</li>
@@ -218,8 +218,8 @@ final class SameWorkServer implements AutoCloseable {
         Result[] results = new Result[n];
         List<SinkEvent> events = new ArrayList<>(n);
         List<String> lines = new ArrayList<>(n);
-        try (ClientTransaction tx = useIgnite ? ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
-                TransactionIsolation.REPEATABLE_READ, config.ignite().clientTimeoutMs()) : null) {
+        try (ClientTransaction tx = useIgnite ? ignite.transactions().txStart(TransactionConcurrency.OPTIMISTIC,
+                TransactionIsolation.SERIALIZABLE, config.ignite().clientTimeoutMs()) : null) {
             String stored = useIgnite ? marks.getAll(Set.of(clientKey)).get(clientKey) : null;
             long mark = stored == null ? changes.get(0).seq() - 1 : Long.parseLong(stored);
             Map<String, Map<String, RecordState>> states = new HashMap<>();

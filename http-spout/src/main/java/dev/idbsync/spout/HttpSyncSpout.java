@@ -252,11 +252,9 @@ public class HttpSyncSpout extends BaseRichSpout {
             r.put("status", "duplicate");
             return r;
         }
-        ObjectNode o = Outcomes.parse(storedOutcome);
-        JsonNode by = o.remove(Outcomes.BY);
-        o.remove(Outcomes.EVENT);
-        o.remove(Outcomes.REJECTED_ENTRY);
-        if (by != null && by.asText().equals(pushKey)) {
+        Outcomes.Answer answer = Outcomes.answerFields(storedOutcome);
+        ObjectNode o = answer.result();
+        if (pushKey.equals(answer.by())) {
             return o;
         }
         r.put("status", "duplicate");

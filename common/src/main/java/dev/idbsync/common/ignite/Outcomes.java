@@ -1,11 +1,17 @@
 package dev.idbsync.common.ignite;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.Result;
 import dev.idbsync.protocol.SinkEvent;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 
 /**
@@ -44,15 +50,89 @@ public final class Outcomes {
      * @param rejectedEntry the rejected-changes log entry of a rejected change, else null
      */
     public static String toStoredJson(Result r, String push, SinkEvent event, ObjectNode rejectedEntry) {
-        ObjectNode n = Json.MAPPER.valueToTree(r);
-        n.put(BY, push);
-        if (event != null) {
-            n.set(EVENT, Json.MAPPER.valueToTree(event));
+        // Written straight from the objects, without an intermediate tree: the resolver writes one
+        // of these per change. The result's fields come first and the bulky event last, so that
+        // the spout can stop reading where the event starts (answerFields).
+        StringWriter out = new StringWriter(event == null ? 128 : 512);
+        try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+            g.writeStartObject();
+            writeResultFields(g, r);
+            g.writeStringField(BY, push);
+            if (event != null) {
+                g.writeFieldName(EVENT);
+                Json.MAPPER.writeValue(g, event);
+            }
+            if (rejectedEntry != null) {
+                g.writeFieldName(REJECTED_ENTRY);
+                Json.MAPPER.writeTree(g, rejectedEntry);
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        if (rejectedEntry != null) {
-            n.set(REJECTED_ENTRY, rejectedEntry);
+        return out.toString();
+    }
+
+    private static void writeResultFields(JsonGenerator g, Result r) throws IOException {
+        g.writeNumberField("seq", r.seq());
+        g.writeStringField("status", r.status().wire());
+        if (r.version() != null) {
+            g.writeNumberField("version", r.version());
         }
-        return n.toString();
+        if (r.value() != null) {
+            g.writeFieldName("value");
+            Json.MAPPER.writeTree(g, r.value());
+        }
+        if (r.policy() != null) {
+            g.writeStringField("policy", r.policy());
+        }
+        if (r.error() != null) {
+            g.writeFieldName("error");
+            Json.MAPPER.writeValue(g, r.error());
+        }
+        if (r.first() != null) {
+            g.writeStringField("first", r.first().wire());
+        }
+        if (r.expectedSeq() != null) {
+            g.writeNumberField("expectedSeq", r.expectedSeq());
+        }
+    }
+
+    /**
+     * What the spout needs of a stored outcome: the result's fields as an object (as a client
+     * gets them) and {@code by}. The stored event and rejected-log entry are skipped over, never
+     * built into objects: the spout reads the outcome of every change it answers.
+     */
+    public record Answer(ObjectNode result, String by) {
+    }
+
+    /** Reads one field's value from a parser that goes on after it. */
+    private static final ObjectReader FIELD_READER = Json.MAPPER.reader()
+            .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    public static Answer answerFields(String json) {
+        try (JsonParser p = Json.MAPPER.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not an object");
+            }
+            ObjectNode result = Json.MAPPER.createObjectNode();
+            String by = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (EVENT.equals(name) || REJECTED_ENTRY.equals(name)) {
+                    p.skipChildren();
+                } else if (BY.equals(name)) {
+                    by = t == JsonToken.VALUE_NULL ? null : p.getText();
+                } else {
+                    result.set(name, FIELD_READER.readTree(p));
+                }
+            }
+            return new Answer(result, by);
+        } catch (IOException | RuntimeException e) {
+            throw new UncheckedIOException("an outcome in Ignite is not in idbsync's format: " + json,
+                    e instanceof IOException io ? io : new IOException(e));
+        }
     }
 
     /** The stored outcome as an object: the result's fields and {@code by}. */
