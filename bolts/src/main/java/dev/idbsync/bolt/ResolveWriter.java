@@ -191,8 +191,7 @@ final class ResolveWriter {
             Map<StoreConfig, Map<String, String>> recordWrites = new LinkedHashMap<>();
             Map<String, String> outcomeWrites = new TreeMap<>();
             Map<String, String> rejectedWrites = new TreeMap<>();
-            Map<String, String> feedWrites = new TreeMap<>();
-            Map<String, Long> feedHeads = new TreeMap<>();
+            Map<String, List<RecordState>> feedVersions = new TreeMap<>(); // db -> the batch's new versions, in order
             Map<String, List<Long>> rejectedSeqs = new TreeMap<>();
             for (Item item : batch) {
                 Change c = item.change();
@@ -216,7 +215,7 @@ final class ResolveWriter {
                     if (d.next() != null) {
                         m.put(c.keyString(), d.next());
                         recordWrites.computeIfAbsent(store, s -> new TreeMap<>()).put(c.keyString(), d.next().toJson());
-                        feedEntry(d.next(), feedHeads, feedWrites);
+                        feedVersions.computeIfAbsent(c.db(), db -> new ArrayList<>()).add(d.next());
                     }
                     RecordState after = d.next() != null ? d.next() : current;
                     if (result.status() != Status.REJECTED && after != null) {
@@ -233,11 +232,8 @@ final class ResolveWriter {
                 events.add(emitted);
                 outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push(), event, rejectedEntry));
             }
-            if (!feedWrites.isEmpty()) {
-                Map<String, String> heads = new TreeMap<>();
-                feedHeads.forEach((k, v) -> heads.put(k, Long.toString(v)));
-                feedWrites.putAll(heads);
-                caches.feed().putAll(feedWrites);
+            if (!feedVersions.isEmpty()) {
+                caches.feed().putAll(feedBlocks(feedVersions));
             }
             if (!rejectedWrites.isEmpty()) {
                 caches.rejected().putAll(rejectedWrites);
@@ -257,17 +253,21 @@ final class ResolveWriter {
         return events;
     }
 
-    /** Appends a new record version to this partition's feed log of its db. */
-    private void feedEntry(RecordState next, Map<String, Long> heads, Map<String, String> writes) {
-        String headKey = Feed.headKey(next.db(), partition);
-        Long head = heads.get(headKey);
-        if (head == null) {
-            String stored = caches.feed().get(headKey); // in the transaction: locked until it commits
-            head = stored == null ? 0 : Long.parseLong(stored);
+    /**
+     * Appends the batch's new record versions to this partition's feed log of each db as one
+     * block: one entry at the head + 1 that stands for as many positions as it holds versions,
+     * and the head moved past them ({@link Feed}).
+     */
+    private Map<String, String> feedBlocks(Map<String, List<RecordState>> versionsByDb) {
+        Map<String, String> writes = new TreeMap<>();
+        for (Map.Entry<String, List<RecordState>> e : versionsByDb.entrySet()) {
+            String headKey = Feed.headKey(e.getKey(), partition);
+            String stored = caches.feed().get(headKey); // in the transaction: the commit fails if it moved meanwhile
+            long head = stored == null ? 0 : Long.parseLong(stored);
+            writes.put(Feed.entryKey(e.getKey(), partition, head + 1), Feed.block(e.getValue()));
+            writes.put(headKey, Long.toString(head + e.getValue().size()));
         }
-        head++;
-        heads.put(headKey, head);
-        writes.put(Feed.entryKey(next.db(), partition, head), Feed.entry(next));
+        return writes;
     }
 
     private static SinkEvent event(Change c, RecordState after, Result result, long now) {

@@ -1,26 +1,33 @@
 package dev.idbsync.common.ignite;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.ProtocolException;
 import dev.idbsync.resolve.RecordState;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The change feed behind GET /v1/changes, kept in {@link SyncCaches#FEED_CACHE}.
  *
- * <p>Each resolver task is a partition with a log of its own per db: every new record version
- * it makes is appended at the next position ({@code db|p<task>|<pos>}), and the log's head
- * ({@code db|p<task>|head}) moves, in the same transaction that writes the record. A task
- * commits its transactions one after another, so each log grows in commit order: once a reader
- * sees a head, every entry up to it is committed, and no later commit can land behind it. That
- * is why a cursor, which holds a position per partition, can never skip an entry.
+ * <p>Each resolver task is a partition with a log of its own per db. A log is a sequence of
+ * positions, one per new record version, from 1. Each transaction of the task appends the
+ * versions it makes as one <i>block</i>: an entry at the first of its positions
+ * ({@code db|p<task>|<pos>}) that holds them all, in order, and the log's head
+ * ({@code db|p<task>|head}, the last position) moves past them, in the same transaction that
+ * writes the records. (Logs written before blocks hold one version per entry: a block of one.)
+ * A task commits its transactions one after another, so each log grows in commit order: once a
+ * reader sees a head, every block up to it is committed, and no later commit can land behind
+ * it. That is why a cursor, which holds a position per partition, can never skip an entry.
  *
  * <p>Compaction: an entry whose record has a newer version by now is left out; that newer
  * version is in the feed too (at or after the reader's position in its partition), so a reader
@@ -47,16 +54,39 @@ public final class Feed {
     }
 
     /**
-     * The feed entry of a record version: only store, key and version. A reader delivers an
-     * entry only while it names the record's current version, so the record itself holds what
-     * the entry would (op, value, clientId, seq); the value is not stored a second time.
+     * A block of record versions, as stored: for each, only store, key and version. A reader
+     * delivers a version only while it is the record's current one, so the record itself holds
+     * what the entry would (op, value, clientId, seq); the value is not stored a second time.
      */
-    public static String entry(RecordState r) {
-        ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("store", r.store());
-        n.set("key", r.key());
-        n.put("version", r.version());
-        return n.toString();
+    public static String block(List<RecordState> versions) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (RecordState r : versions) {
+            ObjectNode n = a.addObject();
+            n.put("store", r.store());
+            n.set("key", r.key());
+            n.put("version", r.version());
+        }
+        return a.toString();
+    }
+
+    /** The versions of a stored entry: a block (an array), or one version of a log written before blocks. */
+    public static List<JsonNode> versions(String stored) {
+        JsonNode n;
+        try {
+            n = Json.MAPPER.readTree(stored);
+        } catch (IOException e) {
+            throw new UncheckedIOException("a feed entry in Ignite is not in idbsync's format: " + stored, e);
+        }
+        List<JsonNode> out = new ArrayList<>();
+        if (n != null && n.isArray()) {
+            n.forEach(out::add);
+        } else if (n != null && n.isObject()) {
+            out.add(n);
+        }
+        if (out.isEmpty() || out.stream().anyMatch(v -> !v.has("store") || !v.has("key") || !v.has("version"))) {
+            throw new UncheckedIOException(new IOException("a feed entry in Ignite is not in idbsync's format: " + stored));
+        }
+        return out;
     }
 
     /** What a pull answers for a record's current version: store, key, op, value (absent for a delete), version, clientId, seq. */
@@ -74,9 +104,26 @@ public final class Feed {
         return n;
     }
 
+    /**
+     * Where a reader is in one partition's log: {@code read} positions are read, and the block
+     * that holds position {@code read + 1} starts at {@code blockStart + 1}. Between blocks the two
+     * are equal; a page that ended inside a block has {@code blockStart < read}.
+     */
+    public record Position(long blockStart, long read) {
+        public Position {
+            if (blockStart < 0 || read < blockStart) {
+                throw new IllegalArgumentException("bad position");
+            }
+        }
+
+        public static Position at(long read) {
+            return new Position(read, read);
+        }
+    }
+
     /** Partition → position read up to; empty for "from the beginning". */
-    public static Map<Integer, Long> decodeCursor(String cursor) {
-        Map<Integer, Long> pos = new TreeMap<>();
+    public static Map<Integer, Position> decodeCursor(String cursor) {
+        Map<Integer, Position> pos = new TreeMap<>();
         if (cursor == null || cursor.isEmpty()) {
             return pos;
         }
@@ -92,11 +139,17 @@ public final class Feed {
             for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 int p = Integer.parseInt(e.getKey());
-                long v = e.getValue().asLong(-1);
-                if (p < 0 || v < 0 || !e.getValue().isIntegralNumber()) {
+                if (p < 0) {
+                    throw new IllegalArgumentException("bad partition");
+                }
+                JsonNode v = e.getValue();
+                if (v.isIntegralNumber()) {
+                    pos.put(p, Position.at(v.asLong(-1)));
+                } else if (v.isArray() && v.size() == 2 && v.get(0).isIntegralNumber() && v.get(1).isIntegralNumber()) {
+                    pos.put(p, new Position(v.get(0).asLong(), v.get(1).asLong()));
+                } else {
                     throw new IllegalArgumentException("bad position");
                 }
-                pos.put(p, v);
             }
             return pos;
         } catch (IOException | RuntimeException e) {
@@ -105,9 +158,16 @@ public final class Feed {
         }
     }
 
-    public static String encodeCursor(Map<Integer, Long> pos) {
+    /** A position between blocks is a number, as before blocks; one inside a block is {@code [blockStart, read]}. */
+    public static String encodeCursor(Map<Integer, Position> pos) {
         ObjectNode n = Json.MAPPER.createObjectNode();
-        pos.forEach((p, v) -> n.put(Integer.toString(p), v));
+        pos.forEach((p, v) -> {
+            if (v.blockStart() == v.read()) {
+                n.put(Integer.toString(p), v.read());
+            } else {
+                n.putArray(Integer.toString(p)).add(v.blockStart()).add(v.read());
+            }
+        });
         return CURSOR_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(n.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -78,6 +78,66 @@ class FeedIT {
         }
     }
 
+    /**
+     * A page of limit 1 ends inside the block a transaction wrote, and the next page goes on
+     * inside it. A log written before blocks (one version per entry, as earlier versions of
+     * idbsync wrote it) is read the same, and grows with blocks after it.
+     */
+    @Test
+    void pagesEndInsideABlockAndALogWrittenBeforeBlocksIsStillRead() throws Exception {
+        try (TestStack stack = TestStack.start(TestStack.localConfig(dir.resolve("blocks"), b -> b), ThinClientFactory::new)) {
+            Http.Answer a = stack.http.push(Push.to("notes-app").client("blk").put("notes", "k-1", note("1"))
+                    .put("notes", "k-2", note("2")).put("notes", "k-3", note("3")).json());
+            assertEquals(200, a.status(), a.toString());
+            assertEquals(List.of("k-1", "k-2", "k-3"), pullOneByOne(stack.http, null, 3));
+
+            // Rewrite partition 0's log as idbsync wrote it before blocks: an entry per position.
+            org.apache.ignite.client.ClientCache<String, String> feed = stack.reader().cache("idbsync_feed");
+            long head = Long.parseLong(feed.get("notes-app|p0|head"));
+            assertEquals(3, head);
+            List<JsonNode> versions = new ArrayList<>();
+            for (long pos = 1; pos <= head; ) {
+                JsonNode block = Json.MAPPER.readTree(feed.get("notes-app|p0|" + pos));
+                assertTrue(block.isArray(), "a block: " + block);
+                block.forEach(versions::add);
+                pos += block.size();
+            }
+            for (int i = 0; i < versions.size(); i++) {
+                feed.put("notes-app|p0|" + (i + 1), versions.get(i).toString());
+            }
+            List<String> cursors = new ArrayList<>();
+            assertEquals(List.of("k-1", "k-2", "k-3"), pullOneByOne(stack.http, cursors, 3));
+
+            Http.Answer b = stack.http.push(Push.to("notes-app").client("blk").from(4).put("notes", "k-4", note("4"))
+                    .put("notes", "k-2", note("2 again")).json());
+            assertEquals(200, b.status(), b.toString());
+            JsonNode rest = stack.http.get("/v1/changes?db=notes-app&since=" + enc(cursors.get(0))).json();
+            List<String> keys = new ArrayList<>();
+            rest.get("changes").forEach(c -> keys.add(c.get("key").asText() + "@" + c.get("version").asInt()));
+            assertEquals(List.of("k-3@1", "k-4@1", "k-2@2"), keys, "after k-1, from the cursor of an entry-per-position log: " + rest);
+            assertFalse(rest.get("hasMore").asBoolean());
+        }
+    }
+
+    /** Pulls with limit=1 until hasMore is false; the keys in order, and each page's cursor into {@code cursors}. */
+    private static List<String> pullOneByOne(Http http, List<String> cursors, int max) throws Exception {
+        List<String> keys = new ArrayList<>();
+        String cursor = null;
+        for (int i = 0; i <= max; i++) {
+            JsonNode page = http.get("/v1/changes?db=notes-app&limit=1" + (cursor == null ? "" : "&since=" + enc(cursor))).json();
+            page.get("changes").forEach(c -> keys.add(c.get("key").asText()));
+            assertTrue(page.get("changes").size() <= 1, page.toString());
+            cursor = page.get("cursor").asText();
+            if (cursors != null) {
+                cursors.add(cursor);
+            }
+            if (!page.get("hasMore").asBoolean()) {
+                return keys;
+            }
+        }
+        throw new AssertionError("still hasMore after " + max + " pages: " + keys);
+    }
+
     @Test
     void aPullerEndsUpWithEveryRecordsLatestVersionWhilePushersRunAndAcrossARestart() throws Exception {
         SyncConfig config = TestStack.localConfig(dir.resolve("busy"), b -> b.topology(b.build().topology().toBuilder()
