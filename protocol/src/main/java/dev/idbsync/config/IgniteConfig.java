@@ -18,7 +18,7 @@ public final class IgniteConfig implements Serializable {
     public static final int DEFAULT_DISCOVERY_PORT = 47500;
     public static final int DEFAULT_COMMUNICATION_PORT = 47100;
     /** Small: the local run shares 2 cores and a laptop's memory with Storm and Flume. */
-    public static final int DEFAULT_DATA_REGION_MB = 768;
+    public static final int DEFAULT_DATA_REGION_MB = 512;
     public static final int DEFAULT_CLIENT_TIMEOUT_MS = 10_000;
     public static final String DEFAULT_OUTCOMES_CACHE = "idbsync_outcomes";
     /**

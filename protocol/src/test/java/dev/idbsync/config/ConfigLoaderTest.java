@@ -166,7 +166,7 @@ class ConfigLoaderTest {
         assertEquals(0, i.cacheBackups());
         assertEquals(47500, i.discoveryPort());
         assertEquals(47100, i.communicationPort());
-        assertEquals(768, i.dataRegionMb());
+        assertEquals(512, i.dataRegionMb());
         assertEquals("LOG_ONLY", i.walMode());
 
         TopologyConfig t = c.topology();
