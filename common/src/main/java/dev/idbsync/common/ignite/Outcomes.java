@@ -50,9 +50,8 @@ public final class Outcomes {
      * @param rejectedEntry the rejected-changes log entry of a rejected change, else null
      */
     public static String toStoredJson(Result r, String push, SinkEvent event, ObjectNode rejectedEntry) {
-        // Written straight from the objects, without an intermediate tree: the resolver writes one
-        // of these per change. The result's fields come first and the bulky event last, so that
-        // the spout can stop reading where the event starts (answerFields).
+        // The event, the bulky part, is written straight from its object, without a tree. The
+        // result's fields come first and the event last; answerFields skips the event.
         StringWriter out = new StringWriter(event == null ? 128 : 512);
         try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
             g.writeStartObject();
@@ -73,28 +72,13 @@ public final class Outcomes {
         return out.toString();
     }
 
+    /** The result's fields as Jackson writes a {@link Result} (its own annotations decide which). */
     private static void writeResultFields(JsonGenerator g, Result r) throws IOException {
-        g.writeNumberField("seq", r.seq());
-        g.writeStringField("status", r.status().wire());
-        if (r.version() != null) {
-            g.writeNumberField("version", r.version());
-        }
-        if (r.value() != null) {
-            g.writeFieldName("value");
-            Json.MAPPER.writeTree(g, r.value());
-        }
-        if (r.policy() != null) {
-            g.writeStringField("policy", r.policy());
-        }
-        if (r.error() != null) {
-            g.writeFieldName("error");
-            Json.MAPPER.writeValue(g, r.error());
-        }
-        if (r.first() != null) {
-            g.writeStringField("first", r.first().wire());
-        }
-        if (r.expectedSeq() != null) {
-            g.writeNumberField("expectedSeq", r.expectedSeq());
+        ObjectNode fields = Json.MAPPER.valueToTree(r);
+        for (var it = fields.fields(); it.hasNext(); ) {
+            var f = it.next();
+            g.writeFieldName(f.getKey());
+            Json.MAPPER.writeTree(g, f.getValue());
         }
     }
 
