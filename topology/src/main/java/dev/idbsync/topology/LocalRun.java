@@ -33,7 +33,7 @@ public final class LocalRun implements AutoCloseable {
     private final PrintStream out;
     private EmbeddedIgniteNode ignite;
     private EmbeddedFlumeAgent flume;
-    private LocalCluster storm;
+    private LoopbackStorm storm;
 
     public LocalRun(SyncConfig config, PrintStream out) {
         this.config = config;
@@ -140,8 +140,8 @@ public final class LocalRun implements AutoCloseable {
             out.println("flume: in-process agent, Avro source on " + config.flume().agents().get(0) + ", file channel in "
                     + data.resolve("flume/channel") + ", events in " + data.resolve("flume/out"));
         }
-        storm = new LocalCluster();
-        storm.submitTopology(config.topology().name(), SyncTopology.stormConfig(config), SyncTopology.build(config));
+        storm = LoopbackStorm.start(); // its ZooKeeper on 127.0.0.1 only, like every other listener here
+        storm.cluster().submitTopology(config.topology().name(), SyncTopology.stormConfig(config), SyncTopology.build(config));
         for (StoreConfig s : config.allStores()) {
             out.println("store " + s.db() + "/" + s.store() + ": policy " + s.policy() + ", Ignite cache " + s.cache()
                     + (s.schemaSource() != null ? ", schema " + s.schemaSource() : ", no schema"));
@@ -157,7 +157,7 @@ public final class LocalRun implements AutoCloseable {
             try {
                 KillOptions opts = new KillOptions();
                 opts.set_wait_secs(0);
-                storm.killTopologyWithOpts(config.topology().name(), opts);
+                storm.cluster().killTopologyWithOpts(config.topology().name(), opts);
             } catch (Exception e) {
                 org.slf4j.LoggerFactory.getLogger(LocalRun.class).warn("killing the topology failed", e);
             }

@@ -42,6 +42,11 @@ class LocalRunIT {
             assertEquals(200, a.status(), a.toString());
             assertEquals(3, a.results().size());
             assertEquals(2, readN1(ignitePort).get("version").asInt());
+            List<String> listening = Listeners.of(run.pid());
+            assertTrue(listening.size() >= 5, "HTTP, Ignite (thin, discovery, communication), Flume and ZooKeeper listen: "
+                    + listening);
+            assertEquals(List.of(), listening.stream().filter(addr -> !Listeners.isLoopback(addr)).toList(),
+                    "the local run listens on 127.0.0.1 only, ZooKeeper included; all its listeners: " + listening);
 
             int exit = run.stop();
             assertTrue(run.output().contains("stopped"), "a clean stop says so (exit " + exit + "): " + run.output());
@@ -129,6 +134,11 @@ class LocalRunIT {
 
         List<String> output() {
             return lines;
+        }
+
+        /** ./run-local execs java, so the script's process is the JVM. */
+        long pid() {
+            return process.pid();
         }
 
         /** SIGTERM, as Ctrl-C or a service manager would send; returns the exit code. */
