@@ -6,6 +6,7 @@ import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.topology.EmbeddedFlumeAgent;
+import dev.idbsync.topology.LoopbackStorm;
 import dev.idbsync.topology.SyncTopology;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,7 +21,6 @@ import org.apache.ignite.Ignition;
 import org.apache.ignite.client.IgniteClient;
 import org.apache.ignite.configuration.ClientConfiguration;
 import org.apache.storm.Config;
-import org.apache.storm.LocalCluster;
 
 /**
  * The real parts in one test JVM: an embedded Ignite node (persistent, in a temp dir, on free
@@ -32,10 +32,10 @@ public final class TestStack implements AutoCloseable {
     public final Http http;
     private final EmbeddedIgniteNode ignite;
     private final EmbeddedFlumeAgent flume;
-    private final LocalCluster storm;
+    private final LoopbackStorm storm;
     private final IgniteClient reader;
 
-    private TestStack(SyncConfig config, EmbeddedIgniteNode ignite, EmbeddedFlumeAgent flume, LocalCluster storm,
+    private TestStack(SyncConfig config, EmbeddedIgniteNode ignite, EmbeddedFlumeAgent flume, LoopbackStorm storm,
                       IgniteClient reader) {
         this.config = config;
         this.ignite = ignite;
@@ -79,11 +79,11 @@ public final class TestStack implements AutoCloseable {
             agent = EmbeddedFlumeAgent.start(Path.of(config.flume().embeddedAgentConfig()), Path.of(config.dataDir()),
                     Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)));
         }
-        LocalCluster storm = new LocalCluster();
+        LoopbackStorm storm = LoopbackStorm.start();
         Config conf = SyncTopology.stormConfig(config);
         // Serialize every tuple as if the spout and the bolts ran in different workers.
         conf.put(Config.TOPOLOGY_TESTING_ALWAYS_TRY_SERIALIZE, true);
-        storm.submitTopology(config.topology().name(), conf, SyncTopology.build(config, factory.apply(config.ignite())));
+        storm.cluster().submitTopology(config.topology().name(), conf, SyncTopology.build(config, factory.apply(config.ignite())));
         IgniteClient reader = Ignition.startClient(new ClientConfiguration()
                 .setAddresses(config.ignite().addresses().get(0)));
         TestStack stack = new TestStack(config, node, agent, storm, reader);
