@@ -70,7 +70,7 @@ export class SyncError extends Error {
     this.name = 'SyncError';
     /** @type {string} */ this.code = code;
     /** @type {number|undefined} */ this.status = info.status;
-    /** Whether retrying later may succeed (network errors, 429, 5xx, pending). */
+    /** Whether retrying later may succeed (network errors, 408, 429, 5xx, pending). */
     /** @type {boolean} */ this.transient = !!info.transient;
     /** @type {number|null} */ this.retryAfterMs = info.retryAfterMs ?? null;
   }
@@ -1074,7 +1074,8 @@ function normalizeValue(value) {
 /** @param {{status: number, headers: Headers, body: any}} res @param {string} what */
 function httpError(res, what) {
   const err = res.body?.error;
-  const transient = res.status === 429 || res.status >= 500;
+  // 408: the server gave up on a body that arrived too slowly (a slow link); the same push may pass later.
+  const transient = res.status === 408 || res.status === 429 || res.status >= 500;
   return new SyncError(
     typeof err?.code === 'string' ? err.code : 'http_' + res.status,
     `${what} answered ${res.status}` + (typeof err?.message === 'string' ? ': ' + err.message : ''),

@@ -323,6 +323,34 @@ test('503 with Retry-After: the client waits at least that long, then pushes', {
   await ctx.close();
 });
 
+test('408 (a body that arrived too slowly) is a transient error: the push is tried again', { timeout: 60_000 }, async () => {
+  const ctx = await browser.newContext();
+  const page = await openClient(ctx, base, { idbName: 'slow-upload', pushIntervalMs: 0, pullIntervalMs: 0 });
+  /** @type {number[]} */ const hits = [];
+  await page.route('**/v1/sync', async (route) => {
+    hits.push(Date.now());
+    if (hits.length === 1) {
+      await route.fulfill({
+        status: 408,
+        headers: { 'Content-Type': 'application/json', Connection: 'close' },
+        body: JSON.stringify({ error: { code: 'request_timeout', message: 'the body did not arrive in time (test)' } }),
+      });
+    } else {
+      await route.continue();
+    }
+  });
+  const k = key('slow-upload');
+  await call(page, 'put', 'notes', k, { title: 'after a 408' });
+  await waitFor(async () => (await call(page, 'pending')) === 0, { timeout: 20_000, what: 'the retry to push' });
+  assert.equal(hits.length, 2);
+  const [err] = await events(page, 'error');
+  assert.equal(err.detail.error.code, 'request_timeout');
+  assert.equal(err.detail.error.status, 408);
+  assert.equal(err.detail.error.transient, true);
+  assert.equal((await serverRecord(base, k)).version, 1);
+  await ctx.close();
+});
+
 // Last: it stops the server and starts it again.
 test('the server is stopped mid-push and started again: no change lost, none doubled', { timeout: 240_000 }, async () => {
   const ctx = await browser.newContext();
