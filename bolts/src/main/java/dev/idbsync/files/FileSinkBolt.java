@@ -54,6 +54,23 @@ public class FileSinkBolt extends GroupCommitBolt {
         return MAX_BATCH;
     }
 
+    /**
+     * The tuple's push was answered by its decision time + the message timeout at the latest (the
+     * spout's deadline or the tree's timeout); a tuple that finds the queue full until then is
+     * failed. With room it is written even when its push was answered: Ignite has it already.
+     */
+    @Override
+    protected long answeredAt(Tuple t) {
+        if (REJECTED_LOG_STREAM.equals(t.getSourceStreamId())) {
+            try {
+                return Json.MAPPER.readTree(t.getStringByField(ENTRY)).path("at").asLong() + messageTimeoutMs();
+            } catch (IOException | RuntimeException e) {
+                return Long.MAX_VALUE;
+            }
+        }
+        return ((SinkEvent) t.getValueByField(EVENT)).serverTs() + messageTimeoutMs();
+    }
+
     @Override
     protected String threadName(TopologyContext context) {
         return "idbsync-files-" + context.getThisTaskIndex();

@@ -57,6 +57,16 @@ public class FlumeSinkBolt extends GroupCommitBolt {
         return config.batchSize();
     }
 
+    /**
+     * The tuple's push was answered by its decision time + the message timeout at the latest (the
+     * spout's deadline or the tree's timeout); a tuple that finds the queue full until then is
+     * failed. With room it is sent even when its push was answered: Ignite has it already.
+     */
+    @Override
+    protected long answeredAt(Tuple t) {
+        return ((SinkEvent) t.getValueByField(EVENT)).serverTs() + messageTimeoutMs();
+    }
+
     @Override
     protected String threadName(TopologyContext context) {
         return "idbsync-flume-" + context.getThisTaskIndex();
