@@ -164,11 +164,6 @@ public class ResolveBolt extends GroupCommitBolt {
         }
     }
 
-    /** For tests: the clock that says whether a push was answered. */
-    void clock(LongSupplier c) {
-        clock = c;
-    }
-
     /** Acks or fails tuples and tells the sequencer; the caller holds the collector's lock. */
     @Override
     protected void finish(List<Tuple> tuples, boolean ok) {
