@@ -203,14 +203,17 @@ public class ResolveBolt extends GroupCommitBolt {
                         continue;
                     }
                     // Anchored: the push is answered only once every sink after Ignite has it.
+                    // answeredAt: the deadline of the push that sent it (a retry's for a redelivery).
+                    long answeredAt = answeredAt(batch.get(i));
                     if (em.event() != null) {
                         SinkEvent e = em.event();
-                        collector.emit(RESOLVED_STREAM, batch.get(i), new Values(e.db(), e.store(), e.keyString(), e, em.again()));
+                        collector.emit(RESOLVED_STREAM, batch.get(i), new Values(e.db(), e.store(), e.keyString(), e, em.again(),
+                                answeredAt));
                     }
                     if (em.rejectedEntry() != null) {
                         ObjectNode r = em.rejectedEntry();
                         collector.emit(REJECTED_LOG_STREAM, batch.get(i), new Values(r.get("db").asText(),
-                                r.get("clientId").asText(), r.toString(), em.again()));
+                                r.get("clientId").asText(), r.toString(), em.again(), answeredAt));
                     }
                 }
             }

@@ -2,6 +2,7 @@ package dev.idbsync.files;
 
 import static dev.idbsync.common.storm.TupleContract.ENTRY;
 import static dev.idbsync.common.storm.TupleContract.EVENT;
+import static dev.idbsync.common.storm.TupleContract.ANSWERED_AT;
 import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_STREAM;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,20 +56,13 @@ public class FileSinkBolt extends GroupCommitBolt {
     }
 
     /**
-     * The tuple's push was answered by its decision time + the message timeout at the latest (the
-     * spout's deadline or the tree's timeout); a tuple that finds the queue full until then is
-     * failed. With room it is written even when its push was answered: Ignite has it already.
+     * The deadline of the push that sent the line ({@code answeredAt}, set by the resolver: its
+     * receive time + {@code http.requestTimeoutMs}); a tuple that finds the queue full until then
+     * is failed. With room it is written even when its push was answered: Ignite has it already.
      */
     @Override
     protected long answeredAt(Tuple t) {
-        if (REJECTED_LOG_STREAM.equals(t.getSourceStreamId())) {
-            try {
-                return Json.MAPPER.readTree(t.getStringByField(ENTRY)).path("at").asLong() + messageTimeoutMs();
-            } catch (IOException | RuntimeException e) {
-                return Long.MAX_VALUE;
-            }
-        }
-        return ((SinkEvent) t.getValueByField(EVENT)).serverTs() + messageTimeoutMs();
+        return t.getLongByField(ANSWERED_AT);
     }
 
     @Override

@@ -124,11 +124,6 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
     protected void stopWriter() {
     }
 
-    /** {@code topology.message.timeout.secs} in ms. */
-    protected final long messageTimeoutMs() {
-        return defaultWaitMs;
-    }
-
     /** Tuples held now: queued, plus the batch being written. */
     public final int held() {
         ArrayBlockingQueue<Tuple> q = queue;

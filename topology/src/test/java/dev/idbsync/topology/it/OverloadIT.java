@@ -56,7 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OverloadIT {
     /** Live heap (after the last GC, all heap pools) the test JVM must stay under; it runs with -Xmx1g. */
-    static final long LIVE_HEAP_LIMIT_MB = 600;
+    static final long LIVE_HEAP_LIMIT_MB = 256;
     private static final int CLIENTS = 8;
     private static final int CHANGES_PER_PUSH = 100;
     private static final int KEYS_PER_CLIENT = 10;
