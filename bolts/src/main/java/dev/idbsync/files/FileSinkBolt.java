@@ -1,8 +1,8 @@
 package dev.idbsync.files;
 
+import static dev.idbsync.common.storm.TupleContract.ANSWERED_AT;
 import static dev.idbsync.common.storm.TupleContract.ENTRY;
 import static dev.idbsync.common.storm.TupleContract.EVENT;
-import static dev.idbsync.common.storm.TupleContract.ANSWERED_AT;
 import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_STREAM;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -27,15 +27,15 @@ import org.slf4j.LoggerFactory;
  * full, {@code execute} waits for room, which keeps Storm's executor thread from taking more
  * tuples, so its receive queue fills and Storm's backpressure reaches the spout. The wait is
  * bounded by the moment the tuple's push has surely been answered ({@link #answeredAt}); a tuple
- * still without room then is {@linkplain #shed shed} (failed) at once. That bound is what keeps
- * the sequencer-resolver cycle from locking: Storm never blocks an emit, it parks a tuple whose
- * target queue is full in the emitting executor's pending emits and stops that executor from
- * taking tuples until they are flushed. The cycle would lock if the resolver's and the
- * sequencer's receive queues were both full at once (each one's pending emits waiting on the
- * other). Here no task waits on a tuple whose push was answered, so the tuples of timed-out
- * trees, which {@code topology.maxSpoutPending} no longer counts, leave the receive queues at
- * the executor's speed; what can wait in them is the tuples of live trees, which
- * {@code maxSpoutPending} bounds (see docs/architecture.md, "Bounds").
+ * still without room then is {@linkplain #shed shed} (failed) at once. The bound is there for
+ * the sequencer-resolver cycle: Storm never blocks an emit, it parks a tuple whose target queue
+ * is full in the emitting executor's pending emits and stops that executor from taking tuples
+ * until they are flushed, so the cycle locks if the resolver's and the sequencer's receive
+ * queues are both full at once (each one's pending emits waiting on the other). The writer
+ * thread only emits, so it never waits on the sequencer and the queue always drains; and no
+ * task waits on a tuple whose push was answered, so the tuples of timed-out trees, which
+ * {@code topology.maxSpoutPending} no longer counts, leave the receive queues at the executor's
+ * speed. What this does and does not rule out is in docs/architecture.md, "Bounds".
  *
  * <p>Threads: the writer thread is the only one that touches the subclass's clients or files.
  * The collector is used by the writer thread and, to shed a tuple, by the executor thread; both
