@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.apache.ignite.client.IgniteClient;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
@@ -43,10 +44,23 @@ import org.slf4j.LoggerFactory;
  * decided. An Ignite error fails the whole batch (the spout answers its
  * pushes 503) and tells the sequencer the changes were released, so the client's retry is
  * admitted at once; the later changes of those pushes that reach this task are failed too.
+ *
+ * <p>A change whose push was already answered is not decided: the spout answers a push 503 at
+ * its receive time ({@link Change#receivedAt()}, the spout's clock) + {@code http.requestTimeoutMs}
+ * at the latest, so from then on (by this worker's clock) the change is failed without being
+ * decided and released at the sequencer, as in a failed batch; the client's retry decides it.
+ * This is checked when the change would wait for room in the queue and again when its batch is
+ * taken; the number skipped is the counter {@value #ANSWERED_COUNTER} and one log line per batch.
+ * Clock skew between the spout's and this worker's hosts moves the cut: a resolver clock ahead
+ * by d skips changes whose push still had up to d to go (their push gets 503, the retry decides
+ * them), one behind by d decides changes whose push was answered up to d ago (wasted work; the
+ * retry gets {@code duplicate}). Either way nothing is applied twice or lost.
  */
 public class ResolveBolt extends GroupCommitBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ResolveBolt.class);
+    /** Metrics v2 counter, per task: changes not decided because their push was already answered. */
+    public static final String ANSWERED_COUNTER = "idbsync.resolve.answered";
 
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
@@ -59,6 +73,8 @@ public class ResolveBolt extends GroupCommitBolt {
      * when an earlier change of its push, possibly to the same record, was not.
      */
     private transient Map<String, Boolean> failedPushes;
+    private transient LongSupplier clock;
+    private transient com.codahale.metrics.Counter answered;
 
     public ResolveBolt(SyncConfig config, IgniteClientFactory igniteFactory) {
         this.config = config;
@@ -75,8 +91,23 @@ public class ResolveBolt extends GroupCommitBolt {
         return "idbsync-resolve-" + context.getThisTaskIndex();
     }
 
+    /** When the change's push has surely been answered: its receive time + {@code http.requestTimeoutMs}. */
+    @Override
+    protected long answeredAt(Tuple t) {
+        return ((Change) t.getValueByField(CHANGE)).receivedAt() + config.http().requestTimeoutMs();
+    }
+
+    /** A change that waited for room until its push was answered: failed and released, not decided. */
+    @Override
+    protected void shed(Tuple t) {
+        answered.inc();
+        finish(List.of(t), false);
+    }
+
     @Override
     protected void open(Map<String, Object> topoConf, TopologyContext context) {
+        clock = System::currentTimeMillis;
+        answered = context.registerCounter(ANSWERED_COUNTER);
         ignite = igniteFactory.create();
         writer = new ResolveWriter(config, new SyncCaches(ignite, config.ignite()), System::currentTimeMillis,
                 context.getThisTaskIndex());
@@ -111,6 +142,17 @@ public class ResolveBolt extends GroupCommitBolt {
     protected void process(List<Tuple> batch) {
         List<Tuple> refused = new ArrayList<>();
         batch.removeIf(t -> failedPushes.containsKey(t.getStringByField(PUSH)) && refused.add(t));
+        // Answered already (the spout's deadline passed): deciding it would only cost Ignite work
+        // for a push the client will send again. Its later changes have the same receive time.
+        long now = clock.getAsLong();
+        List<Tuple> late = new ArrayList<>();
+        batch.removeIf(t -> now >= answeredAt(t) && late.add(t));
+        if (!late.isEmpty()) {
+            answered.inc(late.size());
+            LOG.info("{} of {} changes were not decided: their push was answered before this batch was taken"
+                    + " (received over http.requestTimeoutMs = {} ms ago); they are released for the client's retry",
+                    late.size(), late.size() + batch.size() + refused.size(), config.http().requestTimeoutMs());
+        }
         boolean ok = batch.isEmpty() || write(batch);
         if (!ok) {
             batch.forEach(t -> failedPushes.put(t.getStringByField(PUSH), Boolean.TRUE));
@@ -118,6 +160,7 @@ public class ResolveBolt extends GroupCommitBolt {
         synchronized (collector) {
             finish(batch, ok);
             finish(refused, false);
+            finish(late, false);
         }
     }
 
@@ -160,14 +203,17 @@ public class ResolveBolt extends GroupCommitBolt {
                         continue;
                     }
                     // Anchored: the push is answered only once every sink after Ignite has it.
+                    // answeredAt: the deadline of the push that sent it (a retry's for a redelivery).
+                    long answeredAt = answeredAt(batch.get(i));
                     if (em.event() != null) {
                         SinkEvent e = em.event();
-                        collector.emit(RESOLVED_STREAM, batch.get(i), new Values(e.db(), e.store(), e.keyString(), e, em.again()));
+                        collector.emit(RESOLVED_STREAM, batch.get(i), new Values(e.db(), e.store(), e.keyString(), e, em.again(),
+                                answeredAt));
                     }
                     if (em.rejectedEntry() != null) {
                         ObjectNode r = em.rejectedEntry();
                         collector.emit(REJECTED_LOG_STREAM, batch.get(i), new Values(r.get("db").asText(),
-                                r.get("clientId").asText(), r.toString(), em.again()));
+                                r.get("clientId").asText(), r.toString(), em.again(), answeredAt));
                     }
                 }
             }

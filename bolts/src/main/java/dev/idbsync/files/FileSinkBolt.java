@@ -1,5 +1,6 @@
 package dev.idbsync.files;
 
+import static dev.idbsync.common.storm.TupleContract.ANSWERED_AT;
 import static dev.idbsync.common.storm.TupleContract.ENTRY;
 import static dev.idbsync.common.storm.TupleContract.EVENT;
 import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_STREAM;
@@ -52,6 +53,16 @@ public class FileSinkBolt extends GroupCommitBolt {
     @Override
     protected int maxBatch() {
         return MAX_BATCH;
+    }
+
+    /**
+     * The deadline of the push that sent the line ({@code answeredAt}, set by the resolver: its
+     * receive time + {@code http.requestTimeoutMs}); a tuple that finds the queue full until then
+     * is failed. With room it is written even when its push was answered: Ignite has it already.
+     */
+    @Override
+    protected long answeredAt(Tuple t) {
+        return t.getLongByField(ANSWERED_AT);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.idbsync.flume;
 
+import static dev.idbsync.common.storm.TupleContract.ANSWERED_AT;
 import static dev.idbsync.common.storm.TupleContract.EVENT;
 import static dev.idbsync.common.storm.TupleContract.REDELIVER;
 
@@ -55,6 +56,16 @@ public class FlumeSinkBolt extends GroupCommitBolt {
     @Override
     protected int maxBatch() {
         return config.batchSize();
+    }
+
+    /**
+     * The deadline of the push that sent the event ({@code answeredAt}, set by the resolver: its
+     * receive time + {@code http.requestTimeoutMs}); a tuple that finds the queue full until then
+     * is failed. With room it is sent even when its push was answered: Ignite has it already.
+     */
+    @Override
+    protected long answeredAt(Tuple t) {
+        return t.getLongByField(ANSWERED_AT);
     }
 
     @Override

@@ -3,12 +3,15 @@ package dev.idbsync.common.storm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.storm.Config;
 import org.apache.storm.task.OutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.base.BaseRichBolt;
 import org.apache.storm.tuple.Tuple;
+import org.apache.storm.utils.ObjectReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,23 +21,55 @@ import org.slf4j.LoggerFactory;
  * {@link #maxBatch()}), writes it durably, and only then acks the batch (or fails it). Used by
  * the resolver (Ignite), the Flume bridge and the file sink.
  *
- * <p>Threads: the writer thread is the only one that touches the subclass's clients or files,
- * and the only user of the collector, which it holds the lock of while it does (Storm's
- * collectors are not thread-safe). The writer is not interrupted at shutdown, since an
- * interrupted thread's file channels close; it polls every 100 ms, sees the stop and calls
- * {@link #stopWriter()} before it ends.
+ * <p>Bounds: the queue holds at most {@link #queueCapacity()} tuples (twice the batch size), so a
+ * task holds at most capacity + one batch (the one being written); the gauge
+ * {@value #HELD_GAUGE} reports that number and {@value #BOUND_GAUGE} the bound. When the queue is
+ * full, {@code execute} waits for room, which keeps Storm's executor thread from taking more
+ * tuples, so its receive queue fills and Storm's backpressure reaches the spout. The wait is
+ * bounded by the moment the tuple's push has surely been answered ({@link #answeredAt}); a tuple
+ * still without room then is {@linkplain #shed shed} (failed) at once. The bound is there for
+ * the sequencer-resolver cycle: Storm never blocks an emit, it parks a tuple whose target queue
+ * is full in the emitting executor's pending emits and stops that executor from taking tuples
+ * until they are flushed, so the cycle locks if the resolver's and the sequencer's receive
+ * queues are both full at once (each one's pending emits waiting on the other). The writer
+ * thread only emits, so it never waits on the sequencer and the queue always drains; and no
+ * task waits on a tuple whose push was answered, so the tuples of timed-out trees, which
+ * {@code topology.maxSpoutPending} no longer counts, leave the receive queues at the executor's
+ * speed. What this does and does not rule out is in docs/architecture.md, "Bounds".
+ *
+ * <p>Threads: the writer thread is the only one that touches the subclass's clients or files.
+ * The collector is used by the writer thread and, to shed a tuple, by the executor thread; both
+ * hold its lock while they do (Storm's collectors are not thread-safe). The writer is not
+ * interrupted at shutdown, since an interrupted thread's file channels close; it polls every
+ * 100 ms, sees the stop and calls {@link #stopWriter()} before it ends.
  */
 public abstract class GroupCommitBolt extends BaseRichBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommitBolt.class);
+    /** Metrics v2 gauge, per task: tuples held (queued plus the batch being written). */
+    public static final String HELD_GAUGE = "idbsync.groupcommit.held";
+    /** Metrics v2 gauge, per task: the most tuples the task can hold, {@link #queueCapacity()} + {@link #maxBatch()}. */
+    public static final String BOUND_GAUGE = "idbsync.groupcommit.bound";
+    /** Metrics v2 counter, per task: tuples shed because the queue stayed full until their push was answered. */
+    public static final String SHED_COUNTER = "idbsync.groupcommit.shed";
 
     protected transient OutputCollector collector;
-    private transient LinkedBlockingQueue<Tuple> queue;
+    private transient ArrayBlockingQueue<Tuple> queue;
     private transient Thread writerThread;
     private transient volatile boolean running;
+    private transient volatile int inBatch;
+    private transient AtomicLong shedSinceLog;
+    private transient com.codahale.metrics.Counter shedCounter;
+    /** How long a tuple waits for room when {@link #answeredAt} does not know: the message timeout. */
+    private transient long defaultWaitMs;
 
     /** Most tuples per batch. */
     protected abstract int maxBatch();
+
+    /** Tuples the queue holds at most; twice the batch size: one batch filling while one is written. */
+    protected int queueCapacity() {
+        return 2 * maxBatch();
+    }
 
     /** Opens what the writer uses; runs in {@code prepare}, before the writer thread starts. */
     protected abstract void open(Map<String, Object> topoConf, TopologyContext context);
@@ -44,6 +79,23 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
 
     /** The writer thread's name. */
     protected abstract String threadName(TopologyContext context);
+
+    /**
+     * When (epoch ms, this worker's clock) the tuple's push has surely been answered, or
+     * {@link Long#MAX_VALUE} when this bolt cannot tell; then the message timeout after the tuple
+     * arrived is used. {@code execute} waits for room in the queue up to then.
+     */
+    protected long answeredAt(Tuple t) {
+        return Long.MAX_VALUE;
+    }
+
+    /**
+     * A tuple that found the queue full until its push was answered: fails it. On the executor
+     * thread, with the collector's lock held.
+     */
+    protected void shed(Tuple t) {
+        finish(List.of(t), false);
+    }
 
     /** Writes a batch and acks or fails it; a subclass may split a batch first. */
     protected void process(List<Tuple> batch) {
@@ -72,10 +124,22 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
     protected void stopWriter() {
     }
 
+    /** Tuples held now: queued, plus the batch being written. */
+    public final int held() {
+        ArrayBlockingQueue<Tuple> q = queue;
+        return (q == null ? 0 : q.size()) + inBatch;
+    }
+
     @Override
     public final void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
         this.collector = collector;
-        queue = new LinkedBlockingQueue<>();
+        queue = new ArrayBlockingQueue<>(queueCapacity());
+        shedSinceLog = new AtomicLong();
+        defaultWaitMs = 1000L * ObjectReader.getInt(topoConf.get(Config.TOPOLOGY_MESSAGE_TIMEOUT_SECS), 30);
+        int bound = queueCapacity() + maxBatch();
+        context.registerGauge(HELD_GAUGE, this::held);
+        context.registerGauge(BOUND_GAUGE, () -> bound);
+        shedCounter = context.registerCounter(SHED_COUNTER);
         open(topoConf, context);
         running = true;
         writerThread = new Thread(this::writeLoop, threadName(context));
@@ -83,9 +147,35 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
         writerThread.start();
     }
 
+    /**
+     * Queues the tuple; while the queue is full, waits for room (so Storm's backpressure engages),
+     * but not past the moment the tuple's push was answered: then the tuple is shed.
+     */
     @Override
     public final void execute(Tuple input) {
-        queue.add(input);
+        if (queue.offer(input)) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        long deadline = answeredAt(input);
+        if (deadline == Long.MAX_VALUE) {
+            deadline = now + defaultWaitMs;
+        }
+        try {
+            while (running && now < deadline) {
+                if (queue.offer(input, Math.min(100, deadline - now), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                now = System.currentTimeMillis();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        shedCounter.inc();
+        shedSinceLog.incrementAndGet();
+        synchronized (collector) {
+            shed(input);
+        }
     }
 
     @Override
@@ -114,6 +204,7 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch, max - 1);
+                    inBatch = batch.size();
                     try {
                         process(batch);
                     } catch (RuntimeException | Error e) {
@@ -124,6 +215,12 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
                         }
                     }
                     batch.clear();
+                    inBatch = 0;
+                }
+                long shed = shedSinceLog.getAndSet(0);
+                if (shed > 0) {
+                    LOG.warn("{}: {} tuples found the queue full ({} tuples) until their push was answered; failed them",
+                            threadName0(), shed, queue.remainingCapacity() + queue.size());
                 }
                 idle();
             }

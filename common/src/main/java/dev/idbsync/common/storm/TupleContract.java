@@ -47,6 +47,8 @@ public final class TupleContract {
     public static final String EVENT = "event";
     /** A rejected-changes log entry, as JSON text. */
     public static final String ENTRY = "entry";
+    /** When the push that sent the change is answered at the latest: its receive time + http.requestTimeoutMs (epoch ms). */
+    public static final String ANSWERED_AT = "answeredAt";
 
     /** Grouping that sends every change of one record to one task. */
     public static final Fields RECORD_GROUPING = new Fields(DB, STORE, KEY);
@@ -58,8 +60,8 @@ public final class TupleContract {
     public static final Fields ADMITTED_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT, REDELIVER);
     public static final Fields DECIDED_FIELDS = new Fields(DB, CLIENT_ID, SEQ, PUSH, OK);
     /** {@link #REDELIVER} true: the event of a change decided before, delivered again. */
-    public static final Fields RESOLVED_FIELDS = new Fields(DB, STORE, KEY, EVENT, REDELIVER);
-    public static final Fields REJECTED_LOG_FIELDS = new Fields(DB, CLIENT_ID, ENTRY, REDELIVER);
+    public static final Fields RESOLVED_FIELDS = new Fields(DB, STORE, KEY, EVENT, REDELIVER, ANSWERED_AT);
+    public static final Fields REJECTED_LOG_FIELDS = new Fields(DB, CLIENT_ID, ENTRY, REDELIVER, ANSWERED_AT);
 
     private TupleContract() {
     }
