@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.common.ignite.IgniteClientFactory;
-import dev.idbsync.common.ignite.Feed;
+import dev.idbsync.common.ignite.FeedReader;
 import dev.idbsync.common.ignite.Outcomes;
 import dev.idbsync.common.ignite.PushResults;
 import dev.idbsync.common.ignite.RejectedLog;
@@ -70,6 +70,7 @@ public class HttpSyncSpout extends BaseRichSpout {
     private transient SyncHttpServer server;
     private transient IgniteClient ignite;
     private transient SyncCaches caches;
+    private transient FeedReader feedReader;
     private transient ConcurrentLinkedQueue<PendingPush> toEmit;
     private transient Map<Long, PendingPush> open;
     private transient AtomicInteger inFlight;
@@ -102,6 +103,8 @@ public class HttpSyncSpout extends BaseRichSpout {
         caches.outcomes();
         caches.pushResults();
         caches.feed();
+        feedReader = new FeedReader(config, FeedReader.over(caches), System::currentTimeMillis,
+                igniteConfig.feedStallSkipMs());
         parsers = Executors.newFixedThreadPool(2, daemon("idbsync-http-parse"));
         responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
         sweeper = Executors.newSingleThreadScheduledExecutor(daemon("idbsync-http-timeouts"));
@@ -289,115 +292,6 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
     }
 
-    /**
-     * One page of the change feed (see {@link Feed}): the partitions of the config and of the
-     * cursor, each read from its position up to its head, block by block, entries whose record
-     * has a newer version left out, at most {@code limit} changes.
-     */
-    private String feedPage(String db, Map<Integer, Feed.Position> cursor, int limit) {
-        java.util.SortedSet<Integer> partitions = new java.util.TreeSet<>(cursor.keySet());
-        for (int p = 0; p < Math.max(config.topology().resolveParallelism(), Feed.PARTITIONS_PROBED); p++) {
-            partitions.add(p);
-        }
-        Set<String> headKeys = new TreeSet<>();
-        partitions.forEach(p -> headKeys.add(Feed.headKey(db, p)));
-        Map<String, String> heads = caches.feed().getAll(headKeys);
-        Map<Integer, Feed.Position> pos = new java.util.TreeMap<>(cursor);
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        ArrayNode out = body.putArray("changes");
-        boolean more = false;
-        // Compacted entries are skipped without counting; the scan per request is bounded.
-        int[] scanBudget = {10 * limit};
-        for (int p : partitions) {
-            String h = heads.get(Feed.headKey(db, p));
-            long head = h == null ? 0 : Long.parseLong(h);
-            Feed.Position at = pos.getOrDefault(p, Feed.Position.at(0));
-            if (at.read() > head) {
-                // heads never move back: this cursor belongs to other data (another deployment)
-                throw new dev.idbsync.protocol.ProtocolException(400, "bad_cursor", "since: this cursor is ahead of the"
-                        + " feed it names; it belongs to another server's data; pull again without since");
-            }
-            at = readPartition(db, p, head, at, out, limit, scanBudget);
-            if (head > 0 || cursor.containsKey(p)) {
-                pos.put(p, at); // partitions that never had an entry stay out of the cursor
-            }
-            if (at.read() < head) {
-                more = true;
-            }
-        }
-        body.put("cursor", Feed.encodeCursor(pos));
-        body.put("hasMore", more);
-        return body.toString();
-    }
-
-    /** Reads one partition's log from {@code at} towards {@code head}; returns where it stopped. */
-    private Feed.Position readPartition(String db, int p, long head, Feed.Position at, ArrayNode out, int limit,
-                                        int[] scanBudget) {
-        long blockStart = at.blockStart();
-        long read = at.read();
-        while (read < head && out.size() < limit && scanBudget[0] > 0) {
-            // The blocks from blockStart + 1 on: one getAll of the positions a page could need
-            // (a log written before blocks has an entry at every position; one with blocks only at
-            // each block's first), then each block's length gives the next block's key.
-            long to = Math.min(head, read + Math.min(limit, scanBudget[0]));
-            Set<String> keys = new TreeSet<>();
-            for (long i = blockStart + 1; i <= to; i++) {
-                keys.add(Feed.entryKey(db, p, i));
-            }
-            Map<String, String> stored = caches.feed().getAll(keys);
-            java.util.List<java.util.Map.Entry<Long, java.util.List<JsonNode>>> blocks = new java.util.ArrayList<>();
-            Map<dev.idbsync.config.StoreConfig, Set<String>> byStore = new java.util.HashMap<>();
-            for (long b = blockStart; b < head; ) {
-                String entry = stored.get(Feed.entryKey(db, p, b + 1));
-                if (entry == null) {
-                    break; // past this read's keys, or not visible yet (its transaction is committing)
-                }
-                java.util.List<JsonNode> versions = Feed.versions(entry);
-                blocks.add(Map.entry(b, versions));
-                for (JsonNode n : versions) {
-                    dev.idbsync.config.StoreConfig sc = config.store(db, n.get("store").asText());
-                    if (sc != null) {
-                        byStore.computeIfAbsent(sc, s -> new TreeSet<>()).add(dev.idbsync.protocol.Keys.canonical(n.get("key")));
-                    }
-                }
-                b += versions.size();
-            }
-            if (blocks.isEmpty()) {
-                break; // the next block is not visible yet: read it next time
-            }
-            // the records as they are now: compaction, and what is delivered
-            Map<String, dev.idbsync.resolve.RecordState> current = new java.util.HashMap<>();
-            byStore.forEach((sc, ks) -> caches.records(sc).getAll(ks).forEach((k, v) ->
-                    current.put(sc.store() + "\u0000" + k, dev.idbsync.resolve.RecordState.fromJson(v))));
-            for (Map.Entry<Long, java.util.List<JsonNode>> block : blocks) {
-                long start = block.getKey();
-                java.util.List<JsonNode> versions = block.getValue();
-                for (int j = (int) (read - start); j < versions.size(); j++) {
-                    if (out.size() >= limit || scanBudget[0] <= 0) {
-                        return new Feed.Position(blockStart, read);
-                    }
-                    JsonNode n = versions.get(j);
-                    dev.idbsync.resolve.RecordState now = current.get(n.get("store").asText() + "\u0000"
-                            + dev.idbsync.protocol.Keys.canonical(n.get("key")));
-                    if (config.store(db, n.get("store").asText()) != null
-                            && (now == null || now.version() < n.get("version").asLong())) {
-                        // the record version it names is not visible yet (its transaction is
-                        // committing): stop here and read it next time
-                        return new Feed.Position(blockStart, read);
-                    }
-                    read = start + j + 1;
-                    scanBudget[0]--;
-                    if (now == null || now.version() > n.get("version").asLong()) {
-                        continue; // compacted (a newer version of the record is in the feed), or a store no longer configured
-                    }
-                    out.add(Feed.change(now));
-                }
-                blockStart = read; // the block is read to its end
-            }
-        }
-        return new Feed.Position(blockStart, read);
-    }
-
     private final class Handoff implements SyncHttpServer.Handoff {
         @Override
         public void push(HttpServerExchange exchange, PushRequest request) {
@@ -426,7 +320,7 @@ public class HttpSyncSpout extends BaseRichSpout {
 
         @Override
         public String changes(String db, String since, int limit) {
-            return feedPage(db, Feed.decodeCursor(since), limit);
+            return feedReader.page(db, since, limit);
         }
 
         @Override

@@ -110,7 +110,7 @@ public final class ConfigLoader {
 
         JsonNode i = section(root, "ignite");
         known(i, "ignite.", "mode", "addresses", "clientTimeoutMs", "outcomesCache", "cacheBackups", "outcomeRetentionHours", "rejectedRetentionHours",
-                "embedded");
+                "feedStallSkipMs", "embedded");
         IgniteConfig.Builder ignite = IgniteConfig.builder();
         if (i.has("mode")) {
             String mode = string(i, "mode", "ignite.");
@@ -138,6 +138,9 @@ public final class ConfigLoader {
         }
         if (i.has("rejectedRetentionHours")) {
             ignite.rejectedRetentionHours(integer(i, "rejectedRetentionHours", "ignite."));
+        }
+        if (i.has("feedStallSkipMs")) {
+            ignite.feedStallSkipMs(integer(i, "feedStallSkipMs", "ignite."));
         }
         JsonNode e = section(i, "embedded", "ignite.");
         known(e, "ignite.embedded.", "discoveryPort", "communicationPort", "dataRegionMb", "walMode");

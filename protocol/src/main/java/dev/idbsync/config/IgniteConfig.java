@@ -28,6 +28,12 @@ public final class IgniteConfig implements Serializable {
     public static final int DEFAULT_OUTCOME_RETENTION_HOURS = 168;
     /** 30 days: time for an app to show a user what was refused, or to fix and resend it. */
     public static final int DEFAULT_REJECTED_RETENTION_HOURS = 720;
+    /**
+     * 30 s: what the change feed names stays unreadable for milliseconds while its transaction
+     * commits; past this it is gone (deleted by hand, a renamed cache) and pulls skip it. Well
+     * above a commit, and above the default clientTimeoutMs, after which a transaction is rolled back.
+     */
+    public static final int DEFAULT_FEED_STALL_SKIP_MS = 30_000;
 
     private final Mode mode;
     private final List<String> addresses;
@@ -36,6 +42,7 @@ public final class IgniteConfig implements Serializable {
     private final int cacheBackups;
     private final int outcomeRetentionHours;
     private final int rejectedRetentionHours;
+    private final int feedStallSkipMs;
     private final int discoveryPort;
     private final int communicationPort;
     private final int dataRegionMb;
@@ -60,6 +67,7 @@ public final class IgniteConfig implements Serializable {
         cacheBackups = Check.range("ignite.cacheBackups", b.cacheBackups, 0, 16);
         outcomeRetentionHours = Check.range("ignite.outcomeRetentionHours", b.outcomeRetentionHours, 1, 24 * 3650);
         rejectedRetentionHours = Check.range("ignite.rejectedRetentionHours", b.rejectedRetentionHours, 1, 24 * 3650);
+        feedStallSkipMs = Check.range("ignite.feedStallSkipMs", b.feedStallSkipMs, 1000, 3_600_000);
         discoveryPort = Check.range("ignite.embedded.discoveryPort", b.discoveryPort, 1, 65535);
         communicationPort = Check.range("ignite.embedded.communicationPort", b.communicationPort, 1, 65535);
         dataRegionMb = Check.range("ignite.embedded.dataRegionMb", b.dataRegionMb, 64, 1024 * 1024);
@@ -83,7 +91,7 @@ public final class IgniteConfig implements Serializable {
     public Builder toBuilder() {
         return new Builder().mode(mode).addresses(addresses).clientTimeoutMs(clientTimeoutMs)
                 .outcomesCache(outcomesCache).cacheBackups(cacheBackups).outcomeRetentionHours(outcomeRetentionHours)
-                .rejectedRetentionHours(rejectedRetentionHours)
+                .rejectedRetentionHours(rejectedRetentionHours).feedStallSkipMs(feedStallSkipMs)
                 .discoveryPort(discoveryPort)
                 .communicationPort(communicationPort).dataRegionMb(dataRegionMb).walMode(walMode);
     }
@@ -127,6 +135,11 @@ public final class IgniteConfig implements Serializable {
         return rejectedRetentionHours;
     }
 
+    /** How long an entry of the change feed may stay unreadable before pulls skip it. */
+    public int feedStallSkipMs() {
+        return feedStallSkipMs;
+    }
+
     public int discoveryPort() {
         return discoveryPort;
     }
@@ -152,6 +165,7 @@ public final class IgniteConfig implements Serializable {
         private int cacheBackups = 0;
         private int outcomeRetentionHours = DEFAULT_OUTCOME_RETENTION_HOURS;
         private int rejectedRetentionHours = DEFAULT_REJECTED_RETENTION_HOURS;
+        private int feedStallSkipMs = DEFAULT_FEED_STALL_SKIP_MS;
         private int discoveryPort = DEFAULT_DISCOVERY_PORT;
         private int communicationPort = DEFAULT_COMMUNICATION_PORT;
         private int dataRegionMb = DEFAULT_DATA_REGION_MB;
@@ -184,6 +198,11 @@ public final class IgniteConfig implements Serializable {
 
         public Builder outcomeRetentionHours(int v) {
             outcomeRetentionHours = v;
+            return this;
+        }
+
+        public Builder feedStallSkipMs(int v) {
+            feedStallSkipMs = v;
             return this;
         }
 

@@ -28,6 +28,8 @@ public final class TopologyConfig implements Serializable {
     private final int filesParallelism;
     private final int maxSpoutPending;
     private final int messageTimeoutSecs;
+    /** The largest topology.igniteBatchSize: a resolver batch, and so a change-feed block, is never longer. */
+    public static final int MAX_IGNITE_BATCH_SIZE = 100_000;
     private final int igniteBatchSize;
     private final Map<String, Object> stormConfig;
 
@@ -45,7 +47,7 @@ public final class TopologyConfig implements Serializable {
         filesParallelism = Check.range("topology.filesParallelism", b.filesParallelism, 1, 1000);
         maxSpoutPending = Check.range("topology.maxSpoutPending", b.maxSpoutPending, 1, 10_000_000);
         messageTimeoutSecs = Check.range("topology.messageTimeoutSecs", b.messageTimeoutSecs, 1, 3600);
-        igniteBatchSize = Check.range("topology.igniteBatchSize", b.igniteBatchSize, 1, 100_000);
+        igniteBatchSize = Check.range("topology.igniteBatchSize", b.igniteBatchSize, 1, MAX_IGNITE_BATCH_SIZE);
         stormConfig = Map.copyOf(b.stormConfig);
     }
 

@@ -61,6 +61,15 @@ class ConfigLoaderTest {
         }
     }
 
+    @Test
+    void feedStallSkipMsDefaultsToThirtySecondsAndIsChecked() throws IOException {
+        assertEquals(30_000, load(DBS).ignite().feedStallSkipMs());
+        assertEquals(5_000, load(DBS + "ignite:\n  feedStallSkipMs: 5000\n").ignite().feedStallSkipMs());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> load(DBS + "ignite:\n  feedStallSkipMs: 10\n"));
+        assertContainsAll(e.getMessage(), "ignite.feedStallSkipMs", "10");
+    }
+
     // ------------------------------------------------------------------ the repository's files
 
     @Test

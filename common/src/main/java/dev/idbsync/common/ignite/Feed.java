@@ -143,9 +143,10 @@ public final class Feed {
                     throw new IllegalArgumentException("bad partition");
                 }
                 JsonNode v = e.getValue();
-                if (v.isIntegralNumber()) {
+                if (v.isIntegralNumber() && v.canConvertToLong()) {
                     pos.put(p, Position.at(v.asLong(-1)));
-                } else if (v.isArray() && v.size() == 2 && v.get(0).isIntegralNumber() && v.get(1).isIntegralNumber()) {
+                } else if (v.isArray() && v.size() == 2 && v.get(0).isIntegralNumber() && v.get(0).canConvertToLong()
+                        && v.get(1).isIntegralNumber() && v.get(1).canConvertToLong()) {
                     pos.put(p, new Position(v.get(0).asLong(), v.get(1).asLong()));
                 } else {
                     throw new IllegalArgumentException("bad position");

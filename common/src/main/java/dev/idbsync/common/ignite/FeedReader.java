@@ -1,0 +1,367 @@
+package dev.idbsync.common.ignite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idbsync.config.StoreConfig;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.config.TopologyConfig;
+import dev.idbsync.protocol.Json;
+import dev.idbsync.protocol.Keys;
+import dev.idbsync.protocol.ProtocolException;
+import dev.idbsync.resolve.RecordState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one page of a db's change feed ({@link Feed}) for GET /v1/changes: the partitions of the
+ * config and of the cursor, each from its position towards its head, block by block, entries
+ * whose record has a newer version left out, at most {@code limit} changes.
+ *
+ * <p>Bounded per request, whatever the cursor says: the cursor is checked against the heads and
+ * the format's own limits before anything is read, and each partition's reads touch at most
+ * {@link #SCAN_FACTOR} x {@code limit} positions (plus the one block a page ended inside).
+ *
+ * <p>Never stalls for good. Something the feed names but the reader cannot see (a block entry
+ * below the head, or the record at the version an entry names) is normally a transaction still
+ * committing: the page stops there and the next pull reads it. When it stays unseen for longer
+ * than the stall bound ({@code ignite.feedStallSkipMs}) it is gone (deleted by hand, a store's cache renamed): it is skipped,
+ * counted ({@link #skipped()}) and logged once. Only what was committed before the stall was
+ * first seen is ever skipped (positions up to the head read then), so a change still committing
+ * is never skipped. When each stall was first seen is kept in this instance, in bounded memory;
+ * a restarted spout simply waits the bound again.
+ *
+ * <p>Thread-safe: the spout's worker threads share one reader.
+ */
+public final class FeedReader {
+    private static final Logger LOG = LoggerFactory.getLogger(FeedReader.class);
+
+    /** What the reader reads: the feed cache and the stores' record caches ({@link #over(SyncCaches)}). */
+    public interface Source {
+        Map<String, String> feed(Set<String> keys);
+
+        Map<String, String> records(StoreConfig store, Set<String> keys);
+    }
+
+    /** Positions a page may scan per partition, as a multiple of its limit (compacted entries are not counted in the limit). */
+    public static final int SCAN_FACTOR = 10;
+    /** The longest cursor a client can have been given: a position pair per partition probed. */
+    public static final int MAX_CURSOR_CHARS = 8192;
+    /** A block holds one resolver batch at most; a page can end inside one no longer than this. */
+    static final long MAX_BLOCK = TopologyConfig.MAX_IGNITE_BATCH_SIZE;
+    /** Stalls remembered at once; the oldest is forgotten first (and waited for again). */
+    static final int MAX_STALLS_REMEMBERED = 10_000;
+
+    private final SyncConfig config;
+    private final Source source;
+    private final LongSupplier clock;
+    private final long stallSkipMs;
+    private final AtomicLong skipped = new AtomicLong();
+    /** "db|p|position" → when it was first seen unservable and the head then. */
+    private final Map<String, Stall> stalls = new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Stall> eldest) {
+            return size() > MAX_STALLS_REMEMBERED;
+        }
+    };
+
+    private record Stall(long since, long head) {
+    }
+
+    public FeedReader(SyncConfig config, Source source, LongSupplier clock, long stallSkipMs) {
+        this.config = config;
+        this.source = source;
+        this.clock = clock;
+        this.stallSkipMs = stallSkipMs;
+    }
+
+    /** The production source: Ignite's caches. */
+    public static Source over(SyncCaches caches) {
+        return new Source() {
+            @Override
+            public Map<String, String> feed(Set<String> keys) {
+                return caches.feed().getAll(keys);
+            }
+
+            @Override
+            public Map<String, String> records(StoreConfig store, Set<String> keys) {
+                return caches.records(store).getAll(keys);
+            }
+        };
+    }
+
+    /** Entries skipped because they stayed unservable past the stall bound, since this reader was made. */
+    public long skipped() {
+        return skipped.get();
+    }
+
+    /** Partitions a reader looks at: the configured resolver tasks, and at least {@link Feed#PARTITIONS_PROBED}. */
+    int partitionsProbed() {
+        return Math.max(config.topology().resolveParallelism(), Feed.PARTITIONS_PROBED);
+    }
+
+    /**
+     * The body of GET /v1/changes. {@code since} is the client's cursor (null: from the
+     * beginning). Throws {@link ProtocolException} 400 {@code bad_cursor} for a cursor this
+     * server cannot have given; Ignite's exceptions pass through.
+     */
+    public String page(String db, String since, int limit) {
+        if (since != null && since.length() > MAX_CURSOR_CHARS) {
+            throw badCursor("it is " + since.length() + " characters long; this server's cursors are at most "
+                    + MAX_CURSOR_CHARS);
+        }
+        Map<Integer, Feed.Position> cursor = Feed.decodeCursor(since);
+        int probed = partitionsProbed();
+        for (Map.Entry<Integer, Feed.Position> e : cursor.entrySet()) {
+            if (e.getKey() >= probed) {
+                throw badCursor("it names partition " + e.getKey() + "; this server's feed has partitions 0 to " + (probed - 1));
+            }
+            Feed.Position at = e.getValue();
+            if (at.read() - at.blockStart() > MAX_BLOCK) {
+                throw badCursor("its position in partition " + e.getKey() + " is inside a block longer than any block"
+                        + " this server writes");
+            }
+        }
+        SortedSet<Integer> partitions = new TreeSet<>(cursor.keySet());
+        for (int p = 0; p < probed; p++) {
+            partitions.add(p);
+        }
+        Set<String> headKeys = new TreeSet<>();
+        partitions.forEach(p -> headKeys.add(Feed.headKey(db, p)));
+        Map<String, String> heads = source.feed(headKeys);
+        Map<Integer, Long> headOf = new TreeMap<>();
+        for (int p : partitions) {
+            String h = heads.get(Feed.headKey(db, p));
+            long head = h == null ? 0 : Long.parseLong(h);
+            headOf.put(p, head);
+            if (cursor.containsKey(p) && cursor.get(p).read() > head) {
+                // heads never move back: this cursor belongs to other data (another deployment)
+                throw badCursor("it is ahead of the feed it names; it belongs to another server's data");
+            }
+        }
+        Map<Integer, Feed.Position> pos = new TreeMap<>(cursor);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode out = body.putArray("changes");
+        boolean more = false;
+        for (int p : partitions) {
+            long head = headOf.get(p);
+            Feed.Position at = pos.getOrDefault(p, Feed.Position.at(0));
+            if (at.read() < head && out.size() < limit) {
+                at = new Partition(db, p, head, at, out, limit).read();
+            }
+            if (head > 0 || cursor.containsKey(p)) {
+                pos.put(p, at); // partitions that never had an entry stay out of the cursor
+            }
+            if (at.read() < head) {
+                more = true;
+            }
+        }
+        body.put("cursor", Feed.encodeCursor(pos));
+        body.put("hasMore", more);
+        return body.toString();
+    }
+
+    private static ProtocolException badCursor(String why) {
+        return new ProtocolException(400, "bad_cursor", "since: this is not a cursor this server gave (" + why
+                + "); pull again without since to start from the beginning");
+    }
+
+    /** One block of the log: where it starts (positions after {@code start}) and its versions. */
+    private record Block(long start, List<JsonNode> versions) {
+        long end() {
+            return start + versions.size();
+        }
+    }
+
+    /** Reading one partition's log for one page. */
+    private final class Partition {
+        private final String db;
+        private final int p;
+        private final long head;
+        private final ArrayNode out;
+        private final int limit;
+        private long blockStart;
+        private long read;
+        private int budget;
+
+        Partition(String db, int p, long head, Feed.Position at, ArrayNode out, int limit) {
+            this.db = db;
+            this.p = p;
+            this.head = head;
+            this.out = out;
+            this.limit = limit;
+            this.blockStart = at.blockStart();
+            this.read = at.read();
+            this.budget = SCAN_FACTOR * limit;
+        }
+
+        Feed.Position read() {
+            while (read < head && out.size() < limit && budget > 0) {
+                List<Block> blocks = blocks();
+                if (blocks.isEmpty()) {
+                    if (!skipMissingBlock()) {
+                        break; // the next block is not visible yet: read it next time
+                    }
+                    continue;
+                }
+                if (!deliver(blocks)) {
+                    break;
+                }
+            }
+            return new Feed.Position(blockStart, read);
+        }
+
+        /**
+         * The blocks from {@code blockStart + 1} on, as far as one read of at most the budget's
+         * positions reaches: the block a page ended inside (its entry is at blockStart + 1), then
+         * the entries from read + 1 on (a log written before blocks has an entry at every
+         * position; one with blocks only at each block's first). Stops at the first entry not
+         * visible.
+         */
+        private List<Block> blocks() {
+            long to = Math.min(head, read + Math.min(limit, budget));
+            Set<String> keys = new TreeSet<>();
+            if (blockStart < read) {
+                keys.add(Feed.entryKey(db, p, blockStart + 1));
+            }
+            for (long i = read + 1; i <= to; i++) {
+                keys.add(Feed.entryKey(db, p, i));
+            }
+            Map<String, String> stored = source.feed(keys);
+            if (blockStart < read && !stored.containsKey(Feed.entryKey(db, p, blockStart + 1))) {
+                // the page that gave this cursor read that block: it cannot be missing
+                throw badCursor("partition " + p + " has no block at the position it names");
+            }
+            List<Block> blocks = new ArrayList<>();
+            for (long b = blockStart; b < to; ) {
+                String entry = stored.get(Feed.entryKey(db, p, b + 1));
+                if (entry == null) {
+                    break; // past this read's keys, or not visible
+                }
+                Block block = new Block(b, Feed.versions(entry));
+                blocks.add(block);
+                b = Math.max(block.end(), read); // a forged [blockStart, read] past the block: go on at read
+            }
+            return blocks;
+        }
+
+        /** Delivers what the blocks hold from {@code read} on; false when it had to stop at something not visible. */
+        private boolean deliver(List<Block> blocks) {
+            Map<StoreConfig, Set<String>> byStore = new HashMap<>();
+            for (Block block : blocks) {
+                for (JsonNode n : block.versions()) {
+                    StoreConfig sc = config.store(db, n.get("store").asText());
+                    if (sc != null) {
+                        byStore.computeIfAbsent(sc, s -> new TreeSet<>()).add(Keys.canonical(n.get("key")));
+                    }
+                }
+            }
+            // the records as they are now: compaction, and what is delivered
+            Map<String, RecordState> current = new HashMap<>();
+            byStore.forEach((sc, ks) -> source.records(sc, ks).forEach((k, v) ->
+                    current.put(sc.store() + "\u0000" + k, RecordState.fromJson(v))));
+            for (Block block : blocks) {
+                List<JsonNode> versions = block.versions();
+                for (long position = Math.max(read, block.start()) + 1; position <= block.end(); position++) {
+                    if (out.size() >= limit || budget <= 0) {
+                        return false;
+                    }
+                    JsonNode n = versions.get((int) (position - block.start() - 1));
+                    String store = n.get("store").asText();
+                    long version = n.get("version").asLong();
+                    RecordState now = current.get(store + "\u0000" + Keys.canonical(n.get("key")));
+                    boolean configured = config.store(db, store) != null;
+                    if (configured && (now == null || now.version() < version)) {
+                        // The record version it names is not visible: its transaction is
+                        // committing (read it next time), or the record is gone (skip it).
+                        Stall s = stall(position);
+                        if (clock.getAsLong() - s.since() < stallSkipMs) {
+                            return false;
+                        }
+                        forget(position);
+                        skipped.incrementAndGet();
+                        LOG.warn("change feed of db {}, partition {}: the entry at position {} names {}/{} version {}, which"
+                                        + " has not been readable for {} ms (the record was {}); skipping it", db, p, position,
+                                store, Keys.canonical(n.get("key")), version, stallSkipMs,
+                                now == null ? "not found" : "at version " + now.version());
+                    } else {
+                        forget(position);
+                        if (now != null && now.version() == version) {
+                            out.add(Feed.change(now));
+                        } // else compacted (a newer version of the record is in the feed), or a store no longer configured
+                    }
+                    read = position;
+                    budget--;
+                }
+                blockStart = read; // the block is read to its end
+            }
+            return true;
+        }
+
+        /**
+         * The block at {@code read + 1} is not visible. Right after its transaction committed that
+         * lasts milliseconds; once it has lasted past the stall bound the block is gone: skip to
+         * the next visible block, looking only at positions the head had reached when the stall
+         * was first seen (committed that long ago too, so none of them is still committing).
+         * True when it moved.
+         */
+        private boolean skipMissingBlock() {
+            long position = read + 1;
+            Stall s = stall(position);
+            if (clock.getAsLong() - s.since() < stallSkipMs) {
+                return false;
+            }
+            long until = Math.min(s.head(), read + Math.max(1, budget));
+            if (until <= read) {
+                return false;
+            }
+            Set<String> keys = new TreeSet<>();
+            for (long i = position + 1; i <= until; i++) {
+                keys.add(Feed.entryKey(db, p, i));
+            }
+            Map<String, String> stored = keys.isEmpty() ? Map.of() : source.feed(keys);
+            long next = until + 1; // the first visible block, or past what may be skipped
+            for (long i = position + 1; i <= until; i++) {
+                if (stored.containsKey(Feed.entryKey(db, p, i))) {
+                    next = i;
+                    break;
+                }
+            }
+            long skippedTo = next - 1;
+            forget(position);
+            skipped.incrementAndGet();
+            LOG.warn("change feed of db {}, partition {}: no block entry has been readable at position {} for {} ms;"
+                    + " skipping positions {} to {}", db, p, position, stallSkipMs, position, skippedTo);
+            budget -= (int) Math.min(budget, skippedTo - read);
+            read = skippedTo;
+            blockStart = skippedTo;
+            return true;
+        }
+
+        private Stall stall(long position) {
+            String key = db + "|" + p + "|" + position;
+            synchronized (stalls) {
+                return stalls.computeIfAbsent(key, k -> new Stall(clock.getAsLong(), head));
+            }
+        }
+
+        private void forget(long position) {
+            synchronized (stalls) {
+                if (!stalls.isEmpty()) {
+                    stalls.remove(db + "|" + p + "|" + position);
+                }
+            }
+        }
+    }
+}

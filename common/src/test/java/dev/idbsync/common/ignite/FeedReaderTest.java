@@ -1,0 +1,226 @@
+package dev.idbsync.common.ignite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.idbsync.config.ConfigLoader;
+import dev.idbsync.config.StoreConfig;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.protocol.Json;
+import dev.idbsync.protocol.Keys;
+import dev.idbsync.protocol.Op;
+import dev.idbsync.protocol.ProtocolException;
+import dev.idbsync.resolve.RecordState;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The feed page reader on an in-memory stand-in for Ignite's caches and a clock the test moves. */
+class FeedReaderTest {
+    private static final String DB = "notes-app";
+    private static final long STALL_MS = 10_000;
+
+    @TempDir
+    Path dir;
+
+    private SyncConfig config;
+    private final Map<String, String> feed = new HashMap<>();
+    private final Map<String, String> records = new HashMap<>();
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    /** Keys of the feed cache read, over all calls. */
+    private final List<String> feedReads = new ArrayList<>();
+    private FeedReader reader;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Path yaml = dir.resolve("test.yaml");
+        Files.writeString(yaml, "dbs:\n  notes-app:\n    stores:\n      notes: {}\n", StandardCharsets.UTF_8);
+        config = ConfigLoader.load(yaml);
+        reader = new FeedReader(config, new FeedReader.Source() {
+            @Override
+            public Map<String, String> feed(Set<String> keys) {
+                feedReads.addAll(keys);
+                Map<String, String> out = new HashMap<>();
+                keys.forEach(k -> {
+                    if (feed.containsKey(k)) {
+                        out.put(k, feed.get(k));
+                    }
+                });
+                return out;
+            }
+
+            @Override
+            public Map<String, String> records(StoreConfig store, Set<String> keys) {
+                Map<String, String> out = new HashMap<>();
+                keys.forEach(k -> {
+                    if (records.containsKey(k)) {
+                        out.put(k, records.get(k));
+                    }
+                });
+                return out;
+            }
+        }, now::get, STALL_MS);
+    }
+
+    private static RecordState version(String key, long v) {
+        return new RecordState(DB, "notes", TextNode.valueOf(key), Op.PUT,
+                Json.MAPPER.createObjectNode().put("title", key + " v" + v), v, "c1", v, 1L, 2L, List.of());
+    }
+
+    /** Appends a block to partition 0, as the resolver does, and stores its records. */
+    private void commit(RecordState... versions) {
+        String headKey = Feed.headKey(DB, 0);
+        long head = feed.containsKey(headKey) ? Long.parseLong(feed.get(headKey)) : 0;
+        feed.put(Feed.entryKey(DB, 0, head + 1), Feed.block(List.of(versions)));
+        feed.put(headKey, Long.toString(head + versions.length));
+        for (RecordState r : versions) {
+            records.put(Keys.canonical(r.key()), r.toJson());
+        }
+    }
+
+    private JsonNode page(String since, int limit) throws IOException {
+        return Json.MAPPER.readTree(reader.page(DB, since, limit));
+    }
+
+    private static List<String> keys(JsonNode page) {
+        List<String> out = new ArrayList<>();
+        page.get("changes").forEach(c -> out.add(c.get("key").asText() + "@" + c.get("version").asLong()));
+        return out;
+    }
+
+    private static String cursor(String json) {
+        return "c1." + Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void readsBlocksInOrderWithCompactionAndPagesInsideABlock() throws IOException {
+        commit(version("a", 1), version("b", 1), version("c", 1));
+        commit(version("a", 2));
+        JsonNode first = page(null, 1);
+        assertEquals(List.of("b@1"), keys(first), "a@1 is compacted away: a@2 replaces it");
+        assertTrue(first.get("hasMore").asBoolean());
+        JsonNode rest = page(first.get("cursor").asText(), 10);
+        assertEquals(List.of("c@1", "a@2"), keys(rest));
+        assertFalse(rest.get("hasMore").asBoolean());
+    }
+
+    @Test
+    void aForgedCursorWithABlockLongerThanAnyBlockIsRefusedBeforeAnythingIsRead() {
+        commit(version("a", 1));
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> reader.page(DB, cursor("{\"0\":[0,5000000000]}"), 500));
+        assertEquals("bad_cursor", e.code());
+        assertEquals(400, e.httpStatus());
+        assertEquals(List.of(), feedReads, "nothing was read for it");
+    }
+
+    @Test
+    void cursorsNamingPartitionsTheFeedDoesNotHaveOrAheadOfTheHeadOrTooLongAreRefused() {
+        commit(version("a", 1));
+        for (String bad : List.of(cursor("{\"1000000000\":0}"), cursor("{\"64\":0}"), cursor("{\"0\":2}"),
+                cursor("{\"0\":-1}"), cursor("{\"0\":[1,0]}"), cursor("{\"0\":99999999999999999999999}"),
+                "c1." + "A".repeat(FeedReader.MAX_CURSOR_CHARS))) {
+            ProtocolException e = assertThrows(ProtocolException.class, () -> reader.page(DB, bad, 500), bad);
+            assertEquals("bad_cursor", e.code(), bad);
+            assertTrue(e.getMessage().contains("from the beginning"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aCursorInsideABlockThatIsNotThereIsRefused() {
+        commit(version("a", 1));
+        commit(version("b", 1));
+        // position 1 holds a block of one: no page can have ended inside a block starting at 0 that reaches 2
+        feed.remove(Feed.entryKey(DB, 0, 1));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> reader.page(DB, cursor("{\"0\":[0,1]}"), 500));
+        assertEquals("bad_cursor", e.code());
+    }
+
+    @Test
+    void theKeysReadPerPageAreBoundedByTheLimitWhateverTheHead() throws IOException {
+        commit(version("a", 1));
+        feed.put(Feed.headKey(DB, 0), "1000000000"); // a head far past what is there
+        feedReads.clear();
+        page(null, 10);
+        long entryReads = feedReads.stream().filter(k -> !k.endsWith("|head")).count();
+        assertTrue(entryReads <= 1 + FeedReader.SCAN_FACTOR * 10L, "entries read: " + entryReads);
+    }
+
+    @Test
+    void aRecordThatIsGoneIsSkippedOnceItHasStayedUnreadablePastTheBound() throws IOException {
+        commit(version("a", 1), version("b", 1));
+        commit(version("c", 1));
+        records.remove("\"b\""); // deleted by hand
+        JsonNode p1 = page(null, 10);
+        assertEquals(List.of("a@1"), keys(p1), "stops at b: it may be committing");
+        assertTrue(p1.get("hasMore").asBoolean());
+        now.addAndGet(STALL_MS - 1);
+        assertEquals(List.of(), keys(page(p1.get("cursor").asText(), 10)), "still within the bound");
+        now.addAndGet(2);
+        JsonNode p2 = page(p1.get("cursor").asText(), 10);
+        assertEquals(List.of("c@1"), keys(p2), "b is skipped, the rest delivered");
+        assertFalse(p2.get("hasMore").asBoolean());
+        assertEquals(1, reader.skipped());
+    }
+
+    @Test
+    void aRecordThatBecomesVisibleWithinTheBoundIsDeliveredNotSkipped() throws IOException {
+        commit(version("a", 1));
+        String a = records.remove("\"a\""); // its transaction is still committing
+        JsonNode p1 = page(null, 10);
+        assertEquals(List.of(), keys(p1));
+        now.addAndGet(STALL_MS / 2);
+        records.put("\"a\"", a);
+        JsonNode p2 = page(p1.get("cursor").asText(), 10);
+        assertEquals(List.of("a@1"), keys(p2));
+        assertEquals(0, reader.skipped());
+    }
+
+    @Test
+    void aMissingBlockIsSkippedToTheNextVisibleBlockAfterTheBound() throws IOException {
+        commit(version("a", 1), version("b", 1), version("c", 1)); // positions 1-3
+        commit(version("d", 1)); // position 4
+        feed.remove(Feed.entryKey(DB, 0, 1)); // the block's entry deleted by hand
+        JsonNode p1 = page(null, 10);
+        assertEquals(List.of(), keys(p1));
+        assertTrue(p1.get("hasMore").asBoolean());
+        now.addAndGet(STALL_MS + 1);
+        JsonNode p2 = page(p1.get("cursor").asText(), 10);
+        assertEquals(List.of("d@1"), keys(p2));
+        assertFalse(p2.get("hasMore").asBoolean());
+        assertEquals(1, reader.skipped());
+    }
+
+    @Test
+    void aBlockCommittedAfterAStallBeganIsNeverSkippedWithIt() throws IOException {
+        commit(version("a", 1)); // position 1
+        feed.remove(Feed.entryKey(DB, 0, 1));
+        JsonNode p1 = page(null, 10); // the stall at position 1 is seen while the head is 1
+        now.addAndGet(STALL_MS / 2);
+        commit(version("b", 1)); // position 2, committed after the stall began...
+        String b = feed.remove(Feed.entryKey(DB, 0, 2)); // ...and not visible yet
+        now.addAndGet(STALL_MS);
+        JsonNode p2 = page(p1.get("cursor").asText(), 10);
+        assertEquals(List.of(), keys(p2), "position 1 skipped, position 2 waited for");
+        assertTrue(p2.get("hasMore").asBoolean());
+        feed.put(Feed.entryKey(DB, 0, 2), b);
+        JsonNode p3 = page(p2.get("cursor").asText(), 10);
+        assertEquals(List.of("b@1"), keys(p3));
+        assertEquals(1, reader.skipped());
+    }
+}
