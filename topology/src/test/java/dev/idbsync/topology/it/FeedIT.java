@@ -84,6 +84,53 @@ class FeedIT {
      * idbsync wrote it) is read the same, and grows with blocks after it.
      */
     @Test
+    void forgedCursorsAreRefusedAtOnceAndARecordDeletedByHandIsSkippedAfterTheStallBound() throws Exception {
+        SyncConfig base = TestStack.localConfig(dir.resolve("hostile"), b -> b);
+        SyncConfig config = base.toBuilder().ignite(base.ignite().toBuilder().feedStallSkipMs(2000).build()).build();
+        try (TestStack stack = TestStack.start(config, ThinClientFactory::new)) {
+            Http.Answer a = stack.http.push(Push.to("notes-app").client("feed-h").put("notes", "h-1", note("one"))
+                    .put("notes", "h-2", note("two")).put("notes", "h-3", note("three")).json());
+            assertEquals(200, a.status(), a.toString());
+
+            // Positions the feed cannot have given: each one used to make a single GET read every
+            // position up to it (or stall), now a 400 before anything is read.
+            for (String forged : List.of("{\"0\":[0,4000000000]}", "{\"0\":1000000}", "{\"1000000000\":0}",
+                    "{\"0\":[1,0]}")) {
+                long t0 = System.nanoTime();
+                Http.Answer bad = stack.http.get("/v1/changes?db=notes-app&since=" + enc(cursor(forged)));
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertEquals(400, bad.status(), forged + ": " + bad);
+                assertEquals("bad_cursor", bad.errorCode(), forged);
+                assertTrue(ms < 2000, forged + " answered in " + ms + " ms");
+            }
+
+            // A record deleted by hand: its feed entry can never be served. The puller must still
+            // reach the end, with every other record, once the stall bound (2 s here) has passed.
+            stack.reader().<String, String>cache(CACHE).remove("\"h-2\"");
+            List<String> got = new ArrayList<>();
+            String since = null;
+            boolean more = true;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (more && System.nanoTime() < deadline) {
+                JsonNode page = stack.http.get("/v1/changes?db=notes-app" + (since == null ? "" : "&since=" + enc(since))).json();
+                page.get("changes").forEach(c -> got.add(c.get("key").asText()));
+                since = page.get("cursor").asText();
+                more = page.get("hasMore").asBoolean();
+                if (more) {
+                    Thread.sleep(250);
+                }
+            }
+            assertFalse(more, "the feed moved past the missing record within 20 s; got " + got);
+            assertTrue(got.contains("h-1") && got.contains("h-3"), "every other record is delivered: " + got);
+            assertFalse(got.contains("h-2"), got.toString());
+        }
+    }
+
+    private static String cursor(String json) {
+        return "c1." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void pagesEndInsideABlockAndALogWrittenBeforeBlocksIsStillRead() throws Exception {
         try (TestStack stack = TestStack.start(TestStack.localConfig(dir.resolve("blocks"), b -> b), ThinClientFactory::new)) {
             Http.Answer a = stack.http.push(Push.to("notes-app").client("blk").put("notes", "k-1", note("1"))
