@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.common.ignite.IgniteClientFactory;
+import dev.idbsync.common.health.HealthMonitor;
+import dev.idbsync.common.health.IgniteProbe;
+import dev.idbsync.common.health.SinkProbe;
 import dev.idbsync.common.ignite.FeedReader;
 import dev.idbsync.common.ignite.Outcomes;
 import dev.idbsync.common.ignite.PushResults;
@@ -65,6 +68,7 @@ public class HttpSyncSpout extends BaseRichSpout {
     private final IgniteConfig igniteConfig;
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
+    private final List<SinkProbe> probes;
 
     private transient SpoutOutputCollector collector;
     private transient SyncHttpServer server;
@@ -78,11 +82,18 @@ public class HttpSyncSpout extends BaseRichSpout {
     private transient ExecutorService parsers;
     private transient ExecutorService responders;
     private transient ScheduledExecutorService sweeper;
+    private transient HealthMonitor health;
     private transient volatile boolean active;
     private transient PendingPush emitting;
     private transient String pushKeyPrefix;
 
     public HttpSyncSpout(SyncConfig config, IgniteClientFactory igniteFactory) {
+        this(config, igniteFactory, List.of(new IgniteProbe(igniteFactory)));
+    }
+
+    /** @param probes the sinks GET /health checks (see {@link HealthMonitor}) */
+    public HttpSyncSpout(SyncConfig config, IgniteClientFactory igniteFactory, List<SinkProbe> probes) {
+        this.probes = List.copyOf(probes);
         this.config = config;
         this.httpConfig = config.http();
         this.igniteConfig = config.ignite();
@@ -109,6 +120,8 @@ public class HttpSyncSpout extends BaseRichSpout {
         responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
         sweeper = Executors.newSingleThreadScheduledExecutor(daemon("idbsync-http-timeouts"));
         sweeper.scheduleWithFixedDelay(this::expire, 100, 100, TimeUnit.MILLISECONDS);
+        health = new HealthMonitor(probes, System::currentTimeMillis);
+        health.start();
         int port = httpConfig.port() == 0 ? 0 : httpConfig.port() + context.getThisTaskIndex();
         server = new SyncHttpServer(httpConfig, new Handoff(), parsers, System::currentTimeMillis);
         server.start(port);
@@ -189,6 +202,9 @@ public class HttpSyncSpout extends BaseRichSpout {
             }
         }
         shutdown(sweeper);
+        if (health != null) {
+            health.close();
+        }
         shutdown(responders);
         shutdown(parsers);
         if (ignite != null) {
@@ -365,16 +381,8 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
 
         @Override
-        public String unavailableReason() {
-            if (!active) {
-                return "the topology is not active";
-            }
-            try {
-                ignite.cacheNames();
-                return null;
-            } catch (RuntimeException e) {
-                return "ignite: " + e.getMessage();
-            }
+        public HealthMonitor.Answer health() {
+            return health.answer(active);
         }
     }
 

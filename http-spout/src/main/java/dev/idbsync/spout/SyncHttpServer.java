@@ -36,8 +36,8 @@ final class SyncHttpServer {
         /** Takes the push and answers it later, or answers it now (overload, inactive). */
         void push(HttpServerExchange exchange, PushRequest request);
 
-        /** Null when pushes can be accepted, else the reason they cannot. */
-        String unavailableReason();
+        /** GET /health's answer, from the latest sink checks; never blocks. */
+        dev.idbsync.common.health.HealthMonitor.Answer health();
 
         /** Whether the db is configured. */
         boolean knowsDb(String db);
@@ -122,16 +122,12 @@ final class SyncHttpServer {
                     Responses.error(exchange, 405, "method_not_allowed", "/health takes GET");
                     return;
                 }
-                if (exchange.isInIoThread()) {
-                    exchange.dispatch(this::route); // the check may block on Ignite
-                    return;
+                // From memory (the checks run on threads of their own): a hung sink cannot stall it.
+                var answer = handoff.health();
+                if (answer.status() != 200) {
+                    exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
                 }
-                String reason = handoff.unavailableReason();
-                if (reason == null) {
-                    Responses.json(exchange, 200, "{\"status\":\"ok\"}");
-                } else {
-                    Responses.json(exchange, 503, Json.MAPPER.writeValueAsString(Map.of("status", "unavailable", "reason", reason)));
-                }
+                Responses.json(exchange, answer.status(), answer.body());
             }
             case "/v1/changes" -> {
                 if (!exchange.getRequestMethod().equals(Methods.GET)) {

@@ -28,6 +28,12 @@ import dev.idbsync.resolve.ConflictPolicies;
 import dev.idbsync.spout.HttpSyncSpout;
 import org.apache.storm.Config;
 import org.apache.storm.generated.StormTopology;
+import dev.idbsync.common.health.IgniteProbe;
+import dev.idbsync.common.health.SinkProbe;
+import dev.idbsync.files.FilesProbe;
+import dev.idbsync.flume.FlumeProbe;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.storm.topology.TopologyBuilder;
 
 /**
@@ -75,7 +81,16 @@ public final class SyncTopology {
             ConflictPolicies.forName(s.policy(), SyncTopology.class.getClassLoader());
         }
         TopologyBuilder b = new TopologyBuilder();
-        b.setSpout(SPOUT, new HttpSyncSpout(config, igniteFactory),
+        // What GET /health checks: every sink a push must reach (docs/architecture.md, Health).
+        List<SinkProbe> probes = new ArrayList<>();
+        probes.add(new IgniteProbe(igniteFactory));
+        if (config.flume().enabled()) {
+            probes.add(new FlumeProbe(config.flume()));
+        }
+        if (config.files().enabled()) {
+            probes.add(new FilesProbe(config.filesRoot()));
+        }
+        b.setSpout(SPOUT, new HttpSyncSpout(config, igniteFactory, probes),
                 config.topology().spoutParallelism());
         b.setBolt(VALIDATE, new ValidateBolt(config), config.topology().validateParallelism())
                 .fieldsGrouping(SPOUT, CHANGES_STREAM, CLIENT_GROUPING);
