@@ -8,11 +8,16 @@ import dev.idbsync.protocol.ChangeError;
 import dev.idbsync.protocol.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The rejected-changes log: every {@code rejected} change as it was sent, with its error. Kept in
+ * The rejected-changes log: every {@code rejected} change as it was sent (a value over
+ * {@code limits.maxRejectedValueBytes} replaced by {@code valueTruncated}), with its error. Kept in
  * Ignite for GET /v1/rejected ({@link SyncCaches#REJECTED_CACHE}, key {@code db/clientId/seq},
  * kept {@code ignite.rejectedRetentionHours}; {@link SyncCaches#REJECTED_INDEX_CACHE} lists each
  * client's rejected seqs under {@code db/clientId}) and written by the file sink under
@@ -25,7 +30,90 @@ public final class RejectedLog {
     private RejectedLog() {
     }
 
-    /** The entry: {@code eventId, db, clientId, seq, change (as sent), error, at}. */
+    /** The field that replaces {@code value} in a logged change whose value was over the bound. */
+    public static final String VALUE_TRUNCATED = "valueTruncated";
+    /** Bytes of the bound kept for {@code valueTruncated}'s other fields and its own braces. */
+    static final int TRUNCATED_OVERHEAD = 160;
+
+    /**
+     * The entry: {@code eventId, db, clientId, seq, change (as sent), error, at}. The one place that
+     * bounds a rejected value: the rejected-changes log in Ignite, the outcome that embeds this entry,
+     * the file line and GET /v1/rejected all get what it returns.
+     *
+     * @param maxValueBytes {@code limits.maxRejectedValueBytes}: a value larger than this as JSON
+     *     is kept as {@code valueTruncated} ({@link #boundedValue})
+     */
+    public static ObjectNode entry(Change c, ChangeError error, long at, int maxValueBytes) {
+        ObjectNode n = entry(c, error, at);
+        ObjectNode change = (ObjectNode) n.get("change");
+        JsonNode value = change.get("value");
+        if (value != null) {
+            ObjectNode bounded = boundedValue(value, maxValueBytes);
+            if (bounded != null) {
+                // keep the field order of a change as sent: valueTruncated where value was
+                ObjectNode out = Json.MAPPER.createObjectNode();
+                change.fields().forEachRemaining(f -> {
+                    if (f.getKey().equals("value")) {
+                        out.set(VALUE_TRUNCATED, bounded);
+                    } else {
+                        out.set(f.getKey(), f.getValue());
+                    }
+                });
+                n.set("change", out);
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Null when {@code value} is at most {@code maxBytes} bytes as compact JSON (UTF-8), else
+     * {@code {"bytes": <its size>, "sha256": <hex of those bytes>, "prefix": <the start of that
+     * JSON text>}}, where the prefix is whole code points and the object, written as JSON, is at
+     * most {@code maxBytes} bytes.
+     */
+    public static ObjectNode boundedValue(JsonNode value, int maxBytes) {
+        byte[] json;
+        try {
+            json = Json.MAPPER.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (json.length <= maxBytes) {
+            return null;
+        }
+        String text = new String(json, StandardCharsets.UTF_8);
+        int budget = Math.max(0, maxBytes - TRUNCATED_OVERHEAD);
+        int end = 0;
+        int used = 0;
+        while (end < text.length()) {
+            int cp = text.codePointAt(end);
+            // what the code point costs once the prefix is written as a JSON string (upper bound)
+            int cost = cp == '"' || cp == '\\' ? 2 : cp < 0x20 ? 6 : cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (used + cost > budget) {
+                break;
+            }
+            used += cost;
+            end += Character.charCount(cp);
+        }
+        ObjectNode t = Json.MAPPER.createObjectNode();
+        t.put("bytes", json.length);
+        t.put("sha256", sha256Hex(json));
+        t.put("prefix", text.substring(0, end));
+        return t;
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * The entry with the value kept whole, whatever its size; the resolver uses
+     * {@link #entry(Change, ChangeError, long, int)}.
+     */
     public static ObjectNode entry(Change c, ChangeError error, long at) {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("eventId", c.eventId());
