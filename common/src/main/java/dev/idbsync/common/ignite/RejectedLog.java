@@ -30,7 +30,10 @@ public final class RejectedLog {
     private RejectedLog() {
     }
 
-    /** The field that replaces {@code value} in a logged change whose value was over the bound. */
+    /**
+     * The field that replaces {@code value} in a logged change whose value was over the bound
+     * ({@code keyTruncated} and {@code fieldsTruncated} likewise).
+     */
     public static final String VALUE_TRUNCATED = "valueTruncated";
     /** Bytes of the bound kept for {@code valueTruncated}'s other fields and its own braces. */
     static final int TRUNCATED_OVERHEAD = 160;
@@ -41,29 +44,37 @@ public final class RejectedLog {
      * the file line and GET /v1/rejected all get what it returns.
      *
      * @param maxValueBytes {@code limits.maxRejectedValueBytes}: a value larger than this as JSON
-     *     is kept as {@code valueTruncated} ({@link #boundedValue})
+     *     is kept as {@code valueTruncated} ({@link #boundedValue}), and so are a key
+     *     ({@code keyTruncated}) and {@code fields} ({@code fieldsTruncated})
      */
     public static ObjectNode entry(Change c, ChangeError error, long at, int maxValueBytes) {
         ObjectNode n = entry(c, error, at);
         ObjectNode change = (ObjectNode) n.get("change");
-        JsonNode value = change.get("value");
-        if (value != null) {
-            ObjectNode bounded = boundedValue(value, maxValueBytes);
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        boolean cut = false;
+        // in the order of a change as sent, each bounded field where it was
+        for (var it = change.fields(); it.hasNext(); ) {
+            var f = it.next();
+            ObjectNode bounded = BOUNDED_FIELDS.contains(f.getKey()) ? boundedValue(f.getValue(), maxValueBytes) : null;
             if (bounded != null) {
-                // keep the field order of a change as sent: valueTruncated where value was
-                ObjectNode out = Json.MAPPER.createObjectNode();
-                change.fields().forEachRemaining(f -> {
-                    if (f.getKey().equals("value")) {
-                        out.set(VALUE_TRUNCATED, bounded);
-                    } else {
-                        out.set(f.getKey(), f.getValue());
-                    }
-                });
-                n.set("change", out);
+                out.set(f.getKey() + "Truncated", bounded);
+                cut = true;
+            } else {
+                out.set(f.getKey(), f.getValue());
             }
+        }
+        if (cut) {
+            n.set("change", out);
         }
         return n;
     }
+
+    /**
+     * The fields of a change whose size only the request body bounds: the value (a
+     * {@code too_large} one is over {@code limits.maxValueBytes}), the key (a {@code key_too_large}
+     * one) and {@code fields}. Each is bounded on its own, as {@code <name>Truncated}.
+     */
+    private static final java.util.Set<String> BOUNDED_FIELDS = java.util.Set.of("value", "key", "fields");
 
     /**
      * Null when {@code value} is at most {@code maxBytes} bytes as compact JSON (UTF-8), else

@@ -70,4 +70,19 @@ class RejectedLogTest {
         assertNull(change.get("value"));
         assertNull(change.get(RejectedLog.VALUE_TRUNCATED));
     }
+
+    @Test
+    void aKeyOrFieldsOverTheBoundAreKeptTheSameWay() {
+        String bigKey = "k".repeat(100_000); // key_too_large: only the body bounds it
+        java.util.List<String> fields = java.util.Collections.nCopies(20_000, "field");
+        Change c = new Change("notes-app", "c-1", 3, "notes", Json.MAPPER.getNodeFactory().textNode(bigKey),
+                "\"" + bigKey + "\"", Op.PUT, valueOf("small"), 0, 1000, fields, 1000, 1000);
+        ObjectNode e = RejectedLog.entry(c, new ChangeError("key_too_large", "/key", "big"), 5, 1024);
+        JsonNode change = e.get("change");
+        assertFalse(change.has("key") || change.has("fields"));
+        assertEquals(100_002, change.at("/keyTruncated/bytes").asInt());
+        assertTrue(change.at("/fieldsTruncated/prefix").asText().startsWith("[\"field\",\"field\""));
+        assertEquals("small", change.at("/value/title").asText(), "a small value is kept whole");
+        assertTrue(e.toString().length() < 4 * 1024, e.toString().length() + " chars");
+    }
 }
