@@ -61,7 +61,8 @@ public final class LimitsConfig implements Serializable {
     /**
      * Bytes of JSON (UTF-8) of a rejected change's value kept as it was sent; a larger one is
      * kept as {@code valueTruncated: {bytes, sha256, prefix}} in the rejected-changes log, the
-     * outcome and the files.
+     * outcome and the files; a key or {@code fields} over it likewise ({@code keyTruncated},
+     * {@code fieldsTruncated}).
      */
     public int maxRejectedValueBytes() {
         return maxRejectedValueBytes;
