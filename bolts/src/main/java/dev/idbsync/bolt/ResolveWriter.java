@@ -223,7 +223,7 @@ final class ResolveWriter {
                     }
                 }
                 if (result.status() == Status.REJECTED) {
-                    rejectedEntry = RejectedLog.entry(c, result.error(), now);
+                    rejectedEntry = RejectedLog.entry(c, result.error(), now, config.limits().maxRejectedValueBytes());
                     rejectedWrites.put(id, rejectedEntry.toString());
                     rejectedSeqs.computeIfAbsent(RejectedLog.clientKey(c.db(), c.clientId()), k -> new ArrayList<>()).add(c.seq());
                 }

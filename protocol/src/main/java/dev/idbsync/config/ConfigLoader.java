@@ -102,11 +102,13 @@ public final class ConfigLoader {
         b.http(http.build());
 
         JsonNode l = section(root, "limits");
-        known(l, "limits.", "maxValueBytes", "maxValueDepth", "maxKeyBytes");
+        known(l, "limits.", "maxValueBytes", "maxValueDepth", "maxKeyBytes", "maxRejectedValueBytes");
         b.limits(new LimitsConfig(
                 l.has("maxValueBytes") ? integer(l, "maxValueBytes", "limits.") : LimitsConfig.DEFAULT_MAX_VALUE_BYTES,
                 l.has("maxValueDepth") ? integer(l, "maxValueDepth", "limits.") : LimitsConfig.DEFAULT_MAX_VALUE_DEPTH,
-                l.has("maxKeyBytes") ? integer(l, "maxKeyBytes", "limits.") : LimitsConfig.DEFAULT_MAX_KEY_BYTES));
+                l.has("maxKeyBytes") ? integer(l, "maxKeyBytes", "limits.") : LimitsConfig.DEFAULT_MAX_KEY_BYTES,
+                l.has("maxRejectedValueBytes") ? integer(l, "maxRejectedValueBytes", "limits.")
+                        : LimitsConfig.DEFAULT_MAX_REJECTED_VALUE_BYTES));
 
         JsonNode i = section(root, "ignite");
         known(i, "ignite.", "mode", "addresses", "clientTimeoutMs", "outcomesCache", "cacheBackups", "outcomeRetentionHours", "rejectedRetentionHours",

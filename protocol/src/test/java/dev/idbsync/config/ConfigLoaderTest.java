@@ -166,6 +166,7 @@ class ConfigLoaderTest {
         assertEquals(256 * 1024, l.maxValueBytes());
         assertEquals(32, l.maxValueDepth());
         assertEquals(1024, l.maxKeyBytes());
+        assertEquals(16 * 1024, l.maxRejectedValueBytes());
 
         IgniteConfig i = c.ignite();
         assertEquals(IgniteConfig.Mode.EMBEDDED, i.mode());
@@ -255,7 +256,7 @@ class ConfigLoaderTest {
         SyncConfig c = load("""
                 dataDir: /var/lib/idbsync
                 http: {port: 0, host: 0.0.0.0, maxChangesPerRequest: 5}
-                limits: {maxValueBytes: 1024, maxValueDepth: 900, maxKeyBytes: 16}
+                limits: {maxValueBytes: 1024, maxValueDepth: 900, maxKeyBytes: 16, maxRejectedValueBytes: 4096}
                 ignite:
                   mode: remote
                   addresses: ["a:1", "b:65535"]
@@ -269,6 +270,7 @@ class ConfigLoaderTest {
         assertEquals(5, c.http().maxChangesPerRequest());
         assertEquals(900, c.limits().maxValueDepth());
         assertEquals(16, c.limits().maxKeyBytes());
+        assertEquals(4096, c.limits().maxRejectedValueBytes());
         assertEquals(List.of("a:1", "b:65535"), c.ignite().addresses());
         assertEquals("FSYNC", c.ignite().walMode());
         assertEquals(1000, c.topology().workers());
@@ -299,6 +301,8 @@ class ConfigLoaderTest {
                         List.of("limits.maxValueDepth", "901", "1 to 900")),
                 Arguments.of("limits.maxKeyBytes 1", "limits: {maxKeyBytes: 1}\n" + DBS,
                         List.of("limits.maxKeyBytes", "1", "16 to")),
+                Arguments.of("limits.maxRejectedValueBytes 100", "limits: {maxRejectedValueBytes: 100}\n" + DBS,
+                        List.of("limits.maxRejectedValueBytes", "100", "256 to")),
                 Arguments.of("ignite.cacheBackups 17", "ignite: {cacheBackups: 17}\n" + DBS,
                         List.of("ignite.cacheBackups", "17", "0 to 16")),
 
