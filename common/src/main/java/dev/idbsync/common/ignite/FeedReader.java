@@ -181,9 +181,36 @@ public final class FeedReader {
         return body.toString();
     }
 
+    /** A stored feed entry's versions, or null when there is none or it is not in idbsync's format. */
+    private static List<JsonNode> versions(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        try {
+            List<JsonNode> versions = Feed.versions(stored);
+            for (JsonNode n : versions) {
+                if (!n.get("store").isTextual() || !n.get("version").canConvertToLong()) {
+                    return null;
+                }
+                Keys.canonical(n.get("key"));
+            }
+            return versions;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A stored record, or null when it is not in idbsync's format. */
+    private static RecordState record(String stored) {
+        try {
+            return RecordState.fromJson(stored);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static ProtocolException badCursor(String why) {
-        return new ProtocolException(400, "bad_cursor", "since: this is not a cursor this server gave (" + why
-                + "); pull again without since to start from the beginning");
+        return Feed.badCursor(why);
     }
 
     /** One block of the log: where it starts (positions after {@code start}) and its versions. */
@@ -256,7 +283,8 @@ public final class FeedReader {
          * positions reaches: the block a page ended inside (its entry is at blockStart + 1), then
          * the entries from read + 1 on (a log written before blocks has an entry at every
          * position; one with blocks only at each block's first). Stops at the first entry not
-         * visible.
+         * visible (or not in idbsync's format: it is treated as not visible, waited for, then
+         * skipped, like one deleted by hand).
          */
         private List<Block> blocks() {
             long to = Math.min(head, read + Math.min(limit, request.budget));
@@ -268,19 +296,27 @@ public final class FeedReader {
                 keys.add(Feed.entryKey(db, p, i));
             }
             Map<String, String> stored = source.feed(keys);
-            if (blockStart < read && !stored.containsKey(Feed.entryKey(db, p, blockStart + 1))) {
-                // the page that gave this cursor read that block: it cannot be missing
-                throw badCursor("partition " + p + " has no block at the position it names");
-            }
             List<Block> blocks = new ArrayList<>();
-            for (long b = blockStart; b < to; ) {
-                String entry = stored.get(Feed.entryKey(db, p, b + 1));
-                if (entry == null) {
+            if (blockStart < read) {
+                // the page that gave this cursor ended inside that block: it is there, and longer
+                List<JsonNode> versions = versions(stored.get(Feed.entryKey(db, p, blockStart + 1)));
+                if (versions == null) {
+                    throw badCursor("partition " + p + " has no block at the position it names");
+                }
+                Block block = new Block(blockStart, versions);
+                if (block.end() <= read) {
+                    throw badCursor("partition " + p + "'s block at the position it names ends before its position");
+                }
+                blocks.add(block);
+            }
+            for (long b = blocks.isEmpty() ? read : blocks.get(0).end(); b < to; ) {
+                List<JsonNode> versions = versions(stored.get(Feed.entryKey(db, p, b + 1)));
+                if (versions == null) {
                     break; // past this read's keys, or not visible
                 }
-                Block block = new Block(b, Feed.versions(entry));
+                Block block = new Block(b, versions);
                 blocks.add(block);
-                b = Math.max(block.end(), read); // a forged [blockStart, read] past the block: go on at read
+                b = block.end();
             }
             return blocks;
         }
@@ -304,8 +340,12 @@ public final class FeedReader {
             }
             // the records as they are now: compaction, and what is delivered
             Map<String, RecordState> current = new HashMap<>();
-            byStore.forEach((sc, ks) -> source.records(sc, ks).forEach((k, v) ->
-                    current.put(sc.store() + "\u0000" + k, RecordState.fromJson(v))));
+            byStore.forEach((sc, ks) -> source.records(sc, ks).forEach((k, v) -> {
+                RecordState r = record(v);
+                if (r != null) { // one not in idbsync's format is treated as not visible: waited for, then skipped
+                    current.put(sc.store() + "\u0000" + k, r);
+                }
+            }));
             for (Block block : blocks) {
                 List<JsonNode> versions = block.versions();
                 for (long position = Math.max(read, block.start()) + 1; position <= block.end(); position++) {
@@ -329,7 +369,7 @@ public final class FeedReader {
                             LOG.warn("change feed of db {}, partition {}: the entry at position {} names {}/{} version {}, which"
                                         + " has not been readable for {} ms (the record was {}); skipping it", db, p, position,
                                 store, Keys.canonical(n.get("key")), version, stallSkipMs,
-                                now == null ? "not found" : "at version " + now.version());
+                                now == null ? "not found or not readable" : "at version " + now.version());
                         }
                     } else {
                         forget(position);
@@ -370,7 +410,7 @@ public final class FeedReader {
                 }
                 Map<String, String> stored = source.feed(keys);
                 for (long i = scanned + 1; i <= to && next < 0; i++) {
-                    if (stored.containsKey(Feed.entryKey(db, p, i))) {
+                    if (versions(stored.get(Feed.entryKey(db, p, i))) != null) {
                         next = i;
                     }
                 }

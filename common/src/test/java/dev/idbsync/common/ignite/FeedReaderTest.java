@@ -146,7 +146,7 @@ class FeedReaderTest {
                 "c1." + "A".repeat(FeedReader.MAX_CURSOR_CHARS))) {
             ProtocolException e = assertThrows(ProtocolException.class, () -> reader.page(DB, bad, 500), bad);
             assertEquals("bad_cursor", e.code(), bad);
-            assertTrue(e.getMessage().contains("from the beginning"), e.getMessage());
+            assertTrue(e.getMessage().contains("pull again without since"), e.getMessage());
         }
     }
 
@@ -291,5 +291,34 @@ class FeedReaderTest {
             since = page.get("cursor").asText();
         }
         assertEquals(List.of("z@1"), got);
+    }
+
+    @Test
+    void aCursorInsideABlockThatEndsBeforeItsPositionIsRefused() {
+        commit(version("a", 1)); // position 1
+        commit(version("b", 1), version("c", 1)); // positions 2-3
+        ProtocolException e = assertThrows(ProtocolException.class, () -> reader.page(DB, cursor("{\"0\":[0,2]}"), 500));
+        assertEquals("bad_cursor", e.code());
+        assertTrue(e.getMessage().contains("without since"), e.getMessage());
+    }
+
+    @Test
+    void anEntryOrARecordNotInIdbsyncsFormatIsWaitedForThenSkippedLikeAMissingOne() throws IOException {
+        commit(version("a", 1)); // position 1
+        commit(version("b", 1)); // position 2
+        commit(version("c", 1)); // position 3
+        feed.put(Feed.entryKey(DB, 0, 1), "{not json");
+        records.put("\"b\"", "[\"not a record\"]");
+        JsonNode p1 = page(null, 10);
+        assertEquals(List.of(), keys(p1), "waits: it may be a write in progress");
+        assertTrue(p1.get("hasMore").asBoolean());
+        now.addAndGet(STALL_MS + 1);
+        JsonNode p2 = page(p1.get("cursor").asText(), 10);
+        assertEquals(List.of(), keys(p2), "the bad entry is skipped; the bad record's wait begins");
+        now.addAndGet(STALL_MS + 1);
+        JsonNode p3 = page(p2.get("cursor").asText(), 10);
+        assertEquals(List.of("c@1"), keys(p3));
+        assertFalse(p3.get("hasMore").asBoolean());
+        assertEquals(2, reader.skipped());
     }
 }
