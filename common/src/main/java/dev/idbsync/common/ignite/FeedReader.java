@@ -60,8 +60,6 @@ public final class FeedReader {
 
     /** Positions a request may scan over all partitions, as a multiple of its limit (compacted entries are not counted in the limit). */
     public static final int SCAN_FACTOR = 10;
-    /** The longest cursor a client can have been given: a position pair per partition probed. */
-    public static final int MAX_CURSOR_CHARS = 8192;
     /** A block holds one resolver batch at most; a page can end inside one no longer than this. */
     static final long MAX_BLOCK = TopologyConfig.MAX_IGNITE_BATCH_SIZE;
     /** Stalls remembered at once; the least recently used is forgotten first (and waited for again). */
@@ -126,12 +124,12 @@ public final class FeedReader {
      * server cannot have given; Ignite's exceptions pass through.
      */
     public String page(String db, String since, int limit) {
-        if (since != null && since.length() > MAX_CURSOR_CHARS) {
+        int probed = partitionsProbed();
+        if (since != null && since.length() > Feed.maxCursorChars(probed)) {
             throw badCursor("it is " + since.length() + " characters long; this server's cursors are at most "
-                    + MAX_CURSOR_CHARS);
+                    + Feed.maxCursorChars(probed));
         }
         Map<Integer, Feed.Position> cursor = Feed.decodeCursor(since);
-        int probed = partitionsProbed();
         for (Map.Entry<Integer, Feed.Position> e : cursor.entrySet()) {
             if (e.getKey() >= probed) {
                 throw badCursor("it names partition " + e.getKey() + "; this server's feed has partitions 0 to " + (probed - 1));
