@@ -352,4 +352,22 @@ class FeedReaderTest {
         assertTrue(Feed.encodeCursor(Map.of(999_999_999, new Feed.Position(Long.MAX_VALUE - 1, Long.MAX_VALUE))).length()
                 <= Feed.maxCursorChars(1), "the bound holds for the longest entry");
     }
+
+    @Test
+    void forgedCursorsInsideBlocksCannotPushOutTheWaitForAGoneRecord() throws IOException {
+        commit(version("a", 1), version("b", 1)); // positions 1-2
+        commit(version("c", 1)); // position 3
+        records.remove("\"b\""); // deleted by hand
+        JsonNode p1 = page(null, 10);
+        assertEquals(List.of("a@1"), keys(p1), "the wait at b begins");
+        // Partition 1 has a head and no entry where these cursors say a block starts: each is a
+        // stall of its own, more of them than the reader remembers.
+        feed.put(Feed.headKey(DB, 1), "1000000");
+        for (int r = 1; r <= FeedReader.MAX_STALLS_REMEMBERED + 1; r++) {
+            reader.page(DB, cursor("{\"0\":3,\"1\":" + r + "}"), 1);
+        }
+        now.addAndGet(STALL_MS + 1);
+        JsonNode p2 = page(p1.get("cursor").asText(), 10);
+        assertEquals(List.of("c@1"), keys(p2), "b is skipped once the bound has passed since it was first seen");
+    }
 }
