@@ -177,6 +177,16 @@ public final class Feed {
                 + "); pull again without since to start from the beginning");
     }
 
+    /**
+     * The longest cursor {@link #encodeCursor} makes for positions in {@code partitions}
+     * partitions: each {@code "<p>":[<blockStart>,<read>]}, a partition of up to 10 digits and
+     * two positions of up to 19, with its comma, in braces, base64url after the prefix.
+     */
+    public static int maxCursorChars(int partitions) {
+        long json = 2 + 56L * partitions;
+        return (int) Math.min(Integer.MAX_VALUE, CURSOR_PREFIX.length() + (4 * json + 2) / 3);
+    }
+
     /** A position between blocks is a number, as before blocks; one inside a block is {@code [blockStart, read]}. */
     public static String encodeCursor(Map<Integer, Position> pos) {
         ObjectNode n = Json.MAPPER.createObjectNode();

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * new wait; it is counted ({@link #skipped()}) and logged once. Only what was committed before
  * the stall was first seen is ever skipped (positions up to the head read then), so a change
  * still committing is never skipped. When each stall was first seen is kept in this instance,
- * in bounded memory ({@link #MAX_STALLS_REMEMBERED}, least recently used forgotten first); a
+ * in bounded memory ({@link #MAX_STALLS_REMEMBERED} of each kind, least recently used forgotten first); a
  * restarted spout, or one that forgot a stall, simply waits the bound again.
  *
  * <p>Thread-safe: the spout's worker threads share one reader.
@@ -60,11 +60,9 @@ public final class FeedReader {
 
     /** Positions a request may scan over all partitions, as a multiple of its limit (compacted entries are not counted in the limit). */
     public static final int SCAN_FACTOR = 10;
-    /** The longest cursor a client can have been given: a position pair per partition probed. */
-    public static final int MAX_CURSOR_CHARS = 8192;
     /** A block holds one resolver batch at most; a page can end inside one no longer than this. */
     static final long MAX_BLOCK = TopologyConfig.MAX_IGNITE_BATCH_SIZE;
-    /** Stalls remembered at once; the least recently used is forgotten first (and waited for again). */
+    /** Stalls of each kind remembered at once; the least recently used is forgotten first (and waited for again). */
     static final int MAX_STALLS_REMEMBERED = 10_000;
 
     private final SyncConfig config;
@@ -72,20 +70,54 @@ public final class FeedReader {
     private final LongSupplier clock;
     private final long stallSkipMs;
     private final AtomicLong skipped = new AtomicLong();
-    /** "db|p|position" → when it was first seen unservable and the head then. */
-    private final Map<String, Stall> stalls = new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Stall> eldest) {
-            return size() > MAX_STALLS_REMEMBERED;
-        }
-    };
-
     /**
-     * A position seen unservable: since when, the head then (what may be skipped from it), and
-     * whether its skip was logged and counted. Kept after the skip, so that every later pull
-     * that reaches the position skips it at once; forgotten when it is served.
+     * Positions seen unservable, by "db|p|position": a record not visible at an entry's version,
+     * and, apart, a block entry not visible. Kept apart so that stalls a forged cursor can cause
+     * (it can name a position inside a block, where no entry starts) cannot push out those of
+     * records, which only real entries cause.
      */
+    private final Stalls recordStalls = new Stalls();
+    private final Stalls blockStalls = new Stalls();
+
     private record Stall(long since, long head, boolean reported) {
+    }
+
+    /** Stalls of one kind, least recently used forgotten first past {@link #MAX_STALLS_REMEMBERED}; thread-safe. */
+    private static final class Stalls {
+        private final Map<String, Stall> map = new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Stall> eldest) {
+                return size() > MAX_STALLS_REMEMBERED;
+            }
+        };
+
+        /** The stall at {@code key}, begun now with this head if it is not known. */
+        synchronized Stall at(String key, long now, long head) {
+            return map.computeIfAbsent(key, k -> new Stall(now, head, false));
+        }
+
+        /** A stall at {@code key} that began with {@code s} (a gap crossed over several requests). */
+        synchronized void continueAt(String key, Stall s) {
+            map.putIfAbsent(key, new Stall(s.since(), s.head(), false));
+        }
+
+        /** True once per stall: the first time it is skipped (again if it was forgotten meanwhile). */
+        synchronized boolean report(String key) {
+            Stall s = map.get(key);
+            if (s != null && s.reported()) {
+                return false;
+            }
+            if (s != null) {
+                map.put(key, new Stall(s.since(), s.head(), true));
+            }
+            return true;
+        }
+
+        synchronized void forget(String key) {
+            if (!map.isEmpty()) {
+                map.remove(key);
+            }
+        }
     }
 
     public FeedReader(SyncConfig config, Source source, LongSupplier clock, long stallSkipMs) {
@@ -126,12 +158,12 @@ public final class FeedReader {
      * server cannot have given; Ignite's exceptions pass through.
      */
     public String page(String db, String since, int limit) {
-        if (since != null && since.length() > MAX_CURSOR_CHARS) {
+        int probed = partitionsProbed();
+        if (since != null && since.length() > Feed.maxCursorChars(probed)) {
             throw badCursor("it is " + since.length() + " characters long; this server's cursors are at most "
-                    + MAX_CURSOR_CHARS);
+                    + Feed.maxCursorChars(probed));
         }
         Map<Integer, Feed.Position> cursor = Feed.decodeCursor(since);
-        int probed = partitionsProbed();
         for (Map.Entry<Integer, Feed.Position> e : cursor.entrySet()) {
             if (e.getKey() >= probed) {
                 throw badCursor("it names partition " + e.getKey() + "; this server's feed has partitions 0 to " + (probed - 1));
@@ -271,6 +303,9 @@ public final class FeedReader {
                     }
                     continue;
                 }
+                if (blocks.get(0).start() == read) {
+                    blockStalls.forget(key(read + 1)); // the block there is visible (again)
+                }
                 if (!deliver(blocks)) {
                     break;
                 }
@@ -360,11 +395,11 @@ public final class FeedReader {
                     if (configured && (now == null || now.version() < version)) {
                         // The record version it names is not visible: its transaction is
                         // committing (read it next time), or the record is gone (skip it).
-                        Stall s = stall(position);
+                        Stall s = recordStalls.at(key(position), clock.getAsLong(), head);
                         if (clock.getAsLong() - s.since() < stallSkipMs) {
                             return false;
                         }
-                        if (report(position)) {
+                        if (recordStalls.report(key(position))) {
                             skipped.incrementAndGet();
                             LOG.warn("change feed of db {}, partition {}: the entry at position {} names {}/{} version {}, which"
                                         + " has not been readable for {} ms (the record was {}); skipping it", db, p, position,
@@ -372,7 +407,7 @@ public final class FeedReader {
                                 now == null ? "not found or not readable" : "at version " + now.version());
                         }
                     } else {
-                        forget(position);
+                        recordStalls.forget(key(position));
                         if (now != null && now.version() == version) {
                             out.add(Feed.change(now));
                         } // else compacted (a newer version of the record is in the feed), or a store no longer configured
@@ -394,7 +429,7 @@ public final class FeedReader {
          */
         private boolean skipMissingBlock() {
             long position = read + 1;
-            Stall s = stall(position);
+            Stall s = blockStalls.at(key(position), clock.getAsLong(), head);
             if (clock.getAsLong() - s.since() < stallSkipMs) {
                 return false;
             }
@@ -420,9 +455,9 @@ public final class FeedReader {
             if (next < 0 && skippedTo < s.head()) {
                 // the budget ran out inside the gap: the next request goes on from here at once
                 // (what it skips was committed before this stall began, too)
-                remember(skippedTo + 1, s);
+                blockStalls.continueAt(key(skippedTo + 1), s);
             }
-            if (report(position)) {
+            if (blockStalls.report(key(position))) {
                 skipped.incrementAndGet();
                 LOG.warn("change feed of db {}, partition {}: no block entry has been readable at position {} for {} ms;"
                         + " skipping positions {} to {}", db, p, position, stallSkipMs, position, skippedTo);
@@ -433,40 +468,8 @@ public final class FeedReader {
             return true;
         }
 
-        private void remember(long position, Stall s) {
-            synchronized (stalls) {
-                stalls.putIfAbsent(db + "|" + p + "|" + position, new Stall(s.since(), s.head(), false));
-            }
-        }
-
-        /** True once per stall: the first time it is skipped (again if it was forgotten meanwhile). */
-        private boolean report(long position) {
-            String key = db + "|" + p + "|" + position;
-            synchronized (stalls) {
-                Stall s = stalls.get(key);
-                if (s != null && s.reported()) {
-                    return false;
-                }
-                if (s != null) {
-                    stalls.put(key, new Stall(s.since(), s.head(), true));
-                }
-                return true;
-            }
-        }
-
-        private Stall stall(long position) {
-            String key = db + "|" + p + "|" + position;
-            synchronized (stalls) {
-                return stalls.computeIfAbsent(key, k -> new Stall(clock.getAsLong(), head, false));
-            }
-        }
-
-        private void forget(long position) {
-            synchronized (stalls) {
-                if (!stalls.isEmpty()) {
-                    stalls.remove(db + "|" + p + "|" + position);
-                }
-            }
+        private String key(long position) {
+            return db + "|" + p + "|" + position;
         }
     }
 }

@@ -143,7 +143,7 @@ class FeedReaderTest {
         for (String bad : List.of(cursor("{\"1000000000\":0}"), cursor("{\"64\":0}"), cursor("{\"0\":2}"),
                 cursor("{\"0\":-1}"), cursor("{\"0\":[1,0]}"), cursor("{\"0\":99999999999999999999999}"),
                 cursor("[]"), cursor(""), cursor("{\"x\":0}"),
-                "c1." + "A".repeat(FeedReader.MAX_CURSOR_CHARS))) {
+                "c1." + "A".repeat(Feed.maxCursorChars(Feed.PARTITIONS_PROBED)))) {
             ProtocolException e = assertThrows(ProtocolException.class, () -> reader.page(DB, bad, 500), bad);
             assertEquals("bad_cursor", e.code(), bad);
             assertTrue(e.getMessage().contains("pull again without since"), e.getMessage());
@@ -320,5 +320,54 @@ class FeedReaderTest {
         assertEquals(List.of("c@1"), keys(p3));
         assertFalse(p3.get("hasMore").asBoolean());
         assertEquals(2, reader.skipped());
+    }
+
+    @Test
+    void theLongestCursorOfAServerWithManyPartitionsIsAccepted() throws IOException {
+        Path yaml = dir.resolve("wide.yaml");
+        Files.writeString(yaml, "dbs:\n  notes-app:\n    stores:\n      notes: {}\ntopology:\n  resolveParallelism: 1000\n",
+                StandardCharsets.UTF_8);
+        FeedReader wide = new FeedReader(ConfigLoader.load(yaml), new FeedReader.Source() {
+            @Override
+            public Map<String, String> feed(Set<String> keys) {
+                Map<String, String> out = new HashMap<>();
+                keys.stream().filter(k -> k.endsWith("|head")).forEach(k -> out.put(k, Long.toString(Long.MAX_VALUE)));
+                return out;
+            }
+
+            @Override
+            public Map<String, String> records(StoreConfig store, Set<String> keys) {
+                return Map.of();
+            }
+        }, now::get, STALL_MS);
+        Map<Integer, Feed.Position> positions = new java.util.TreeMap<>();
+        for (int p = 0; p < 1000; p++) {
+            positions.put(p, Feed.Position.at(Long.MAX_VALUE)); // every partition read to its head
+        }
+        String cursor = Feed.encodeCursor(positions);
+        assertTrue(cursor.length() > 8192, "longer than a fixed 8 KiB bound: " + cursor.length());
+        JsonNode page = Json.MAPPER.readTree(wide.page(DB, cursor, 10));
+        assertFalse(page.get("hasMore").asBoolean());
+        assertEquals(cursor, page.get("cursor").asText());
+        assertTrue(Feed.encodeCursor(Map.of(999_999_999, new Feed.Position(Long.MAX_VALUE - 1, Long.MAX_VALUE))).length()
+                <= Feed.maxCursorChars(1), "the bound holds for the longest entry");
+    }
+
+    @Test
+    void forgedCursorsInsideBlocksCannotPushOutTheWaitForAGoneRecord() throws IOException {
+        commit(version("a", 1), version("b", 1)); // positions 1-2
+        commit(version("c", 1)); // position 3
+        records.remove("\"b\""); // deleted by hand
+        JsonNode p1 = page(null, 10);
+        assertEquals(List.of("a@1"), keys(p1), "the wait at b begins");
+        // Partition 1 has a head and no entry where these cursors say a block starts: each is a
+        // stall of its own, more of them than the reader remembers.
+        feed.put(Feed.headKey(DB, 1), "1000000");
+        for (int r = 1; r <= FeedReader.MAX_STALLS_REMEMBERED + 1; r++) {
+            reader.page(DB, cursor("{\"0\":3,\"1\":" + r + "}"), 1);
+        }
+        now.addAndGet(STALL_MS + 1);
+        JsonNode p2 = page(p1.get("cursor").asText(), 10);
+        assertEquals(List.of("c@1"), keys(p2), "b is skipped once the bound has passed since it was first seen");
     }
 }

@@ -166,6 +166,16 @@ class FeedIT {
             assertEquals(List.of("h-1", "h-3", "h-5", "h-6"), all, again.toString());
             assertFalse(again.get("hasMore").asBoolean(), again.toString());
             assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1) < stallMs, "no new wait");
+
+            // A partition with a huge head (set by hand here) and a cursor [0, head - 1] whose block
+            // at 1 is there: a GET used to build and read every position in between; now it is a
+            // 400 before any entry is read.
+            feed.put("notes-app|p0|head", "2000000000");
+            long t2 = System.nanoTime();
+            Http.Answer gap = stack.http.get("/v1/changes?db=notes-app&since=" + enc(cursor("{\"0\":[0,1999999999]}")));
+            assertEquals(400, gap.status(), gap.toString());
+            assertEquals("bad_cursor", gap.errorCode());
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t2) < 2000, "answered at once");
         }
     }
     private static String cursor(String json) {
