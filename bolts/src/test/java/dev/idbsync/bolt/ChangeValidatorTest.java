@@ -501,7 +501,7 @@ class ChangeValidatorTest {
     void aSchemaErrorQuotingAHugePropertyNameIsBounded(String schema) {
         SyncConfig cfg = SyncConfig.builder().store(new StoreConfig("a", "s", schema, "s.json", null, null)).build();
         ChangeValidator v = new ChangeValidator(cfg);
-        String name = "n".repeat(200_000);
+        String name = "n".repeat(40_000); // under the parser's 50,000-char name limit
         ObjectNode value = F.objectNode();
         value.put(name, 5);
         ChangeError e = v.check(change().db("a").store("s").value(value).build());
