@@ -103,6 +103,13 @@ public final class ChangeValidator {
         }
     }
 
+    /**
+     * Most characters of a schema error's path or message. Both can quote the value's property
+     * names, which only the value limit bounds, and the error is answered, kept in the change's
+     * outcome and in the rejected-changes log: a longer one is cut here and ends in {@code ...}.
+     */
+    public static final int MAX_ERROR_TEXT = 1_000;
+
     /** Most distinct (store, cause) pairs logged with their stack trace; the rest get one line. */
     private static final int MAX_TRACED = 1_000;
     /** (store, cause class) pairs already logged with their stack trace by this instance. */
@@ -127,6 +134,15 @@ public final class ChangeValidator {
                 + (e instanceof StackOverflowError ? " (a schema pattern can, on a long string)" : "")
                 + "; the change is not applied. Send a smaller or simpler value, or have the operator fix"
                 + " dbs." + c.db() + ".stores." + c.store() + ".schema");
+    }
+
+    /** At most {@link #MAX_ERROR_TEXT} characters of {@code s} (whole code points), then {@code ...} if cut. */
+    static String cut(String s) {
+        if (s.length() <= MAX_ERROR_TEXT) {
+            return s;
+        }
+        int end = Character.isHighSurrogate(s.charAt(MAX_ERROR_TEXT - 1)) ? MAX_ERROR_TEXT - 1 : MAX_ERROR_TEXT;
+        return s.substring(0, end) + "...";
     }
 
     private static String abbreviate(String s, int max) {
@@ -173,7 +189,7 @@ public final class ChangeValidator {
                         .min(Comparator.comparing((ValidationMessage m) -> m.getInstanceLocation().toString())
                                 .thenComparing(m -> String.valueOf(m.getProperty())))
                         .orElseThrow();
-                return new ChangeError("schema", pointer(first), message(first));
+                return new ChangeError("schema", cut(pointer(first)), cut(message(first)));
             }
         }
         return null;

@@ -1,6 +1,7 @@
 package dev.idbsync.bolt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ChangeValidatorTest {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -484,6 +486,38 @@ class ChangeValidatorTest {
                 .build();
         ChangeValidator v = new ChangeValidator(cfg);
         assertRejected(v.check(change().db("a").store("s").value(value).build()), "schema", path, messagePart);
+    }
+
+    /**
+     * A schema error can quote the value's own property names (the pointer of a bad value under a
+     * name, the name that additionalProperties refuses), and a name is bounded only by the value
+     * limit: the path and the message are cut at {@link ChangeValidator#MAX_ERROR_TEXT} characters,
+     * since the error is answered, kept in the outcome and in the rejected-changes log.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "{\"type\": \"object\", \"additionalProperties\": false}",
+        "{\"type\": \"object\", \"additionalProperties\": {\"type\": \"string\"}}"})
+    void aSchemaErrorQuotingAHugePropertyNameIsBounded(String schema) {
+        SyncConfig cfg = SyncConfig.builder().store(new StoreConfig("a", "s", schema, "s.json", null, null)).build();
+        ChangeValidator v = new ChangeValidator(cfg);
+        String name = "n".repeat(40_000); // under the parser's 50,000-char name limit
+        ObjectNode value = F.objectNode();
+        value.put(name, 5);
+        ChangeError e = v.check(change().db("a").store("s").value(value).build());
+        assertNotNull(e);
+        assertEquals("schema", e.code());
+        assertTrue(e.path().startsWith("/value"), e.path().length() > 100 ? e.path().substring(0, 100) : e.path());
+        assertTrue(e.path().length() <= ChangeValidator.MAX_ERROR_TEXT + 3, "path is " + e.path().length() + " chars");
+        assertTrue(e.message().length() <= ChangeValidator.MAX_ERROR_TEXT + 3,
+                "message is " + e.message().length() + " chars");
+        assertTrue(e.path().contains("nnnn") || e.message().contains("nnnn"), "the error still shows the name's start");
+        // a short name is quoted whole, as before
+        ObjectNode small = F.objectNode();
+        small.put("extra", 5);
+        ChangeError s = v.check(change().db("a").store("s").value(small).build());
+        assertTrue((s.path() + " " + s.message()).contains("extra"), s.path() + " " + s.message());
+        assertFalse((s.path() + s.message()).endsWith("..."), s.message());
     }
 
     static Stream<Arguments> unusableSchemas() {

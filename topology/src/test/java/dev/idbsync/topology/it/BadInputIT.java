@@ -35,6 +35,9 @@ class BadInputIT {
     /** A pattern that recurses once per character in java.util.regex: a long string overflows the stack. */
     private static final String OVERFLOWING_SCHEMA = """
             {"type": "object", "properties": {"text": {"type": "string", "pattern": "^(a|b)*$"}}}""";
+    /** A common schema whose error quotes the name of a property it refuses. */
+    private static final String CLOSED_SCHEMA = """
+            {"type": "object", "properties": {"title": {"type": "string"}}, "additionalProperties": false}""";
     /** Bytes a stored rejected entry, outcome or file line may take with a 16 KiB value bound. */
     private static final int STORED_BOUND = 20 * 1024;
 
@@ -49,6 +52,7 @@ class BadInputIT {
         stack = TestStack.start(TestStack.localConfig(dir.resolve("data"), b -> {
             List<StoreConfig> stores = new ArrayList<>(b.build().allStores());
             stores.add(new StoreConfig("notes-app", "patterned", OVERFLOWING_SCHEMA, "patterned.schema.json", "lww", null));
+            stores.add(new StoreConfig("notes-app", "closed", CLOSED_SCHEMA, "closed.schema.json", "lww", null));
             return b.stores(stores)
                     .files(b.build().files().toBuilder().dir(filesRoot.toString()).rollIntervalMs(1000).build());
         }), ThinClientFactory::new);
@@ -133,6 +137,28 @@ class BadInputIT {
         String line = awaitRejectedLine(id);
         assertTrue(bytes(line) < STORED_BOUND, "file line: " + bytes(line) + " bytes");
         assertEquals(t, Json.MAPPER.readTree(line).at("/change/valueTruncated"), "the same bounded form in the files");
+    }
+
+    @Test
+    void aSchemaErrorQuotingAHugePropertyNameIsAnsweredAndStoredBounded() {
+        String name = "k".repeat(40_000); // 40 KB, under the parser's 50,000-char name limit
+        ObjectNode value = Json.MAPPER.createObjectNode().put("title", "t").put(name, 1);
+        Http.Answer a = stack.http.push(Push.to("notes-app").client("bad-name").put("closed", "c-1", value).json());
+        assertEquals(200, a.status(), abbreviated(a));
+        JsonNode r = a.results().get(0);
+        assertEquals("rejected", r.get("status").asText(), abbreviated(a));
+        assertEquals("schema", r.at("/error/code").asText());
+        String message = r.at("/error/message").asText();
+        assertTrue(message.contains("kkkk") && message.endsWith("..."), abbreviated(a));
+        assertTrue(r.get("error").toString().length() < 2_200, "error: " + r.get("error").toString().length() + " chars");
+
+        String id = "notes-app/bad-name/1";
+        String logged = stack.reader().<String, String>cache(SyncCaches.REJECTED_CACHE).get(id);
+        String outcome = stack.reader().<String, String>cache(stack.config.ignite().outcomesCache()).get(id);
+        assertNotNull(logged);
+        assertNotNull(outcome);
+        assertTrue(bytes(logged) < STORED_BOUND, "rejected-changes log entry: " + bytes(logged) + " bytes");
+        assertTrue(bytes(outcome) < STORED_BOUND, "outcome: " + bytes(outcome) + " bytes");
     }
 
     private static int bytes(String s) {
