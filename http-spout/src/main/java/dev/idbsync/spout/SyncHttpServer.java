@@ -97,11 +97,13 @@ final class SyncHttpServer {
                 // Undertow fixes a chunked body's cap when the request starts, from this option
                 // (HttpServerExchange#setMaxEntitySize comes too late for it); see push().
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, DRAIN_LIMIT)
-                // Bounds on every connection (docs/architecture.md, "The HTTP listener"). Past
-                // maxConnections XNIO stops accepting until the count falls to the low water mark;
-                // new connections wait in the kernel's accept backlog meanwhile.
+                // Bounds on every connection (docs/architecture.md, "The HTTP listener"). At
+                // maxConnections XNIO stops accepting, and accepts again when one closes; new
+                // connections wait in the kernel's accept backlog meanwhile. Both marks are the
+                // cap: XNIO 3.8's per-thread handle takes them in the other order (it stops at
+                // the low mark and resumes below the high one), so unequal marks would cap lower.
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, config.maxConnections())
-                .setSocketOption(Options.CONNECTION_LOW_WATER, lowWater(config.maxConnections()))
+                .setSocketOption(Options.CONNECTION_LOW_WATER, config.maxConnections())
                 // From a request's first byte to the end of its headers.
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, config.headerTimeoutMs())
                 // A connection between requests (or never sending one).
@@ -119,11 +121,6 @@ final class SyncHttpServer {
 
     int port() {
         return boundPort;
-    }
-
-    /** Accepting resumes when the open connections fall to 90% of the cap. */
-    static int lowWater(int maxConnections) {
-        return Math.max(1, maxConnections - Math.max(1, maxConnections / 10));
     }
 
     /** Body bytes buffered now, for tests. */
