@@ -239,11 +239,9 @@ final class SyncHttpServer {
                     if (body.ended) {
                         return; // answered already (408, 503)
                     }
-                    if (dropped[0] > 0 || body.buffer.size() + chunk.length > max) {
+                    if (dropped[0] > 0 || body.size() + chunk.length > max) {
                         dropped[0] += chunk.length;
-                        if (body.buffer.size() > 0) {
-                            body.release(); // what was buffered is dropped too
-                        }
+                        body.release(); // what was buffered is dropped too
                         if (last) {
                             body.deadline.remove();
                             String size = (declared > 0 ? declared : "more than " + max) + " bytes";
@@ -265,11 +263,10 @@ final class SyncHttpServer {
                         }
                         return;
                     }
-                    body.reserved += chunk.length;
-                    body.buffer.write(chunk, 0, chunk.length);
+                    body.keep(chunk);
                     if (last) {
                         body.deadline.remove();
-                        parse(ex, body, () -> parsed(ex, body.buffer.toByteArray(), receivedAt));
+                        parse(ex, body, () -> parsed(ex, body.bytes(), receivedAt));
                     }
                 },
                 (ex, e) -> {
@@ -305,16 +302,31 @@ final class SyncHttpServer {
 
     /** One push body being read: its buffer, the bytes it holds of the budget, its deadline. */
     private final class Body {
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
-        long reserved;
+        /** Null once dropped: the exchange (and this body with it) may live on while its push is in the topology. */
+        private ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
+        private long reserved;
         XnioExecutor.Key deadline;
         volatile boolean ended;
 
-        /** Gives the reserved bytes back and drops the buffer's contents. */
+        /** Keeps a chunk already reserved in the budget. */
+        synchronized void keep(byte[] chunk) {
+            reserved += chunk.length;
+            buffer.write(chunk, 0, chunk.length);
+        }
+
+        synchronized int size() {
+            return buffer == null ? 0 : buffer.size();
+        }
+
+        synchronized byte[] bytes() {
+            return buffer.toByteArray();
+        }
+
+        /** Gives the reserved bytes back and drops the buffer. */
         synchronized void release() {
             budget.release(reserved);
             reserved = 0;
-            buffer.reset();
+            buffer = null;
         }
 
         /** Ends this body once: cancels the deadline, gives its bytes back. False if it had ended already. */
@@ -326,8 +338,7 @@ final class SyncHttpServer {
             if (deadline != null) {
                 deadline.remove();
             }
-            budget.release(reserved);
-            reserved = 0;
+            release();
             return true;
         }
     }
