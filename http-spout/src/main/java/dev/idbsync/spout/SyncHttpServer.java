@@ -19,9 +19,13 @@ import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.Options;
+import org.xnio.XnioExecutor;
 
 /**
  * The spout's Undertow listener. It answers what needs no topology itself (routing, content
@@ -51,12 +55,19 @@ final class SyncHttpServer {
 
     /** Bytes of an oversized body read and dropped before the connection is cut. */
     static final long DRAIN_LIMIT = 64L * 1024 * 1024;
+    /**
+     * Bodies waiting for a parse thread (the spout's executor holds this many in its queue); past
+     * it a push gets 503. Two threads parse a 4 MiB body in tens of ms, so a full queue is a
+     * second or more of backlog; the body budget bounds the bytes those bodies hold.
+     */
+    static final int PARSE_QUEUE = 64;
 
     private final HttpConfig config;
     private final EnvelopeParser parser;
     private final Handoff handoff;
     private final Executor parseExecutor;
     private final LongSupplier clock;
+    private final BodyBudget budget;
     /** Static files from the classpath folder idbsync-web/: the demo page and the browser library. */
     private final HttpHandler web = new ResourceHandler(
             new ClassPathResourceManager(SyncHttpServer.class.getClassLoader(), "idbsync-web"),
@@ -74,6 +85,7 @@ final class SyncHttpServer {
         this.handoff = handoff;
         this.parseExecutor = parseExecutor;
         this.clock = clock;
+        this.budget = new BodyBudget(config.maxBufferedBodyBytes());
     }
 
     void start(int port) {
@@ -85,6 +97,22 @@ final class SyncHttpServer {
                 // Undertow fixes a chunked body's cap when the request starts, from this option
                 // (HttpServerExchange#setMaxEntitySize comes too late for it); see push().
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, DRAIN_LIMIT)
+                // Bounds on every connection (docs/architecture.md, "The HTTP listener"). At
+                // maxConnections XNIO stops accepting, and accepts again when one closes; new
+                // connections wait in the kernel's accept backlog meanwhile. Both marks are the
+                // cap: XNIO 3.8's per-thread handle takes them in the other order (it stops at
+                // the low mark and resumes below the high one), so unequal marks would cap lower.
+                .setSocketOption(Options.CONNECTION_HIGH_WATER, config.maxConnections())
+                .setSocketOption(Options.CONNECTION_LOW_WATER, config.maxConnections())
+                // From a request's first byte to the end of its headers.
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, config.headerTimeoutMs())
+                // A connection between requests (or never sending one).
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, config.idleTimeoutMs())
+                // An answer the client does not read.
+                .setSocketOption(Options.WRITE_TIMEOUT, config.idleTimeoutMs())
+                // The backstop: nothing legitimate is silent longer than a push waiting for the
+                // topology (requestTimeoutMs) plus an idle gap. The body has its own deadline (push()).
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, config.requestTimeoutMs() + config.idleTimeoutMs())
                 .setHandler(this::route)
                 .build();
         undertow.start();
@@ -93,6 +121,11 @@ final class SyncHttpServer {
 
     int port() {
         return boundPort;
+    }
+
+    /** Body bytes buffered now, for tests. */
+    long bufferedBodyBytes() {
+        return budget.used();
     }
 
     void stop() {
@@ -172,7 +205,7 @@ final class SyncHttpServer {
             Responses.error(exchange, 415, "unsupported_media_type", problem);
             return;
         }
-        long max = config.maxBodyBytes();
+        int max = config.maxBodyBytes();
         long declared = exchange.getRequestContentLength();
         if (declared > DRAIN_LIMIT) {
             tooLarge(exchange, declared + " bytes", false);
@@ -183,32 +216,127 @@ final class SyncHttpServer {
         // still writing would not see an answer sent earlier). A client that goes on sending
         // past DRAIN_LIMIT is cut off.
         long receivedAt = clock.getAsLong();
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 1024), max));
+        Body body = new Body();
+        // The whole body has a deadline: a read timeout alone never ends a trickle of a byte a
+        // second. The timer and the chunks below run on this exchange's I/O thread, one at a time.
+        body.deadline = exchange.getIoThread().executeAfter(() -> {
+            if (body.end()) {
+                Responses.errorAndClose(exchange, 408, "request_timeout", "the body did not arrive in full within "
+                        + config.bodyTimeoutMs() + " ms (http.bodyTimeoutMs); send it again, on a faster link or in"
+                        + " smaller pushes", config.retryAfterSeconds());
+            }
+        }, config.bodyTimeoutMs(), TimeUnit.MILLISECONDS);
         long[] dropped = {0};
         // The receiver's own buffer cap (2 MiB by default) would cut the connection without an
         // answer; this method bounds the body itself.
         exchange.getRequestReceiver().setMaxBufferSize(-1);
         exchange.getRequestReceiver().receivePartialBytes(
                 (ex, chunk, last) -> {
-                    if (dropped[0] > 0 || buffer.size() + chunk.length > max) {
+                    if (body.ended) {
+                        return; // answered already (408, 503)
+                    }
+                    if (dropped[0] > 0 || body.size() + chunk.length > max) {
                         dropped[0] += chunk.length;
+                        body.release(); // what was buffered is dropped too
                         if (last) {
+                            body.deadline.remove();
                             String size = (declared > 0 ? declared : "more than " + max) + " bytes";
-                            ex.dispatch(parseExecutor, () -> tooLarge(ex, size, true));
+                            parse(ex, body, () -> tooLarge(ex, size, true));
                         } else if (dropped[0] > DRAIN_LIMIT) {
+                            body.end();
                             tooLarge(ex, "more than " + DRAIN_LIMIT + " bytes", false);
                         }
                         return;
                     }
-                    buffer.write(chunk, 0, chunk.length);
+                    // Buffers grow with the bytes that arrive, never sized from Content-Length,
+                    // and every byte is counted against http.maxBufferedBodyBytes first.
+                    if (!budget.tryReserve(chunk.length)) {
+                        if (body.end()) {
+                            LOG.debug("body budget of {} bytes used up; refusing a push", budget.limit());
+                            Responses.errorAndClose(ex, 503, "unavailable", "the server is buffering "
+                                    + budget.limit() + " bytes of request bodies already (http.maxBufferedBodyBytes);"
+                                    + " retry after the Retry-After seconds", config.retryAfterSeconds());
+                        }
+                        return;
+                    }
+                    body.keep(chunk);
                     if (last) {
-                        ex.dispatch(parseExecutor, () -> parsed(ex, buffer.toByteArray(), receivedAt));
+                        body.deadline.remove();
+                        parse(ex, body, () -> parsed(ex, body.bytes(), receivedAt));
                     }
                 },
                 (ex, e) -> {
-                    LOG.debug("reading a push failed", e);
-                    Responses.error(ex, 400, "bad_request", "the body could not be read: " + e.getMessage());
+                    if (body.end()) {
+                        LOG.debug("reading a push failed", e);
+                        Responses.errorAndClose(ex, 400, "bad_request", "the body could not be read: " + e.getMessage(), 0);
+                    }
                 });
+    }
+
+    /**
+     * Runs a fully read push's work on the parse executor, giving its reserved bytes back after
+     * it; when the executor's queue is full the push is answered 503 at once instead.
+     */
+    private void parse(HttpServerExchange exchange, Body body, Runnable work) {
+        exchange.dispatch(task -> {
+            try {
+                parseExecutor.execute(task);
+            } catch (RejectedExecutionException e) {
+                body.end();
+                Responses.retryLater(exchange, 503, "unavailable", "the server has " + PARSE_QUEUE
+                        + " pushes waiting to be parsed already (its parse queue); retry after the Retry-After seconds",
+                        config.retryAfterSeconds());
+            }
+        }, () -> {
+            try {
+                work.run();
+            } finally {
+                body.end();
+            }
+        });
+    }
+
+    /** One push body being read: its buffer, the bytes it holds of the budget, its deadline. */
+    private final class Body {
+        /** Null once dropped: the exchange (and this body with it) may live on while its push is in the topology. */
+        private ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
+        private long reserved;
+        XnioExecutor.Key deadline;
+        volatile boolean ended;
+
+        /** Keeps a chunk already reserved in the budget. */
+        synchronized void keep(byte[] chunk) {
+            reserved += chunk.length;
+            buffer.write(chunk, 0, chunk.length);
+        }
+
+        synchronized int size() {
+            return buffer == null ? 0 : buffer.size();
+        }
+
+        synchronized byte[] bytes() {
+            return buffer.toByteArray();
+        }
+
+        /** Gives the reserved bytes back and drops the buffer. */
+        synchronized void release() {
+            budget.release(reserved);
+            reserved = 0;
+            buffer = null;
+        }
+
+        /** Ends this body once: cancels the deadline, gives its bytes back. False if it had ended already. */
+        synchronized boolean end() {
+            if (ended) {
+                return false;
+            }
+            ended = true;
+            if (deadline != null) {
+                deadline.remove();
+            }
+            release();
+            return true;
+        }
     }
 
     /** Most entries one GET /v1/changes or /v1/rejected returns, and the default of {@code limit}. */

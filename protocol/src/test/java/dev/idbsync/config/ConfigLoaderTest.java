@@ -161,6 +161,11 @@ class ConfigLoaderTest {
         assertEquals(256, h.maxRequestsInFlight());
         assertEquals(35_000, h.requestTimeoutMs());
         assertEquals(1, h.retryAfterSeconds());
+        assertEquals(1000, h.maxConnections());
+        assertEquals(10_000, h.headerTimeoutMs());
+        assertEquals(60_000, h.bodyTimeoutMs());
+        assertEquals(30_000, h.idleTimeoutMs());
+        assertEquals(64L * 1024 * 1024, h.maxBufferedBodyBytes());
 
         LimitsConfig l = c.limits();
         assertEquals(256 * 1024, l.maxValueBytes());
@@ -278,6 +283,21 @@ class ConfigLoaderTest {
         assertEquals(4, c.topology().stormConfig().get("topology.max.task.parallelism"));
     }
 
+    @Test
+    void theListenersBoundsAreRead() throws IOException {
+        HttpConfig h = load("""
+                http: {maxConnections: 50, headerTimeoutMs: 500, bodyTimeoutMs: 1500, idleTimeoutMs: 700,
+                       maxBufferedBodyBytes: 5000000000}
+                """ + DBS).http();
+        assertEquals(50, h.maxConnections());
+        assertEquals(500, h.headerTimeoutMs());
+        assertEquals(1500, h.bodyTimeoutMs());
+        assertEquals(700, h.idleTimeoutMs());
+        assertEquals(5_000_000_000L, h.maxBufferedBodyBytes(), "more than an int holds");
+        assertEquals(h.maxBufferedBodyBytes(), h.toBuilder().build().maxBufferedBodyBytes());
+        assertEquals(50, h.toBuilder().build().maxConnections());
+    }
+
     // ------------------------------------------------------------------ errors (IllegalArgumentException)
 
     static Stream<Arguments> invalidConfigs() {
@@ -307,6 +327,18 @@ class ConfigLoaderTest {
                         List.of("ignite.cacheBackups", "17", "0 to 16")),
 
                 // wrong types
+                Arguments.of("http.maxConnections 1", "http: {maxConnections: 1}\n" + DBS,
+                        List.of("http.maxConnections", "1", "2 to 1000000")),
+                Arguments.of("http.headerTimeoutMs 0", "http: {headerTimeoutMs: 0}\n" + DBS,
+                        List.of("http.headerTimeoutMs", "0", "100 to")),
+                Arguments.of("http.bodyTimeoutMs 10", "http: {bodyTimeoutMs: 10}\n" + DBS,
+                        List.of("http.bodyTimeoutMs", "10", "100 to")),
+                Arguments.of("http.idleTimeoutMs -5", "http: {idleTimeoutMs: -5}\n" + DBS,
+                        List.of("http.idleTimeoutMs", "-5", "100 to")),
+                Arguments.of("http.maxBufferedBodyBytes under maxBodyBytes", "http: {maxBufferedBodyBytes: 1000}\n" + DBS,
+                        List.of("http.maxBufferedBodyBytes", "1000", "http.maxBodyBytes", "4194304")),
+                Arguments.of("http.maxBufferedBodyBytes fraction", "http: {maxBufferedBodyBytes: 1.5}\n" + DBS,
+                        List.of("http.maxBufferedBodyBytes", "1.5", "give an integer")),
                 Arguments.of("http.port as string", "http: {port: \"8080\"}\n" + DBS,
                         List.of("http.port", "8080", "give an integer")),
                 Arguments.of("http.port fraction", "http: {port: 80.5}\n" + DBS,
@@ -415,7 +447,8 @@ class ConfigLoaderTest {
     void unknownKeyMessageStartsWithTheKeyAndListsAllowedKeys() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> load("http: {prot: 8080}\n" + DBS));
-        assertEquals("http.prot: unknown key; allowed here: corsOrigins, host, maxBodyBytes, maxChangesPerRequest,"
+        assertEquals("http.prot: unknown key; allowed here: bodyTimeoutMs, corsOrigins, headerTimeoutMs, host,"
+                + " idleTimeoutMs, maxBodyBytes, maxBufferedBodyBytes, maxChangesPerRequest, maxConnections,"
                 + " maxRequestsInFlight, port, requestTimeoutMs, retryAfterSeconds", e.getMessage());
     }
 
