@@ -212,8 +212,8 @@ class SyncHttpServerBoundsTest {
         }
 
         @Override
-        public String unavailableReason() {
-            return null;
+        public dev.idbsync.common.health.HealthMonitor.Answer health() {
+            return new dev.idbsync.common.health.HealthMonitor.Answer(200, "{\"status\":\"ok\"}");
         }
 
         @Override
