@@ -81,7 +81,7 @@ final class SyncHttpServer {
 
     SyncHttpServer(HttpConfig config, Handoff handoff, Executor parseExecutor, LongSupplier clock) {
         this.config = config;
-        this.parser = new EnvelopeParser(config.maxChangesPerRequest());
+        this.parser = new EnvelopeParser(config.maxChangesPerRequest(), handoff::knowsDb);
         this.handoff = handoff;
         this.parseExecutor = parseExecutor;
         this.clock = clock;

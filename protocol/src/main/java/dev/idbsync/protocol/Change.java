@@ -30,8 +30,20 @@ public record Change(String db, String clientId, long seq, String store, JsonNod
         return db + "/" + clientId + "/" + seq;
     }
 
-    /** {@code ts} corrected by the client's clock skew (server receive time minus sentAt). */
+    /**
+     * {@code ts} clamped to {@code sentAt} (a change cannot have been made after the request that
+     * carries it was sent, so a client cannot win every {@code lww} conflict by dating its edits
+     * into the future), then corrected by the client's clock skew (server receive time minus
+     * sentAt). Equal to {@code receivedAt - (sentAt - min(ts, sentAt))}; it saturates instead of
+     * overflowing, though {@link EnvelopeParser} already keeps both times within
+     * 0..{@link EnvelopeParser#MAX_TIME}.
+     */
     public long correctedTs() {
-        return ts + (receivedAt - sentAt);
+        long age = sentAt - Math.min(ts, sentAt); // >= 0 unless it overflowed
+        if (age < 0) {
+            age = Long.MAX_VALUE;
+        }
+        long corrected = receivedAt - age;
+        return corrected > receivedAt ? Long.MIN_VALUE : corrected;
     }
 }

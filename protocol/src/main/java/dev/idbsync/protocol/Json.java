@@ -16,9 +16,32 @@ public final class Json {
      */
     public static final int MAX_PARSE_DEPTH = 1000;
 
+    /**
+     * Most characters in one number (sign, digits, point and exponent together). 1000 lets every
+     * double through even written out in full (the exact decimal of the smallest subnormal has
+     * 751 significant digits) and keeps BigInteger/BigDecimal parsing of one number cheap. The
+     * exponent's size is not bounded by this (1e999999999 is 11 characters):
+     * {@link EnvelopeParser} refuses such numbers after parsing, before anything expands them.
+     */
+    public static final int MAX_NUMBER_LENGTH = 1000;
+
+    /**
+     * Most chars in one string value; Jackson's own default, named here. The request body limit
+     * ({@code http.maxBodyBytes}, 4 MiB by default) is the tighter bound unless it is raised.
+     */
+    public static final int MAX_STRING_LENGTH = 20_000_000;
+
+    /** Most chars in one object field name; Jackson's own default, named here. */
+    public static final int MAX_NAME_LENGTH = 50_000;
+
     /** Thread-safe once configured; a constant, not state. */
     public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_PARSE_DEPTH).build())
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(MAX_PARSE_DEPTH)
+                            .maxNumberLength(MAX_NUMBER_LENGTH)
+                            .maxStringLength(MAX_STRING_LENGTH)
+                            .maxNameLength(MAX_NAME_LENGTH)
+                            .build())
                     .build())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -364,7 +364,7 @@ class EnvelopeParserTest {
                         "bad_request", "/changes/0/key/1/1: must be a string"),
                 bad("key nested empty array", change0(c -> c.putArray("key").add(1).addArray()), "bad_request",
                         "/changes/0/key/1: an array key must not be empty"),
-                bad("key number overflowing a double", withRawKey("1e400"), "bad_request", "/changes/0/key: a number key must be finite"),
+                bad("key number overflowing a double", withRawKey("1e400"), "bad_request", "/changes/0/key: the number 1E+400 is beyond"),
 
                 // op
                 bad("op missing", change0(c -> c.remove("op")), "bad_request", "/changes/0/op: is required"),
@@ -499,5 +499,217 @@ class EnvelopeParserTest {
         assertEquals(1, body.size());
         assertEquals("bad_request", body.get("error").get("code").asText());
         assertTrue(body.get("error").get("message").asText().startsWith("/changes/0/seq"));
+    }
+
+    // ------------------------------------------------------------------ input bounds (issue 11)
+
+    private static final long MAX_SAFE = 9_007_199_254_740_991L;
+    private static final long MAX_DATE = 8_640_000_000_000_000L;
+
+    private static ProtocolException refused(EnvelopeParser p, String body) {
+        return assertThrows(ProtocolException.class, () -> p.parse(body.getBytes(StandardCharsets.UTF_8), RECEIVED_AT));
+    }
+
+    private static void assertBadRequest(ProtocolException e, String messageStart) {
+        assertEquals(400, e.httpStatus(), e.getMessage());
+        assertEquals("bad_request", e.code(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(messageStart),
+                () -> "message should start with '" + messageStart + "' but was: " + e.getMessage());
+        assertTrue(e.getMessage().length() < 500, e.getMessage());
+    }
+
+    @Test
+    void sentAtWithAHugeExponentIsA400AndNeverExpanded() {
+        // 80 bytes that used to be expanded into a billion digits (OutOfMemoryError, no answer)
+        String body = "{\"db\":\"a\",\"clientId\":\"c\",\"sentAt\":1e999999999,\"changes\":[{\"seq\":1}]}";
+        ProtocolException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(2), () -> refused(parser, body));
+        assertBadRequest(e, "/sentAt: ");
+        assertTrue(e.getMessage().contains("1E+999999999"), e.getMessage());
+    }
+
+    static Stream<Arguments> outOfBoundNumbers() {
+        return Stream.of(
+                Arguments.of("{\"title\":\"t\",\"n\":1e999999999}", "/changes/0/value/n: the number 1E+999999999 is beyond"),
+                Arguments.of("{\"title\":\"t\",\"n\":-1e999999999}", "/changes/0/value/n: the number -1E+999999999 is beyond"),
+                Arguments.of("{\"title\":\"t\",\"n\":[1,-1e-999999999]}", "/changes/0/value/n/1: the number -1E-999999999 has a decimal exponent below -400"),
+                Arguments.of("{\"title\":\"t\",\"n\":{\"m\":1e-401}}", "/changes/0/value/n/m: the number 1E-401 has a decimal exponent below"),
+                Arguments.of("{\"title\":\"t\",\"n\":1.8e308}", "/changes/0/value/n: the number 1.8E+308 is beyond"),
+                Arguments.of("{\"title\":\"t\",\"n\":1" + "0".repeat(400) + "}", "/changes/0/value/n: the integer 1000"),
+                Arguments.of("{\"title\":\"t\",\"a/b~\":1e400}", "/changes/0/value/a~1b~0: the number"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("outOfBoundNumbers")
+    void numbersAnywhereMustBeFiniteDoublesWithASaneExponent(String value, String messageStart) {
+        assertBadRequest(refused(parser, withRawValue(value)), messageStart);
+    }
+
+    @Test
+    void numbersAtTheEdgesOfADoubleAreAccepted() {
+        PushRequest req = parse(withRawValue("{\"title\":\"t\",\"max\":1.7976931348623157e308,\"min\":4.9e-324,"
+                + "\"low\":1e-400,\"zero\":0e-400,\"neg\":-1.7976931348623157e308}"));
+        assertEquals(Double.MAX_VALUE, req.changes().get(0).value().get("max").doubleValue());
+        assertEquals(Double.MIN_VALUE, req.changes().get(0).value().get("min").doubleValue());
+    }
+
+    @Test
+    void hugeNumbersInKeysAndFieldsAreRefusedToo() {
+        assertBadRequest(refused(parser, withRawKey("[\"a\",1e999999999]")), "/changes/0/key/1: the number");
+        assertBadRequest(refused(parser, change0(c -> c.putArray("fields").add("title")).replace("[\"title\"]",
+                "[\"title\",-1e-999999999]")), "/changes/0/fields/1: the number");
+    }
+
+    @Test
+    void aNumberLongerThanTheParserLimitHasItsOwnMessage() {
+        ProtocolException e = refused(parser, withRawValue("{\"title\":\"t\",\"n\":0." + "1".repeat(2000) + "}"));
+        assertEquals(400, e.httpStatus());
+        assertEquals("bad_json", e.code());
+        assertTrue(e.getMessage().startsWith("a number in the body is longer than 1000 characters"), e.getMessage());
+        assertTrue(!e.getMessage().contains("nests"), e.getMessage());
+    }
+
+    @Test
+    void aFieldNameLongerThanTheParserLimitHasItsOwnMessage() {
+        ProtocolException e = refused(parser, withRawValue("{\"title\":\"t\",\"" + "n".repeat(60_000) + "\":1}"));
+        assertEquals("bad_json", e.code());
+        assertTrue(e.getMessage().startsWith("an object field name in the body is longer than 50000"), e.getMessage());
+    }
+
+    static Stream<Arguments> outOfRangeIntegers() {
+        return Stream.of(
+                Arguments.of(change0(c -> c.put("seq", MAX_SAFE + 1)), "/changes/0/seq: must be a positive integer of at most 9007199254740991"),
+                Arguments.of(withSeqs(MAX_SAFE, 1), "/changes/1/seq: seqs must be consecutive and ascending within a request, and the one after 9007199254740991"),
+                Arguments.of(withSeqs(Long.MAX_VALUE, Long.MIN_VALUE), "/changes/0/seq: must be a positive integer"),
+                Arguments.of(change0(c -> c.put("baseVersion", MAX_SAFE + 1)), "/changes/0/baseVersion: must be 0 or more and at most 9007199254740991"),
+                Arguments.of(root(r -> r.put("sentAt", -1)), "/sentAt: must be an integer from 0 to 8640000000000000"),
+                Arguments.of(root(r -> r.put("sentAt", MAX_DATE + 1)), "/sentAt: must be an integer from 0 to 8640000000000000"),
+                Arguments.of(root(r -> r.put("sentAt", Long.MIN_VALUE)), "/sentAt: must be an integer from 0"),
+                Arguments.of(change0(c -> c.put("ts", -1)), "/changes/0/ts: must be an integer from 0 to 8640000000000000"),
+                Arguments.of(change0(c -> c.put("ts", Long.MAX_VALUE)), "/changes/0/ts: must be an integer from 0 to 8640000000000000"),
+                Arguments.of(withRawSentAt("1" + "0".repeat(300)), "/sentAt: must be an integer from 0"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("outOfRangeIntegers")
+    void envelopeIntegersMustBeInRange(String body, String messageStart) {
+        assertBadRequest(refused(parser, body), messageStart);
+    }
+
+    @Test
+    void envelopeIntegersAtTheirEdgesAreAccepted() {
+        PushRequest req = parse(root(r -> {
+            r.put("sentAt", MAX_DATE);
+            ObjectNode c = (ObjectNode) r.get("changes").get(0);
+            c.put("seq", MAX_SAFE);
+            c.put("baseVersion", MAX_SAFE);
+            c.put("ts", 0);
+        }));
+        assertEquals(MAX_SAFE, req.changes().get(0).seq());
+        assertEquals(MAX_DATE, req.sentAt());
+    }
+
+    static Stream<Arguments> loneSurrogates() {
+        return Stream.of(
+                Arguments.of(withRawKey("\"\\ud800\""), "/changes/0/key: the string \"\\ud800\" holds a lone UTF-16 surrogate at char 0"),
+                Arguments.of(withRawKey("[\"a\",\"x\\udc00\"]"), "/changes/0/key/1: the string \"x\\udc00\" holds a lone UTF-16 surrogate at char 1"),
+                Arguments.of(withRawValue("{\"title\":\"ab\\ud83d\"}"), "/changes/0/value/title: the string"),
+                Arguments.of(withRawValue("{\"title\":\"t\",\"a\":[{\"b\":\"\\ude00\\ud83d\"}]}"), "/changes/0/value/a/0/b: the string"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("loneSurrogates")
+    void loneSurrogatesAnywhereAreRefused(String body, String messageStart) {
+        ProtocolException e = refused(parser, body);
+        assertBadRequest(e, messageStart);
+        assertEquals(-1, BodyBounds.loneSurrogate(e.getMessage()), "the message itself is well-formed");
+    }
+
+    @Test
+    void aLoneSurrogateEscapedInAFieldNameIsRefusedByTheParser() {
+        // Jackson checks escapes in names itself; the 400 names line and column instead of a pointer
+        for (String body : List.of(withRawValue("{\"title\":\"t\",\"x\\ud800y\":1}"),
+                "{\"db\":\"notes-app\",\"clientId\":\"c\",\"\\udfff\":1,\"sentAt\":1,\"changes\":[]}")) {
+            ProtocolException e = refused(parser, body);
+            assertEquals(400, e.httpStatus());
+            assertEquals("bad_json", e.code());
+            assertTrue(e.getMessage().contains("surrogate") && e.getMessage().contains("line 1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aLoneSurrogateSentAsRawCesuBytesInAFieldNameIsRefused() {
+        byte[] body = withRawValue("{\"title\":\"t\",\"x@\":1}").getBytes(StandardCharsets.UTF_8);
+        byte[] cesu = new byte[body.length + 2];
+        int at = withRawValue("{\"title\":\"t\",\"x").length();
+        System.arraycopy(body, 0, cesu, 0, at);
+        cesu[at] = (byte) 0xED; // U+DC00 as a 3-byte sequence in place of '@'
+        cesu[at + 1] = (byte) 0xB0;
+        cesu[at + 2] = (byte) 0x80;
+        System.arraycopy(body, at + 1, cesu, at + 3, body.length - at - 1);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> parser.parse(cesu, RECEIVED_AT));
+        assertEquals(400, e.httpStatus(), e.getMessage());
+        assertTrue(e.code().equals("bad_json") || e.getMessage().startsWith("/changes/0/value/x\\udc00: the field name"),
+                e.getMessage());
+    }
+
+    @Test
+    void aLoneSurrogateSentAsRawCesuBytesIsRefused() {
+        byte[] head = "{\"db\":\"notes-app\",\"clientId\":\"c\",\"sentAt\":1,\"changes\":[{\"seq\":1,\"store\":\"notes\",\"key\":\""
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] tail = "\",\"op\":\"delete\",\"baseVersion\":0,\"ts\":1}]}".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[head.length + 3 + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        body[head.length] = (byte) 0xED; // U+D800 encoded as if it were a character (CESU-8 / WTF-8)
+        body[head.length + 1] = (byte) 0xA0;
+        body[head.length + 2] = (byte) 0x80;
+        System.arraycopy(tail, 0, body, head.length + 3, tail.length);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> parser.parse(body, RECEIVED_AT));
+        assertEquals(400, e.httpStatus(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("/changes/0/key") || e.code().equals("bad_json"), e.getMessage());
+    }
+
+    @Test
+    void surrogatePairsAndTheReplacementCharAreFine() {
+        PushRequest req = parse(withRawKey("[\"\\ud83d\\ude00\",\"?\",\"\ufffd\"]"));
+        assertEquals("[\"\ud83d\ude00\",\"?\",\"\ufffd\"]", req.changes().get(0).keyString());
+    }
+
+    @Test
+    void aDbThatIsNotConfiguredIsA400AtDbThatListsNothing() {
+        EnvelopeParser configured = new EnvelopeParser(1000, db -> db.equals("notes-app"));
+        ProtocolException e = refused(configured, root(r -> r.put("db", "other-db")));
+        assertBadRequest(e, "/db: \"other-db\" is not configured on this server");
+        assertTrue(!e.getMessage().contains("notes-app"), "must not list the configured dbs: " + e.getMessage());
+        assertEquals(1, configured.parse(root(r -> { }).getBytes(StandardCharsets.UTF_8), RECEIVED_AT).changes().size());
+    }
+
+    @Test
+    void tsIsClampedToSentAtBeforeSkewCorrection() {
+        long sentAt = 1_763_740_800_000L;
+        long eightyYears = 80L * 365 * 24 * 3600 * 1000;
+        PushRequest req = parse(root(r -> {
+            r.put("sentAt", sentAt);
+            ((ObjectNode) r.get("changes").get(0)).put("ts", sentAt + eightyYears);
+        }));
+        Change c = req.changes().get(0);
+        assertEquals(sentAt + eightyYears, c.ts(), "the change keeps ts as sent");
+        assertEquals(RECEIVED_AT, c.correctedTs(), "made no later than it was sent: corrected to the receive time");
+
+        Change past = parse(root(r -> {
+            r.put("sentAt", sentAt);
+            ((ObjectNode) r.get("changes").get(0)).put("ts", sentAt - 5000);
+        })).changes().get(0);
+        assertEquals(RECEIVED_AT - 5000, past.correctedTs());
+    }
+
+    @Test
+    void correctedTsCannotOverflow() {
+        Change c = new Change("d", "c", 1, "s", F.textNode("k"), "\"k\"", Op.DELETE, null, 0, Long.MIN_VALUE, null,
+                Long.MAX_VALUE, 0);
+        assertTrue(c.correctedTs() <= -Long.MAX_VALUE, "saturated as old as can be, not wrapped: " + c.correctedTs());
+        Change d = new Change("d", "c", 1, "s", F.textNode("k"), "\"k\"", Op.DELETE, null, 0, Long.MAX_VALUE, null,
+                Long.MIN_VALUE, Long.MAX_VALUE);
+        assertEquals(Long.MAX_VALUE, d.correctedTs(), "ts clamped to sentAt: no skew added beyond receivedAt");
     }
 }
