@@ -56,6 +56,11 @@ public final class EnvelopeParser {
         } catch (JsonProcessingException e) {
             throw new ProtocolException(400, "bad_json", "the body is not valid JSON: "
                     + jacksonMessage(e.getOriginalMessage()) + location(e));
+        } catch (NumberFormatException | ArithmeticException e) {
+            // Jackson lets these through for a number whose exponent does not fit in an int (1e99999999999)
+            throw new ProtocolException(400, "bad_json", "a number in the body could not be read ("
+                    + jacksonMessage(e.getMessage()) + "); send finite numbers whose exponent is within "
+                    + BodyBounds.MIN_EXPONENT + ".." + BodyBounds.MAX_EXPONENT);
         } catch (IOException e) {
             throw new ProtocolException(400, "bad_json", "the body could not be read as JSON: " + jacksonMessage(e.getMessage()));
         }
@@ -120,7 +125,7 @@ public final class EnvelopeParser {
             String opText = text(c, "op", p + "/op");
             Op op = Op.fromWire(opText);
             if (op == null) {
-                throw ProtocolException.badRequest(p + "/op", "must be \"put\" or \"delete\", got \"" + opText + "\"");
+                throw ProtocolException.badRequest(p + "/op", "must be \"put\" or \"delete\", got " + BodyBounds.quote(opText));
             }
             JsonNode value = c.get("value");
             ObjectNode objectValue = null;
@@ -162,8 +167,8 @@ public final class EnvelopeParser {
 
     /** Jackson's words, which may quote the body: made printable and cut to a sane length. */
     private static String jacksonMessage(String m) {
-        String s = BodyBounds.printable(m == null ? "" : m);
-        return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+        String s = BodyBounds.printable(m == null ? "" : m.length() > 300 ? m.substring(0, 300) + "..." : m);
+        return s.length() > 400 ? s.substring(0, 400) + "..." : s;
     }
 
     private static String location(JacksonException e) {
