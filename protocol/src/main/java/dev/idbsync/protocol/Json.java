@@ -18,8 +18,8 @@ public final class Json {
 
     /**
      * Most characters in one number (sign, digits, point and exponent together). 1000 lets every
-     * double through even written out in full (the exact decimal of the smallest subnormal has
-     * 751 significant digits) and keeps BigInteger/BigDecimal parsing of one number cheap. The
+     * double through with all the digits of its exact decimal value (at most 767) in exponent
+     * form, and keeps BigInteger/BigDecimal parsing of one number cheap. The
      * exponent's size is not bounded by this (1e999999999 is 11 characters):
      * {@link EnvelopeParser} refuses such numbers after parsing, before anything expands them.
      */

@@ -641,7 +641,7 @@ class EnvelopeParserTest {
     void aLoneSurrogateSentAsRawCesuBytesInAFieldNameIsRefused() {
         byte[] body = withRawValue("{\"title\":\"t\",\"x@\":1}").getBytes(StandardCharsets.UTF_8);
         byte[] cesu = new byte[body.length + 2];
-        int at = withRawValue("{\"title\":\"t\",\"x").length();
+        int at = withRawValue("{\"title\":\"t\",\"x@\":1}").indexOf('@'); // ASCII: char index = byte index
         System.arraycopy(body, 0, cesu, 0, at);
         cesu[at] = (byte) 0xED; // U+DC00 as a 3-byte sequence in place of '@'
         cesu[at + 1] = (byte) 0xB0;
@@ -649,7 +649,8 @@ class EnvelopeParserTest {
         System.arraycopy(body, at + 1, cesu, at + 3, body.length - at - 1);
         ProtocolException e = assertThrows(ProtocolException.class, () -> parser.parse(cesu, RECEIVED_AT));
         assertEquals(400, e.httpStatus(), e.getMessage());
-        assertTrue(e.code().equals("bad_json") || e.getMessage().startsWith("/changes/0/value/x\\udc00: the field name"),
+        assertEquals("bad_json", e.code());
+        assertTrue(e.getMessage().startsWith("the body is not valid JSON: Invalid UTF-8: Illegal surrogate character 0xdc00"),
                 e.getMessage());
     }
 
@@ -666,7 +667,9 @@ class EnvelopeParserTest {
         System.arraycopy(tail, 0, body, head.length + 3, tail.length);
         ProtocolException e = assertThrows(ProtocolException.class, () -> parser.parse(body, RECEIVED_AT));
         assertEquals(400, e.httpStatus(), e.getMessage());
-        assertTrue(e.getMessage().startsWith("/changes/0/key") || e.code().equals("bad_json"), e.getMessage());
+        assertEquals("bad_json", e.code());
+        assertTrue(e.getMessage().startsWith("the body is not valid JSON: Invalid UTF-8: Illegal surrogate character 0xd800"),
+                e.getMessage());
     }
 
     @Test
