@@ -101,6 +101,22 @@ class BadInputIT {
     }
 
     @Test
+    void anUnknownStoreIsRejectedWithoutNamingTheStoresThatAreConfigured() {
+        Http.Answer a = stack.http.push(Push.to("notes-app").client("bad-store")
+                .put("todos", "t-1", Json.MAPPER.createObjectNode().put("title", "x")).json());
+        assertEquals(200, a.status(), a.toString());
+        JsonNode r = a.results().get(0);
+        assertEquals("rejected", r.get("status").asText(), a.toString());
+        assertEquals("unknown_store", r.at("/error/code").asText());
+        String message = r.at("/error/message").asText();
+        assertTrue(message.contains("'todos'"), message);
+        for (String configured : List.of("notes", "patterned", "closed")) {
+            assertFalse(message.contains("'" + configured + "'") || message.contains(configured + ","),
+                    "the message names no configured store: " + message);
+        }
+    }
+
+    @Test
     void aRejectedValueOverTheBoundIsKeptAsSizeHashAndPrefixEverywhere() throws Exception {
         ObjectNode value = note("big").put("body", "x\"y\u00e9".repeat(300 * 1024 / 6)); // ~300 KiB as JSON
         byte[] valueJson = Json.MAPPER.writeValueAsBytes(value);
