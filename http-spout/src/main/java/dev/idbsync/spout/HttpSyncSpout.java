@@ -116,7 +116,7 @@ public class HttpSyncSpout extends BaseRichSpout {
         caches.feed();
         feedReader = new FeedReader(config, FeedReader.over(caches), System::currentTimeMillis,
                 igniteConfig.feedStallSkipMs());
-        parsers = Executors.newFixedThreadPool(2, daemon("idbsync-http-parse"));
+        parsers = SyncHttpServer.parseExecutor(daemon("idbsync-http-parse")); // bounded queue: past it, 503
         responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
         sweeper = Executors.newSingleThreadScheduledExecutor(daemon("idbsync-http-timeouts"));
         sweeper.scheduleWithFixedDelay(this::expire, 100, 100, TimeUnit.MILLISECONDS);

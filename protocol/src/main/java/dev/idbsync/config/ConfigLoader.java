@@ -63,7 +63,8 @@ public final class ConfigLoader {
         JsonNode h = section(root, "http");
         HttpConfig.Builder http = HttpConfig.builder();
         known(h, "http.", "host", "port", "maxBodyBytes", "maxChangesPerRequest", "maxRequestsInFlight",
-                "requestTimeoutMs", "retryAfterSeconds", "corsOrigins");
+                "requestTimeoutMs", "retryAfterSeconds", "corsOrigins", "maxConnections", "idleTimeoutMs", "headerTimeoutMs",
+                "bodyTimeoutMs", "maxBufferedBodyBytes");
         if (h.has("host")) {
             http.host(string(h, "host", "http."));
         }
@@ -84,6 +85,21 @@ public final class ConfigLoader {
         }
         if (h.has("retryAfterSeconds")) {
             http.retryAfterSeconds(integer(h, "retryAfterSeconds", "http."));
+        }
+        if (h.has("maxConnections")) {
+            http.maxConnections(integer(h, "maxConnections", "http."));
+        }
+        if (h.has("idleTimeoutMs")) {
+            http.idleTimeoutMs(integer(h, "idleTimeoutMs", "http."));
+        }
+        if (h.has("headerTimeoutMs")) {
+            http.headerTimeoutMs(integer(h, "headerTimeoutMs", "http."));
+        }
+        if (h.has("bodyTimeoutMs")) {
+            http.bodyTimeoutMs(integer(h, "bodyTimeoutMs", "http."));
+        }
+        if (h.has("maxBufferedBodyBytes")) {
+            http.maxBufferedBodyBytes(integer(h, "maxBufferedBodyBytes", "http."));
         }
         if (h.has("corsOrigins")) {
             JsonNode o = h.get("corsOrigins");

@@ -20,6 +20,26 @@ public final class HttpConfig implements Serializable {
     /** A request not answered in this time gets 503; a little above Storm's default message timeout. */
     public static final int DEFAULT_REQUEST_TIMEOUT_MS = 35_000;
     public static final int DEFAULT_RETRY_AFTER_SECONDS = 1;
+    /**
+     * Open connections per spout task (the listener stops accepting at this count; see
+     * docs/architecture.md, Bounds). Each costs a file descriptor and, while it sends headers, at
+     * most one 16 KiB buffer plus 64 KiB of headers: 1,000 is under 100 MB in the worst case.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+    /** A connection with no request for this long is closed; also the longest a stalled write may wait. */
+    public static final int DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+    /** A request line and headers not complete this long after their first byte: the connection is closed. */
+    public static final int DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+    /**
+     * A body not complete this long after its headers gets 408. 4 MiB in 30 s needs ~140 KB/s, far
+     * below any link a browser syncs over; a trickle of a byte a second is cut off.
+     */
+    public static final int DEFAULT_BODY_TIMEOUT_MS = 30_000;
+    /**
+     * Body bytes buffered at once per spout task, across all requests (held until the parsed push
+     * is handed off). 64 MiB is 1/8 of the local run's -Xmx512m heap and 16 bodies of 4 MiB.
+     */
+    public static final int DEFAULT_MAX_BUFFERED_BODY_BYTES = 64 * 1024 * 1024;
 
     private final String host;
     private final int port;
@@ -29,6 +49,11 @@ public final class HttpConfig implements Serializable {
     private final int requestTimeoutMs;
     private final int retryAfterSeconds;
     private final java.util.List<String> corsOrigins;
+    private final int maxConnections;
+    private final int idleTimeoutMs;
+    private final int headerTimeoutMs;
+    private final int bodyTimeoutMs;
+    private final int maxBufferedBodyBytes;
 
     private HttpConfig(Builder b) {
         host = Check.notBlank("http.host", b.host);
@@ -39,6 +64,16 @@ public final class HttpConfig implements Serializable {
         maxRequestsInFlight = Check.range("http.maxRequestsInFlight", b.maxRequestsInFlight, 1, 100_000);
         requestTimeoutMs = Check.range("http.requestTimeoutMs", b.requestTimeoutMs, 100, 600_000);
         retryAfterSeconds = Check.range("http.retryAfterSeconds", b.retryAfterSeconds, 1, 3600);
+        maxConnections = Check.range("http.maxConnections", b.maxConnections, 1, 1_000_000);
+        idleTimeoutMs = Check.range("http.idleTimeoutMs", b.idleTimeoutMs, 100, 3_600_000);
+        headerTimeoutMs = Check.range("http.headerTimeoutMs", b.headerTimeoutMs, 100, 600_000);
+        bodyTimeoutMs = Check.range("http.bodyTimeoutMs", b.bodyTimeoutMs, 100, 3_600_000);
+        maxBufferedBodyBytes = Check.range("http.maxBufferedBodyBytes", b.maxBufferedBodyBytes, 1024, Integer.MAX_VALUE);
+        if (maxBufferedBodyBytes < maxBodyBytes) {
+            throw new IllegalArgumentException("http.maxBufferedBodyBytes: " + maxBufferedBodyBytes + " is not allowed;"
+                    + " it must be at least http.maxBodyBytes (" + maxBodyBytes + "), or no body of the largest size"
+                    + " could ever be read");
+        }
         for (String o : b.corsOrigins) {
             if (!o.equals("*") && !o.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?")) {
                 throw new IllegalArgumentException("http.corsOrigins: \"" + o + "\" is not allowed; give origins such as"
@@ -55,7 +90,9 @@ public final class HttpConfig implements Serializable {
     public Builder toBuilder() {
         return new Builder().host(host).port(port).maxBodyBytes(maxBodyBytes).maxChangesPerRequest(maxChangesPerRequest)
                 .maxRequestsInFlight(maxRequestsInFlight).requestTimeoutMs(requestTimeoutMs)
-                .retryAfterSeconds(retryAfterSeconds).corsOrigins(corsOrigins);
+                .retryAfterSeconds(retryAfterSeconds).corsOrigins(corsOrigins).maxConnections(maxConnections)
+                .idleTimeoutMs(idleTimeoutMs).headerTimeoutMs(headerTimeoutMs).bodyTimeoutMs(bodyTimeoutMs)
+                .maxBufferedBodyBytes(maxBufferedBodyBytes);
     }
 
     /** The address the listener binds; 127.0.0.1 by default so a local run is not exposed. */
@@ -97,6 +134,31 @@ public final class HttpConfig implements Serializable {
         return corsOrigins;
     }
 
+    /** Connections one spout task's listener holds open at once; past it, new ones wait in the accept backlog. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** A connection with no request in progress for this long is closed; also the write timeout. */
+    public int idleTimeoutMs() {
+        return idleTimeoutMs;
+    }
+
+    /** The request line and headers must arrive within this time of their first byte. */
+    public int headerTimeoutMs() {
+        return headerTimeoutMs;
+    }
+
+    /** The whole body must arrive within this time of the headers; else 408 and the connection is closed. */
+    public int bodyTimeoutMs() {
+        return bodyTimeoutMs;
+    }
+
+    /** Body bytes one spout task buffers at once across all requests; past it, 503. */
+    public int maxBufferedBodyBytes() {
+        return maxBufferedBodyBytes;
+    }
+
     public static final class Builder {
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
@@ -106,6 +168,36 @@ public final class HttpConfig implements Serializable {
         private int requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
         private int retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
         private java.util.List<String> corsOrigins = java.util.List.of();
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+        private int headerTimeoutMs = DEFAULT_HEADER_TIMEOUT_MS;
+        private int bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS;
+        private int maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES;
+
+        public Builder maxConnections(int v) {
+            maxConnections = v;
+            return this;
+        }
+
+        public Builder idleTimeoutMs(int v) {
+            idleTimeoutMs = v;
+            return this;
+        }
+
+        public Builder headerTimeoutMs(int v) {
+            headerTimeoutMs = v;
+            return this;
+        }
+
+        public Builder bodyTimeoutMs(int v) {
+            bodyTimeoutMs = v;
+            return this;
+        }
+
+        public Builder maxBufferedBodyBytes(int v) {
+            maxBufferedBodyBytes = v;
+            return this;
+        }
 
         public Builder host(String v) {
             host = v;

@@ -161,6 +161,11 @@ class ConfigLoaderTest {
         assertEquals(256, h.maxRequestsInFlight());
         assertEquals(35_000, h.requestTimeoutMs());
         assertEquals(1, h.retryAfterSeconds());
+        assertEquals(1000, h.maxConnections());
+        assertEquals(30_000, h.idleTimeoutMs());
+        assertEquals(10_000, h.headerTimeoutMs());
+        assertEquals(30_000, h.bodyTimeoutMs());
+        assertEquals(64 * 1024 * 1024, h.maxBufferedBodyBytes());
 
         LimitsConfig l = c.limits();
         assertEquals(256 * 1024, l.maxValueBytes());
@@ -254,7 +259,8 @@ class ConfigLoaderTest {
     void valuesOverrideDefaults() throws IOException {
         SyncConfig c = load("""
                 dataDir: /var/lib/idbsync
-                http: {port: 0, host: 0.0.0.0, maxChangesPerRequest: 5}
+                http: {port: 0, host: 0.0.0.0, maxChangesPerRequest: 5, maxConnections: 50, idleTimeoutMs: 2000,
+                       headerTimeoutMs: 1500, bodyTimeoutMs: 2500, maxBufferedBodyBytes: 8388608}
                 limits: {maxValueBytes: 1024, maxValueDepth: 900, maxKeyBytes: 16}
                 ignite:
                   mode: remote
@@ -267,6 +273,11 @@ class ConfigLoaderTest {
         assertEquals("/var/lib/idbsync", c.dataDir());
         assertEquals(0, c.http().port());
         assertEquals(5, c.http().maxChangesPerRequest());
+        assertEquals(50, c.http().maxConnections());
+        assertEquals(2000, c.http().idleTimeoutMs());
+        assertEquals(1500, c.http().headerTimeoutMs());
+        assertEquals(2500, c.http().bodyTimeoutMs());
+        assertEquals(8 * 1024 * 1024, c.http().maxBufferedBodyBytes());
         assertEquals(900, c.limits().maxValueDepth());
         assertEquals(16, c.limits().maxKeyBytes());
         assertEquals(List.of("a:1", "b:65535"), c.ignite().addresses());
@@ -289,6 +300,19 @@ class ConfigLoaderTest {
                         List.of("http.maxChangesPerRequest", "0", "1 to 100000")),
                 Arguments.of("http.maxBodyBytes 10", "http: {maxBodyBytes: 10}\n" + DBS,
                         List.of("http.maxBodyBytes", "10", "1024 to")),
+                Arguments.of("http.maxConnections 0", "http: {maxConnections: 0}\n" + DBS,
+                        List.of("http.maxConnections", "0", "1 to 1000000")),
+                Arguments.of("http.idleTimeoutMs 5", "http: {idleTimeoutMs: 5}\n" + DBS,
+                        List.of("http.idleTimeoutMs", "5", "100 to 3600000")),
+                Arguments.of("http.headerTimeoutMs 0", "http: {headerTimeoutMs: 0}\n" + DBS,
+                        List.of("http.headerTimeoutMs", "0", "100 to 600000")),
+                Arguments.of("http.bodyTimeoutMs 99", "http: {bodyTimeoutMs: 99}\n" + DBS,
+                        List.of("http.bodyTimeoutMs", "99", "100 to 3600000")),
+                Arguments.of("http.maxBufferedBodyBytes 10", "http: {maxBufferedBodyBytes: 10}\n" + DBS,
+                        List.of("http.maxBufferedBodyBytes", "10", "1024 to")),
+                Arguments.of("http.maxBufferedBodyBytes under maxBodyBytes",
+                        "http: {maxBodyBytes: 2097152, maxBufferedBodyBytes: 1048576}\n" + DBS,
+                        List.of("http.maxBufferedBodyBytes", "1048576", "at least http.maxBodyBytes", "2097152")),
                 Arguments.of("topology.workers 0", "topology: {workers: 0}\n" + DBS,
                         List.of("topology.workers", "0", "1 to 1000")),
                 Arguments.of("topology.workers 1001", "topology: {workers: 1001}\n" + DBS,
@@ -411,8 +435,9 @@ class ConfigLoaderTest {
     void unknownKeyMessageStartsWithTheKeyAndListsAllowedKeys() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> load("http: {prot: 8080}\n" + DBS));
-        assertEquals("http.prot: unknown key; allowed here: corsOrigins, host, maxBodyBytes, maxChangesPerRequest,"
-                + " maxRequestsInFlight, port, requestTimeoutMs, retryAfterSeconds", e.getMessage());
+        assertEquals("http.prot: unknown key; allowed here: bodyTimeoutMs, corsOrigins, headerTimeoutMs, host, idleTimeoutMs,"
+                + " maxBodyBytes, maxBufferedBodyBytes, maxChangesPerRequest, maxConnections, maxRequestsInFlight, port,"
+                + " requestTimeoutMs, retryAfterSeconds", e.getMessage());
     }
 
     @Test
