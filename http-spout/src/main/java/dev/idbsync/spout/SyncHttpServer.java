@@ -241,7 +241,11 @@ final class SyncHttpServer {
         Upload upload = new Upload();
         upload.deadline = exchange.getIoThread().executeAfter(() -> {
             if (upload.finish(body)) {
-                requestTimeout(exchange);
+                try {
+                    requestTimeout(exchange);
+                } catch (RuntimeException e) {
+                    LOG.debug("answering 408 failed (the connection is gone?)", e); // its bytes are released
+                }
             }
         }, config.bodyTimeoutMs(), TimeUnit.MILLISECONDS);
         // The receiver's own buffer cap (2 MiB by default) would cut the connection without an
