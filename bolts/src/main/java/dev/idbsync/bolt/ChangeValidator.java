@@ -25,13 +25,17 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The per-change checks: the store exists, the key and the value are within their limits, and
  * the value meets the store's JSON Schema. A change that fails one is {@code rejected} with the
- * first problem found; it never fails the request it came in. Pure: no Storm, no I/O.
+ * first problem found; it never fails the request it came in, and a check that throws rejects
+ * the change ({@code validation_failed}). No Storm, no I/O but its WARN log.
  */
 public final class ChangeValidator {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeValidator.class);
     /** Used when a schema does not name its draft with {@code $schema}. */
     public static final SpecVersion.VersionFlag DEFAULT_DRAFT = SpecVersion.VersionFlag.V202012;
 
@@ -76,15 +80,82 @@ public final class ChangeValidator {
         }
     }
 
-    /** Null when the change may be applied, else why it is rejected. */
+    /**
+     * Null when the change may be applied, else why it is rejected. Never throws for a change:
+     * whatever the checks or the schema library throw (a {@link RuntimeException}, a
+     * {@link StackOverflowError} from a {@code pattern} that recurses on a long string, a
+     * {@link LinkageError}, any other {@link Error}) rejects the change with
+     * {@code validation_failed}, logged at WARN. Not caught: the other
+     * {@link VirtualMachineError}s ({@link OutOfMemoryError}, {@link InternalError}), after which
+     * the JVM's state is unknown, so the worker had better die and be restarted by Storm; a stack
+     * overflow is different, as unwinding the stack frees what it used.
+     */
     public ChangeError check(Change c) {
+        try {
+            return checkOrThrow(c);
+        } catch (VirtualMachineError e) {
+            if (!(e instanceof StackOverflowError)) {
+                throw e;
+            }
+            return failed(c, e);
+        } catch (RuntimeException | Error e) {
+            return failed(c, e);
+        }
+    }
+
+    /**
+     * Most characters of a schema error's path or message. Both can quote the value's property
+     * names, which only the value limit bounds, and the error is answered, kept in the change's
+     * outcome and in the rejected-changes log: a longer one is cut here and ends in {@code ...}.
+     */
+    public static final int MAX_ERROR_TEXT = 1_000;
+
+    /** Most distinct (store, cause) pairs logged with their stack trace; the rest get one line. */
+    private static final int MAX_TRACED = 1_000;
+    /** (store, cause class) pairs already logged with their stack trace by this instance. */
+    private final Set<String> traced = new java.util.HashSet<>();
+
+    private ChangeError failed(Change c, Throwable e) {
+        String store = c.db() + "/" + c.store();
+        String cause = e.getClass().getName();
+        // A stack overflow's trace is a thousand lines, and every retry of a change validates it
+        // again: the first failure of each store and cause gets the trace, later ones one line.
+        if (traced.size() < MAX_TRACED && traced.add(store + " " + cause)) {
+            LOG.warn("checking change {} of store {} failed; the change is rejected (validation_failed)."
+                    + " Later failures of this store with {} are logged without the stack trace", c.eventId(), store,
+                    cause, e);
+        } else {
+            LOG.warn("checking change {} of store {} failed; the change is rejected (validation_failed): {}",
+                    c.eventId(), store, abbreviate(String.valueOf(e), 200));
+        }
+        return new ChangeError("validation_failed", "/value", "the value could not be checked against the schema of"
+                + " store '" + c.store() + "' of db '" + c.db() + "': the validator failed with "
+                + e.getClass().getSimpleName()
+                + (e instanceof StackOverflowError ? " (a schema pattern can, on a long string)" : "")
+                + "; the change is not applied. Send a smaller or simpler value, or have the operator fix"
+                + " dbs." + c.db() + ".stores." + c.store() + ".schema");
+    }
+
+    /** At most {@link #MAX_ERROR_TEXT} characters of {@code s} (whole code points), then {@code ...} if cut. */
+    static String cut(String s) {
+        if (s.length() <= MAX_ERROR_TEXT) {
+            return s;
+        }
+        int end = Character.isHighSurrogate(s.charAt(MAX_ERROR_TEXT - 1)) ? MAX_ERROR_TEXT - 1 : MAX_ERROR_TEXT;
+        return s.substring(0, end) + "...";
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "...";
+    }
+
+    private ChangeError checkOrThrow(Change c) {
         StoreConfig store = config.store(c.db(), c.store());
         if (store == null) {
+            // Only what was sent: the configured names are not for any caller to list.
             return new ChangeError("unknown_store", "/store", config.stores().containsKey(c.db())
-                    ? "db '" + c.db() + "' has no store '" + c.store() + "'; configured stores: "
-                        + String.join(", ", config.stores().get(c.db()).keySet())
-                    : "db '" + c.db() + "' is not configured on this server; configured dbs: "
-                        + String.join(", ", config.stores().keySet()));
+                    ? "db '" + c.db() + "' has no store '" + c.store() + "'; send one of the db's configured stores"
+                    : "db '" + c.db() + "' is not configured on this server; send a configured db");
         }
         LimitsConfig limits = config.limits();
         int keyBytes = c.keyString().getBytes(StandardCharsets.UTF_8).length;
@@ -118,7 +189,7 @@ public final class ChangeValidator {
                         .min(Comparator.comparing((ValidationMessage m) -> m.getInstanceLocation().toString())
                                 .thenComparing(m -> String.valueOf(m.getProperty())))
                         .orElseThrow();
-                return new ChangeError("schema", pointer(first), message(first));
+                return new ChangeError("schema", cut(pointer(first)), cut(message(first)));
             }
         }
         return null;

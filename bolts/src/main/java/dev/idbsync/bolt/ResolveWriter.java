@@ -103,8 +103,9 @@ final class ResolveWriter {
         } catch (RuntimeException | StackOverflowError | LinkageError e) {
             LOG.warn("policy {} of store {}/{} failed on {}; the change is rejected: {}", store.policy(), store.db(),
                     store.store(), c.eventId(), e.toString());
-            ChangeError error = new ChangeError("policy_failed", null, "the store's conflict policy " + store.policy()
-                    + " failed on this change: " + e);
+            // cut like a schema error: a policy's exception may quote the value
+            ChangeError error = new ChangeError("policy_failed", null, ChangeValidator.cut("the store's conflict policy "
+                    + store.policy() + " failed on this change: " + e));
             return new Decision(Result.rejected(c.seq(), error), null);
         }
     }
@@ -223,7 +224,7 @@ final class ResolveWriter {
                     }
                 }
                 if (result.status() == Status.REJECTED) {
-                    rejectedEntry = RejectedLog.entry(c, result.error(), now);
+                    rejectedEntry = RejectedLog.entry(c, result.error(), now, config.limits().maxRejectedValueBytes());
                     rejectedWrites.put(id, rejectedEntry.toString());
                     rejectedSeqs.computeIfAbsent(RejectedLog.clientKey(c.db(), c.clientId()), k -> new ArrayList<>()).add(c.seq());
                 }

@@ -1,9 +1,12 @@
 package dev.idbsync.bolt;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.ToLongFunction;
 
@@ -45,6 +48,11 @@ public final class Sequencer {
     private static final class Client {
         long decided;
         long next;
+        /**
+         * The {@code next} at which a catch-up last stopped at a seq without an outcome, else -1:
+         * until {@code next} moves, another push past it reads nothing.
+         */
+        long caughtUpAt = -1;
         final TreeMap<Long, Admitted> inFlight = new TreeMap<>();
 
         Client(long mark) {
@@ -165,6 +173,78 @@ public final class Sequencer {
             c.next = seq + 1;
             dirtyMarks.put(clientKey, seq);
         }
+    }
+
+    /** Which of a client's seqs have an outcome in Ignite, i.e. were decided. */
+    @FunctionalInterface
+    public interface DecidedLookup {
+        /** The seqs of {@code seqs} (ascending) that have an outcome; may throw when Ignite fails. */
+        Set<Long> decided(String clientKey, List<Long> seqs);
+    }
+
+    /** Seqs read by a catch-up's first look: a seq that was never decided costs one read this small. */
+    public static final int CATCH_UP_FIRST_CHUNK = 16;
+    /** Most seqs read at once as a catch-up goes on; chunks double up to this. */
+    public static final int CATCH_UP_MAX_CHUNK = 1024;
+    /**
+     * Most seqs one catch-up moves the mark over. The stored mark lags by at most about one
+     * second of decided changes (marks are stored once a second), far fewer than this; a longer
+     * lag is caught up by the client's next pushes.
+     */
+    public static final int MAX_CATCH_UP = 10_000;
+
+    /**
+     * Change {@code seq} is past the client's next seq: before it is answered out_of_order, look
+     * whether the seqs in between were decided already (their outcomes are in Ignite). That
+     * happens when the stored mark lags, after a crash: the client was answered for them and may
+     * have dropped them, so asking it to resend them would be wrong. The mark moves over the
+     * decided ones.
+     *
+     * <p>The seq comes from the caller and may be anything, so what it costs is bounded by what
+     * is found, not by the seq: seqs are read from the next one on in chunks of
+     * {@link #CATCH_UP_FIRST_CHUNK}, doubling up to {@link #CATCH_UP_MAX_CHUNK}, and the reading
+     * stops at the first seq without an outcome (a seq is decided only after every one before
+     * it). When it stops there, the client remembers its next seq, and pushes past it read
+     * nothing until that moves. A client admitted seqs since it was loaded has no lagging mark,
+     * so nothing is read for it either.
+     *
+     * @return how many seqs were looked up
+     */
+    public int catchUp(String clientKey, long seq, DecidedLookup lookup) {
+        Client c = client(clientKey);
+        if (seq <= c.next || !c.inFlight.isEmpty() || c.caughtUpAt == c.next) {
+            return 0;
+        }
+        long from = c.next;
+        long last = Math.min(seq - 1, from + MAX_CATCH_UP - 1);
+        long decided = from - 1;
+        int chunk = CATCH_UP_FIRST_CHUNK;
+        int read = 0;
+        boolean stoppedAtMissing = false;
+        while (decided < last) {
+            long to = Math.min(last, decided + chunk);
+            List<Long> seqs = new ArrayList<>((int) (to - decided));
+            for (long s = decided + 1; s <= to; s++) {
+                seqs.add(s);
+            }
+            read += seqs.size();
+            Set<Long> found = lookup.decided(clientKey, seqs);
+            while (decided < to && found.contains(decided + 1)) {
+                decided++;
+            }
+            if (decided < to) {
+                stoppedAtMissing = true;
+                break;
+            }
+            chunk = Math.min(CATCH_UP_MAX_CHUNK, chunk * 2);
+        }
+        if (decided >= from) {
+            decidedUpTo(clientKey, decided);
+        }
+        if (stoppedAtMissing) {
+            c.caughtUpAt = c.next;
+        }
+        return read;
     }
 
     /** The seq the client must send next, as far as this sequencer knows. */

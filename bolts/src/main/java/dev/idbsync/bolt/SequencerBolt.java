@@ -48,9 +48,6 @@ public class SequencerBolt extends BaseRichBolt {
      * milliseconds of each other, and its answer is in Ignite by then.
      */
     private static final long FORGET_REFUSED_AFTER_MS = 10 * 60_000L;
-    /** Seqs looked up at once when a client is ahead of its stored mark. */
-    private static final int MAX_CATCH_UP = 10_000;
-
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
 
@@ -108,8 +105,9 @@ public class SequencerBolt extends BaseRichBolt {
         Sequencer.Outcome o;
         String client = Sequencer.clientKey(c.db(), c.clientId());
         try {
-            if (!refusedBefore && c.seq() > sequencer.next(client)) {
-                catchUp(c, client);
+            if (!refusedBefore) {
+                // bounded: a seq far ahead costs one small read, and a repeat of it none
+                sequencer.catchUp(client, c.seq(), (key, seqs) -> decidedSeqs(c, seqs));
             }
             o = sequencer.offer(client, c.seq(), push, System.currentTimeMillis());
         } catch (RuntimeException e) {
@@ -158,27 +156,17 @@ public class SequencerBolt extends BaseRichBolt {
         declarer.declareStream(ADMITTED_STREAM, ADMITTED_FIELDS);
     }
 
-    /**
-     * A change past the next expected seq: before answering out_of_order, look whether the seqs
-     * in between were decided already (their outcomes are in Ignite). That happens when the stored
-     * mark lags, after a crash: the client was answered for them and may have dropped them, so
-     * asking it to resend them would be wrong. The mark moves over the decided ones.
-     */
-    private void catchUp(Change c, String client) {
-        long from = sequencer.next(client);
-        long to = Math.min(c.seq() - 1, from + MAX_CATCH_UP - 1);
-        java.util.Set<String> ids = new java.util.TreeSet<>();
-        for (long s = from; s <= to; s++) {
-            ids.add(Change.eventId(c.db(), c.clientId(), s));
+    /** Which of the client's seqs have an outcome in Ignite (one getAll). */
+    private java.util.Set<Long> decidedSeqs(Change c, java.util.List<Long> seqs) {
+        Map<String, Long> ids = new java.util.TreeMap<>();
+        for (long s : seqs) {
+            ids.put(Change.eventId(c.db(), c.clientId(), s), s);
         }
-        java.util.Set<String> found = caches.outcomes().getAll(ids).keySet();
-        long decided = from - 1;
-        while (decided + 1 <= to && found.contains(Change.eventId(c.db(), c.clientId(), decided + 1))) {
-            decided++;
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        for (String id : caches.outcomes().getAll(ids.keySet()).keySet()) {
+            out.add(ids.get(id));
         }
-        if (decided >= from) {
-            sequencer.decidedUpTo(client, decided);
-        }
+        return out;
     }
 
     private static Values admitted(Tuple t, boolean redeliver) {

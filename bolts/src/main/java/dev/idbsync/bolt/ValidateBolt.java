@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  * Checks each change ({@link ChangeValidator}) and passes every change on, in order, with its
  * {@code rejected} result when it failed a check. A rejected change still goes through the
  * sequencer and the resolver: it uses up its seq and its outcome is stored like any other, and
- * it is never failed (a bad change must not be replayed or block the ones after it).
+ * it is never failed (a bad change must not be replayed or block the ones after it). The check
+ * never throws for a change: whatever the schema library throws (a stack overflow on a long
+ * string included) rejects it as {@code validation_failed} ({@link ChangeValidator#check}), as an
+ * exception out of a basic bolt would kill the worker, and the client's retry the next one.
  */
 public class ValidateBolt extends BaseBasicBolt {
     private static final long serialVersionUID = 1L;

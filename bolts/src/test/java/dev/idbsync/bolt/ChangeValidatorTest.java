@@ -1,6 +1,7 @@
 package dev.idbsync.bolt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ChangeValidatorTest {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -225,11 +227,11 @@ class ChangeValidatorTest {
                         "schema", "/value/title", "required property 'title' is missing"),
 
                 rej("unknown store", change().store("todos").build(),
-                        "unknown_store", "/store", "todos", "configured stores: notes, blobs"),
+                        "unknown_store", "/store", "todos"),
                 rej("unknown store on a delete", change().store("todos").delete().build(),
                         "unknown_store", "/store", "todos", "notes"),
                 rej("unknown db", change().db("other-app").build(),
-                        "unknown_store", "/store", "other-app", "configured dbs: notes-app"),
+                        "unknown_store", "/store", "other-app"),
 
                 rej("key 1025 canonical bytes", change().key("k".repeat(1023)).build(),
                         "key_too_large", "/key", "1025", "limits.maxKeyBytes", "1024"),
@@ -283,7 +285,80 @@ class ChangeValidatorTest {
     void unknownDbMessageIsExact() {
         ChangeError e = VALIDATOR.check(change().db("nope").build());
         assertEquals(new ChangeError("unknown_store", "/store",
-                "db 'nope' is not configured on this server; configured dbs: notes-app"), e);
+                "db 'nope' is not configured on this server; send a configured db"), e);
+    }
+
+    /** Any caller may send a wrong name: the answer names what was sent, never what is configured. */
+    @Test
+    void unknownStoreNamesOnlyWhatWasSent() {
+        ChangeError e = VALIDATOR.check(change().store("todos").build());
+        assertEquals(new ChangeError("unknown_store", "/store",
+                "db 'notes-app' has no store 'todos'; send one of the db's configured stores"), e);
+        for (ChangeError x : List.of(e, VALIDATOR.check(change().db("other-app").build()))) {
+            assertTrue(!x.message().contains("notes'") && !x.message().contains("blobs"), x.message());
+        }
+    }
+
+    // ------------------------------------------------------------------ the validator fails
+
+    /**
+     * A store schema whose pattern recurses once per character: java.util.regex overflows the stack
+     * on a long string. The change is rejected; nothing is thrown to the bolt (which would kill the
+     * worker, and the client's retry would kill the next one).
+     */
+    @Test
+    void aStackOverflowInTheSchemaLibraryRejectsTheChange() throws Exception {
+        String schema = "{\"type\": \"object\", \"properties\": {\"text\": {\"type\": \"string\", \"pattern\": \"^(a|b)*$\"}}}";
+        SyncConfig cfg = SyncConfig.builder()
+                .store(new StoreConfig("notes-app", "deep", schema, "deep.schema.json", "lww", null))
+                .build();
+        ChangeValidator v = new ChangeValidator(cfg);
+        // a short string passes and a wrong one fails the pattern as usual
+        assertNull(v.check(change().store("deep").value("{\"text\": \"abba\"}").build()));
+        assertRejected(v.check(change().store("deep").value("{\"text\": \"abc\"}").build()), "schema", "/value/text");
+
+        Change big = change().store("deep").value(F.objectNode().put("text", "ab".repeat(100_000))).build();
+        // on a thread with the JVM's default stack size, like a Storm executor's
+        ChangeError[] out = new ChangeError[1];
+        Throwable[] thrown = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                out[0] = v.check(big);
+            } catch (Throwable e) {
+                thrown[0] = e;
+            }
+        });
+        t.start();
+        t.join(60_000);
+        assertNull(thrown[0], () -> "check threw " + thrown[0]);
+        assertRejected(out[0], "validation_failed", "/value", "store 'deep' of db 'notes-app'", "StackOverflowError",
+                "dbs.notes-app.stores.deep.schema");
+        assertTrue(!out[0].message().contains("\tat ") && out[0].message().length() < 400, out[0].message());
+        // and the validator goes on working
+        assertNull(v.check(change().store("deep").value("{\"text\": \"ab\"}").build()));
+    }
+
+    @Test
+    void aRuntimeExceptionOrLinkageErrorRejectsButOutOfMemoryIsNotSwallowed() {
+        for (Throwable boom : List.of(new IllegalStateException("boom"), new NoClassDefFoundError("x/Y"),
+                new OutOfMemoryError("heap"))) {
+            // a value that throws when it is walked stands in for a library that throws
+            ObjectNode value = new ObjectNode(F) {
+                @Override
+                public java.util.Iterator<JsonNode> elements() {
+                    if (boom instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw (Error) boom;
+                }
+            };
+            Change throwing = change().value(value).build();
+            if (boom instanceof OutOfMemoryError) {
+                assertThrows(OutOfMemoryError.class, () -> VALIDATOR.check(throwing));
+            } else {
+                assertRejected(VALIDATOR.check(throwing), "validation_failed", "/value", boom.getClass().getSimpleName());
+            }
+        }
     }
 
     @Test
@@ -411,6 +486,38 @@ class ChangeValidatorTest {
                 .build();
         ChangeValidator v = new ChangeValidator(cfg);
         assertRejected(v.check(change().db("a").store("s").value(value).build()), "schema", path, messagePart);
+    }
+
+    /**
+     * A schema error can quote the value's own property names (the pointer of a bad value under a
+     * name, the name that additionalProperties refuses), and a name is bounded only by the value
+     * limit: the path and the message are cut at {@link ChangeValidator#MAX_ERROR_TEXT} characters,
+     * since the error is answered, kept in the outcome and in the rejected-changes log.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "{\"type\": \"object\", \"additionalProperties\": false}",
+        "{\"type\": \"object\", \"additionalProperties\": {\"type\": \"string\"}}"})
+    void aSchemaErrorQuotingAHugePropertyNameIsBounded(String schema) {
+        SyncConfig cfg = SyncConfig.builder().store(new StoreConfig("a", "s", schema, "s.json", null, null)).build();
+        ChangeValidator v = new ChangeValidator(cfg);
+        String name = "n".repeat(40_000); // under the parser's 50,000-char name limit
+        ObjectNode value = F.objectNode();
+        value.put(name, 5);
+        ChangeError e = v.check(change().db("a").store("s").value(value).build());
+        assertNotNull(e);
+        assertEquals("schema", e.code());
+        assertTrue(e.path().startsWith("/value"), e.path().length() > 100 ? e.path().substring(0, 100) : e.path());
+        assertTrue(e.path().length() <= ChangeValidator.MAX_ERROR_TEXT + 3, "path is " + e.path().length() + " chars");
+        assertTrue(e.message().length() <= ChangeValidator.MAX_ERROR_TEXT + 3,
+                "message is " + e.message().length() + " chars");
+        assertTrue(e.path().contains("nnnn") || e.message().contains("nnnn"), "the error still shows the name's start");
+        // a short name is quoted whole, as before
+        ObjectNode small = F.objectNode();
+        small.put("extra", 5);
+        ChangeError s = v.check(change().db("a").store("s").value(small).build());
+        assertTrue((s.path() + " " + s.message()).contains("extra"), s.path() + " " + s.message());
+        assertFalse((s.path() + s.message()).endsWith("..."), s.message());
     }
 
     static Stream<Arguments> unusableSchemas() {

@@ -149,4 +149,79 @@ class SequencerTest {
         stored.putAll(small.takeDirtyMarks());
         assertEquals(DUPLICATE, small.offer("db/c0", 1, "again", now).verdict());
     }
+
+    // ------------------------------------------------------------------ catching up a lagging mark
+
+    /** Outcomes in Ignite, as seqs up to {@code decidedUpTo}; counts the seqs read and the reads. */
+    private static final class CountingLookup implements Sequencer.DecidedLookup {
+        final long decidedUpTo;
+        long keysRead;
+        int reads;
+
+        CountingLookup(long decidedUpTo) {
+            this.decidedUpTo = decidedUpTo;
+        }
+
+        @Override
+        public java.util.Set<Long> decided(String clientKey, java.util.List<Long> seqs) {
+            reads++;
+            keysRead += seqs.size();
+            java.util.Set<Long> out = new java.util.HashSet<>();
+            for (long s : seqs) {
+                if (s <= decidedUpTo) {
+                    out.add(s);
+                }
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void aSeqFarAheadCostsOneSmallReadAndItsRepeatsNone() {
+        stored.put(C, 5L);
+        CountingLookup lookup = new CountingLookup(5); // nothing decided past the mark
+        assertEquals(16, seq.catchUp(C, 6 + 1_000_000, lookup));
+        assertEquals(1, lookup.reads);
+        assertTrue(lookup.keysRead <= 16, lookup.keysRead + " keys read");
+        assertEquals(new Sequencer.Outcome(OUT_OF_ORDER, 6), offer(6 + 1_000_000, "p1"));
+        // the client (or anyone with its clientId) keeps pushing far ahead: nothing more is read
+        for (int i = 0; i < 100; i++) {
+            assertEquals(0, seq.catchUp(C, 1_000_000L + i * 7919L, lookup));
+        }
+        assertEquals(16, lookup.keysRead);
+        assertEquals(ADMIT, offer(6, "p2").verdict(), "the real next seq is admitted");
+    }
+
+    @Test
+    void aMarkLagging3000DecidedSeqsIsCaughtUp() {
+        stored.put(C, 100L);
+        CountingLookup lookup = new CountingLookup(3_100); // a crash lost 3,000 seqs of mark moves
+        int read = seq.catchUp(C, 3_101, lookup);
+        assertEquals(3_000, read, "every seq in between read once");
+        assertTrue(lookup.reads <= 8, lookup.reads + " reads");
+        assertEquals(3_101, seq.next(C));
+        assertEquals(ADMIT, offer(3_101, "p1").verdict(), "no out_of_order for seqs the client was answered for");
+        assertEquals(Map.of(C, 3_100L), seq.takeDirtyMarks());
+    }
+
+    @Test
+    void aCatchUpStopsAtTheFirstSeqWithoutAnOutcome() {
+        stored.put(C, 0L);
+        CountingLookup lookup = new CountingLookup(40); // seqs 1-40 decided, the mark lags at 0
+        int read = seq.catchUp(C, 5_000, lookup);
+        assertEquals(16 + 32, read, "a chunk of 16, then of 32 that holds the first undecided seq");
+        assertEquals(41, seq.next(C));
+        assertEquals(new Sequencer.Outcome(OUT_OF_ORDER, 41), offer(5_000, "p1"));
+        assertEquals(0, seq.catchUp(C, 5_000, lookup), "remembered: nothing more at 41");
+        assertEquals(ADMIT, offer(41, "p2").verdict());
+    }
+
+    @Test
+    void aCatchUpReadsNothingWhenTheSeqIsNextOrTheClientHasSeqsInFlight() {
+        CountingLookup lookup = new CountingLookup(1_000);
+        assertEquals(0, seq.catchUp(C, 1, lookup));
+        assertEquals(ADMIT, offer(1, "p1").verdict());
+        assertEquals(0, seq.catchUp(C, 500, lookup), "seq 1 is in flight: the mark does not lag");
+        assertEquals(0, lookup.reads);
+    }
 }

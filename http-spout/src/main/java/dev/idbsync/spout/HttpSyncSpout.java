@@ -116,7 +116,8 @@ public class HttpSyncSpout extends BaseRichSpout {
         caches.feed();
         feedReader = new FeedReader(config, FeedReader.over(caches), System::currentTimeMillis,
                 igniteConfig.feedStallSkipMs());
-        parsers = SyncHttpServer.parseExecutor(daemon("idbsync-http-parse")); // bounded queue: past it, 503
+        parsers = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, // queue full: 503
+                new java.util.concurrent.ArrayBlockingQueue<>(SyncHttpServer.PARSE_QUEUE), daemon("idbsync-http-parse"));
         responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
         sweeper = Executors.newSingleThreadScheduledExecutor(daemon("idbsync-http-timeouts"));
         sweeper.scheduleWithFixedDelay(this::expire, 100, 100, TimeUnit.MILLISECONDS);

@@ -1,7 +1,11 @@
 package dev.idbsync.spout;
 
 import dev.idbsync.protocol.ErrorBody;
+import io.undertow.io.IoCallback;
+import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
+import java.io.IOException;
+import org.xnio.IoUtils;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 
@@ -26,5 +30,30 @@ final class Responses {
     static void retryLater(HttpServerExchange exchange, int status, String code, String message, int retryAfterSeconds) {
         exchange.getResponseHeaders().put(RETRY_AFTER, Integer.toString(retryAfterSeconds));
         error(exchange, status, code, message);
+    }
+
+    /**
+     * An error for a request whose body was not read to its end: the answer says
+     * {@code Connection: close} and the connection is closed once it is written (what is left
+     * of the body cannot be told from a next request). {@code retryAfterSeconds} 0: no Retry-After.
+     */
+    static void errorAndClose(HttpServerExchange exchange, int status, String code, String message, int retryAfterSeconds) {
+        exchange.setPersistent(false);
+        if (retryAfterSeconds > 0) {
+            exchange.getResponseHeaders().put(RETRY_AFTER, Integer.toString(retryAfterSeconds));
+        }
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseSender().send(ErrorBody.json(code, message), new IoCallback() {
+            @Override
+            public void onComplete(HttpServerExchange ex, Sender sender) {
+                IoUtils.safeClose(ex.getConnection());
+            }
+
+            @Override
+            public void onException(HttpServerExchange ex, Sender sender, IOException e) {
+                IoUtils.safeClose(ex.getConnection());
+            }
+        });
     }
 }

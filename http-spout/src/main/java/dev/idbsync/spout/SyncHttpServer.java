@@ -14,15 +14,12 @@ import io.undertow.server.handlers.resource.ClassPathResourceManager;
 import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -59,21 +56,11 @@ final class SyncHttpServer {
     /** Bytes of an oversized body read and dropped before the connection is cut. */
     static final long DRAIN_LIMIT = 64L * 1024 * 1024;
     /**
-     * The most bytes of request line and headers (Undertow's default is 1 MiB, which times
-     * http.maxConnections would be a heap's worth); a browser's headers are a few KiB.
-     */
-    static final int MAX_HEADER_BYTES = 64 * 1024;
-    /**
-     * Bodies read to their end and waiting for a parse thread. Parsing a 4 MiB push takes tens
-     * of ms, so 64 is seconds of work for the 2 parse threads; their bytes are in the body budget.
+     * Bodies waiting for a parse thread (the spout's executor holds this many in its queue); past
+     * it a push gets 503. Two threads parse a 4 MiB body in tens of ms, so a full queue is a
+     * second or more of backlog; the body budget bounds the bytes those bodies hold.
      */
     static final int PARSE_QUEUE = 64;
-
-    /** The parse threads: 2 of them, and past {@link #PARSE_QUEUE} waiting bodies a push gets 503. */
-    static ExecutorService parseExecutor(ThreadFactory threads) {
-        return new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(PARSE_QUEUE), threads,
-                new ThreadPoolExecutor.AbortPolicy());
-    }
 
     private final HttpConfig config;
     private final EnvelopeParser parser;
@@ -91,8 +78,6 @@ final class SyncHttpServer {
             .setMimeMappings(io.undertow.util.MimeMappings.builder(true).addMapping("ts", "application/typescript").build());
     private Undertow undertow;
     private int boundPort;
-    /** The listener's counters; its open connections decide keep-alive at the cap (route()). */
-    private volatile io.undertow.server.ConnectorStatistics stats;
 
     SyncHttpServer(HttpConfig config, Handoff handoff, Executor parseExecutor, LongSupplier clock) {
         this.config = config;
@@ -101,11 +86,6 @@ final class SyncHttpServer {
         this.parseExecutor = parseExecutor;
         this.clock = clock;
         this.budget = new BodyBudget(config.maxBufferedBodyBytes());
-    }
-
-    /** Body bytes reserved now (tests). */
-    long bufferedBodyBytes() {
-        return budget.held();
     }
 
     void start(int port) {
@@ -117,30 +97,35 @@ final class SyncHttpServer {
                 // Undertow fixes a chunked body's cap when the request starts, from this option
                 // (HttpServerExchange#setMaxEntitySize comes too late for it); see push().
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, DRAIN_LIMIT)
-                // Bounds (docs/architecture.md): no request for idleTimeoutMs, or headers not complete
-                // headerTimeoutMs after their first byte: the connection is closed. The body has its
-                // own deadline (push()). IDLE_TIMEOUT is not used: it would also cut a push waiting
-                // for the topology, up to http.requestTimeoutMs without a byte on the wire.
-                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, config.idleTimeoutMs())
-                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, config.headerTimeoutMs())
-                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
-                .setServerOption(UndertowOptions.ENABLE_CONNECTOR_STATISTICS, true)
-                // At maxConnections open, XNIO stops accepting until one closes: new connections
-                // wait in the kernel's accept backlog (route() makes every answer close its
-                // connection meanwhile, so slots keep freeing).
+                // Bounds on every connection (docs/architecture.md, "The HTTP listener"). At
+                // maxConnections XNIO stops accepting, and accepts again when one closes; new
+                // connections wait in the kernel's accept backlog meanwhile. Both marks are the
+                // cap: XNIO 3.8's per-thread handle takes them in the other order (it stops at
+                // the low mark and resumes below the high one), so unequal marks would cap lower.
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, config.maxConnections())
                 .setSocketOption(Options.CONNECTION_LOW_WATER, config.maxConnections())
-                // A client that stops reading its answer: the write is given up after idleTimeoutMs.
+                // From a request's first byte to the end of its headers.
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, config.headerTimeoutMs())
+                // A connection between requests (or never sending one).
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, config.idleTimeoutMs())
+                // An answer the client does not read.
                 .setSocketOption(Options.WRITE_TIMEOUT, config.idleTimeoutMs())
+                // The backstop: nothing legitimate is silent longer than a push waiting for the
+                // topology (requestTimeoutMs) plus an idle gap. The body has its own deadline (push()).
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, config.requestTimeoutMs() + config.idleTimeoutMs())
                 .setHandler(this::route)
                 .build();
         undertow.start();
         boundPort = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
-        stats = undertow.getListenerInfo().get(0).getConnectorStatistics();
     }
 
     int port() {
         return boundPort;
+    }
+
+    /** Body bytes buffered now, for tests. */
+    long bufferedBodyBytes() {
+        return budget.used();
     }
 
     void stop() {
@@ -152,10 +137,6 @@ final class SyncHttpServer {
 
     private void route(HttpServerExchange exchange) throws Exception {
         String path = exchange.getRequestPath();
-        if (stats != null && stats.getActiveConnections() >= config.maxConnections()) {
-            // At the cap: no keep-alive, so that connections waiting to be accepted get their turn.
-            exchange.setPersistent(false);
-        }
         if (path.startsWith("/v1/") && cors(exchange)) {
             return; // a preflight, answered
         }
@@ -224,7 +205,7 @@ final class SyncHttpServer {
             Responses.error(exchange, 415, "unsupported_media_type", problem);
             return;
         }
-        long max = config.maxBodyBytes();
+        int max = config.maxBodyBytes();
         long declared = exchange.getRequestContentLength();
         if (declared > DRAIN_LIMIT) {
             tooLarge(exchange, declared + " bytes", false);
@@ -233,111 +214,129 @@ final class SyncHttpServer {
         // Enforced while reading: past the limit the rest of the body is read and dropped, never
         // buffered, and 413 is sent once the client has finished sending (a client that is
         // still writing would not see an answer sent earlier). A client that goes on sending
-        // past DRAIN_LIMIT is cut off. The buffer grows with the bytes that arrive, within the
-        // task's body budget; the whole body (dropped bytes included) must arrive within
-        // http.bodyTimeoutMs. Every callback and the deadline run on the connection's I/O thread.
+        // past DRAIN_LIMIT is cut off.
         long receivedAt = clock.getAsLong();
-        BodyBudget.Body body = budget.new Body(config.maxBodyBytes());
-        Upload upload = new Upload();
-        upload.deadline = exchange.getIoThread().executeAfter(() -> {
-            if (upload.finish(body)) {
-                try {
-                    requestTimeout(exchange);
-                } catch (RuntimeException e) {
-                    LOG.debug("answering 408 failed (the connection is gone?)", e); // its bytes are released
-                }
+        Body body = new Body();
+        // The whole body has a deadline: a read timeout alone never ends a trickle of a byte a
+        // second. The timer and the chunks below run on this exchange's I/O thread, one at a time.
+        body.deadline = exchange.getIoThread().executeAfter(() -> {
+            if (body.end()) {
+                Responses.errorAndClose(exchange, 408, "request_timeout", "the body did not arrive in full within "
+                        + config.bodyTimeoutMs() + " ms (http.bodyTimeoutMs); send it again, on a faster link or in"
+                        + " smaller pushes", config.retryAfterSeconds());
             }
         }, config.bodyTimeoutMs(), TimeUnit.MILLISECONDS);
+        long[] dropped = {0};
         // The receiver's own buffer cap (2 MiB by default) would cut the connection without an
         // answer; this method bounds the body itself.
         exchange.getRequestReceiver().setMaxBufferSize(-1);
         exchange.getRequestReceiver().receivePartialBytes(
                 (ex, chunk, last) -> {
-                    if (upload.done) {
-                        return;
+                    if (body.ended) {
+                        return; // answered already (408, 503)
                     }
-                    if (upload.dropped > 0 || body.size() + chunk.length > max) {
-                        if (upload.dropped == 0) {
-                            body.release(); // none of it will be parsed
-                        }
-                        upload.dropped += chunk.length;
+                    if (dropped[0] > 0 || body.size() + chunk.length > max) {
+                        dropped[0] += chunk.length;
+                        body.release(); // what was buffered is dropped too
                         if (last) {
-                            upload.finish(body);
+                            body.deadline.remove();
                             String size = (declared > 0 ? declared : "more than " + max) + " bytes";
-                            ex.dispatch(toParser(ex, body), () -> tooLarge(ex, size, true));
-                        } else if (upload.dropped > DRAIN_LIMIT) {
-                            upload.finish(body);
+                            parse(ex, body, () -> tooLarge(ex, size, true));
+                        } else if (dropped[0] > DRAIN_LIMIT) {
+                            body.end();
                             tooLarge(ex, "more than " + DRAIN_LIMIT + " bytes", false);
                         }
                         return;
                     }
-                    if (!body.append(chunk)) {
-                        upload.finish(body);
-                        ex.setPersistent(false); // the rest of the body is not read
-                        Responses.retryLater(ex, 503, "unavailable", "the server is buffering "
-                                + config.maxBufferedBodyBytes() + " bytes of request bodies already"
-                                + " (http.maxBufferedBodyBytes); retry later", config.retryAfterSeconds());
+                    // Buffers grow with the bytes that arrive, never sized from Content-Length,
+                    // and every byte is counted against http.maxBufferedBodyBytes first.
+                    if (!budget.tryReserve(chunk.length)) {
+                        if (body.end()) {
+                            LOG.debug("body budget of {} bytes used up; refusing a push", budget.limit());
+                            Responses.errorAndClose(ex, 503, "unavailable", "the server is buffering "
+                                    + budget.limit() + " bytes of request bodies already (http.maxBufferedBodyBytes);"
+                                    + " retry after the Retry-After seconds", config.retryAfterSeconds());
+                        }
                         return;
                     }
+                    body.keep(chunk);
                     if (last) {
-                        upload.stopDeadline();
-                        upload.done = true; // body stays reserved until parsed() hands the push off
-                        ex.dispatch(toParser(ex, body), () -> parsed(ex, body, receivedAt));
+                        body.deadline.remove();
+                        parse(ex, body, () -> parsed(ex, body.bytes(), receivedAt));
                     }
                 },
                 (ex, e) -> {
-                    if (upload.finish(body)) {
+                    if (body.end()) {
                         LOG.debug("reading a push failed", e);
-                        Responses.error(ex, 400, "bad_request", "the body could not be read: " + e.getMessage());
+                        Responses.errorAndClose(ex, 400, "bad_request", "the body could not be read: " + e.getMessage(), 0);
                     }
                 });
     }
 
-    /** One body being read; touched only on the connection's I/O thread. */
-    private static final class Upload {
-        XnioExecutor.Key deadline;
-        boolean done;
-        long dropped;
-
-        void stopDeadline() {
-            if (deadline != null) {
-                deadline.remove();
-            }
-        }
-
-        /** Ends the upload and gives back its bytes; false if it had ended already. */
-        boolean finish(BodyBudget.Body body) {
-            if (done) {
-                return false;
-            }
-            done = true;
-            stopDeadline();
-            body.release();
-            return true;
-        }
-    }
-
-    /** The parse executor, answering 503 at once (from this thread) when its queue is full. */
-    private Executor toParser(HttpServerExchange exchange, BodyBudget.Body body) {
-        return task -> {
+    /**
+     * Runs a fully read push's work on the parse executor, giving its reserved bytes back after
+     * it; when the executor's queue is full the push is answered 503 at once instead.
+     */
+    private void parse(HttpServerExchange exchange, Body body, Runnable work) {
+        exchange.dispatch(task -> {
             try {
                 parseExecutor.execute(task);
             } catch (RejectedExecutionException e) {
-                body.release();
-                // Undertow runs this after the exchange is un-dispatched (or outside a handler
-                // call): the I/O thread may answer it.
-                Responses.retryLater(exchange, 503, "unavailable", PARSE_QUEUE + " request bodies are waiting to be"
-                        + " parsed already (the parse queue of each spout task); retry later", config.retryAfterSeconds());
+                body.end();
+                Responses.retryLater(exchange, 503, "unavailable", "the server has " + PARSE_QUEUE
+                        + " pushes waiting to be parsed already (its parse queue); retry after the Retry-After seconds",
+                        config.retryAfterSeconds());
             }
-        };
+        }, () -> {
+            try {
+                work.run();
+            } finally {
+                body.end();
+            }
+        });
     }
 
-    /** 408: the body did not arrive within http.bodyTimeoutMs; the connection is closed after the answer. */
-    private void requestTimeout(HttpServerExchange exchange) {
-        LOG.debug("a body did not arrive within {} ms; answering 408", config.bodyTimeoutMs());
-        exchange.setPersistent(false);
-        Responses.error(exchange, 408, "request_timeout", "the body did not arrive within " + config.bodyTimeoutMs()
-                + " ms (http.bodyTimeoutMs); send it faster, or send fewer changes per request");
+    /** One push body being read: its buffer, the bytes it holds of the budget, its deadline. */
+    private final class Body {
+        /** Null once dropped: the exchange (and this body with it) may live on while its push is in the topology. */
+        private ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
+        private long reserved;
+        XnioExecutor.Key deadline;
+        volatile boolean ended;
+
+        /** Keeps a chunk already reserved in the budget. */
+        synchronized void keep(byte[] chunk) {
+            reserved += chunk.length;
+            buffer.write(chunk, 0, chunk.length);
+        }
+
+        synchronized int size() {
+            return buffer == null ? 0 : buffer.size();
+        }
+
+        synchronized byte[] bytes() {
+            return buffer.toByteArray();
+        }
+
+        /** Gives the reserved bytes back and drops the buffer. */
+        synchronized void release() {
+            budget.release(reserved);
+            reserved = 0;
+            buffer = null;
+        }
+
+        /** Ends this body once: cancels the deadline, gives its bytes back. False if it had ended already. */
+        synchronized boolean end() {
+            if (ended) {
+                return false;
+            }
+            ended = true;
+            if (deadline != null) {
+                deadline.remove();
+            }
+            release();
+            return true;
+        }
     }
 
     /** Most entries one GET /v1/changes or /v1/rejected returns, and the default of {@code limit}. */
@@ -420,23 +419,19 @@ final class SyncHttpServer {
         return values == null || values.isEmpty() ? null : values.getFirst();
     }
 
-    private void parsed(HttpServerExchange exchange, BodyBudget.Body body, long receivedAt) {
+    private void parsed(HttpServerExchange exchange, byte[] body, long receivedAt) {
+        PushRequest request;
         try {
-            PushRequest request;
-            try {
-                request = parser.parse(body.toByteArray(), receivedAt);
-            } catch (ProtocolException e) {
-                Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
-                return;
-            } catch (RuntimeException e) {
-                LOG.error("unexpected error parsing a push", e);
-                Responses.error(exchange, 500, "internal", "the server could not read this push; see its log");
-                return;
-            }
-            handoff.push(exchange, request);
-        } finally {
-            body.release(); // handed off or refused: its bytes leave the budget
+            request = parser.parse(body, receivedAt);
+        } catch (ProtocolException e) {
+            Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("unexpected error parsing a push", e);
+            Responses.error(exchange, 500, "internal", "the server could not read this push; see its log");
+            return;
         }
+        handoff.push(exchange, request);
     }
 
     /**

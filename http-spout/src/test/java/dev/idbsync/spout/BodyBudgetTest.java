@@ -1,78 +1,61 @@
 package dev.idbsync.spout;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class BodyBudgetTest {
-    private static final int FOUR_MIB = 4 * 1024 * 1024;
-
     @Test
-    void aBodyReservesWhatArrivedNotWhatWasAnnounced() {
-        BodyBudget budget = new BodyBudget(64L * 1024 * 1024);
-        BodyBudget.Body body = budget.new Body(FOUR_MIB);
-        assertEquals(0, budget.held(), "nothing is reserved before a byte arrives");
-        assertTrue(body.append("{\"db\":1}".getBytes()));
-        assertEquals(1024, budget.held(), "one first block of 1 KiB, whatever Content-Length said");
+    void reservesUpToTheLimitAndRefusesPastItWithoutReservingAnything() {
+        BodyBudget b = new BodyBudget(100);
+        assertTrue(b.tryReserve(60));
+        assertTrue(b.tryReserve(40));
+        assertFalse(b.tryReserve(1), "the limit is reached");
+        assertEquals(100, b.used());
+        b.release(40);
+        assertFalse(b.tryReserve(41), "a chunk that does not fit is refused whole");
+        assertEquals(60, b.used());
+        assertTrue(b.tryReserve(40));
     }
 
     @Test
-    void blocksGrowWithTheBodyAndNeverPastItsLimit() {
-        BodyBudget budget = new BodyBudget(64L * 1024 * 1024);
-        int max = 300_000;
-        BodyBudget.Body body = budget.new Body(max);
-        byte[] sent = new byte[max];
-        for (int i = 0; i < max; i++) {
-            sent[i] = (byte) i;
+    void releasingMoreThanWasReservedIsABug() {
+        BodyBudget b = new BodyBudget(10);
+        b.tryReserve(5);
+        assertThrows(IllegalStateException.class, () -> b.release(6));
+    }
+
+    @Test
+    void concurrentReservationsNeverPassTheLimit() throws Exception {
+        BodyBudget b = new BodyBudget(1000);
+        AtomicLong granted = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            Future<?>[] fs = new Future<?>[4];
+            for (int t = 0; t < 4; t++) {
+                fs[t] = pool.submit(() -> {
+                    for (int i = 0; i < 10_000; i++) {
+                        if (b.tryReserve(7)) {
+                            granted.addAndGet(7);
+                        }
+                    }
+                });
+            }
+            for (Future<?> f : fs) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
         }
-        for (int off = 0; off < max; off += 1000) {
-            assertTrue(body.append(Arrays.copyOfRange(sent, off, off + 1000)));
-            assertTrue(budget.held() <= off + 1000 + BodyBudget.Body.MAX_BLOCK,
-                    "reserved " + budget.held() + " for " + (off + 1000) + " bytes");
-        }
-        assertTrue(budget.held() <= max, "the capacity stops at the body limit: " + budget.held());
-        assertArrayEquals(sent, body.toByteArray());
-    }
-
-    @Test
-    void aTrickleOfSingleBytesCostsItsBytesNotAnArrayEach() {
-        BodyBudget budget = new BodyBudget(64L * 1024 * 1024);
-        BodyBudget.Body body = budget.new Body(FOUR_MIB);
-        for (int i = 0; i < 100_000; i++) {
-            assertTrue(body.append(new byte[] {'x'}));
-        }
-        assertEquals(100_000, body.size());
-        assertTrue(budget.held() < 100_000 + BodyBudget.Body.MAX_BLOCK, "reserved " + budget.held());
-    }
-
-    @Test
-    void pastTheBudgetAnAppendIsRefusedAndReleaseGivesEverythingBackOnce() {
-        BodyBudget budget = new BodyBudget(100_000);
-        BodyBudget.Body a = budget.new Body(FOUR_MIB);
-        BodyBudget.Body b = budget.new Body(FOUR_MIB);
-        assertTrue(a.append(new byte[60_000]));
-        long heldByA = budget.held();
-        assertFalse(b.append(new byte[60_000]), "the two bodies do not fit in 100,000 bytes");
-        assertTrue(budget.held() <= 100_000, "held " + budget.held());
-        a.release();
-        a.release();
-        assertEquals(budget.held(), b.reserved(), "a's " + heldByA + " bytes came back, once");
-        b.release();
-        assertEquals(0, budget.held());
-        BodyBudget.Body c = budget.new Body(FOUR_MIB);
-        assertTrue(c.append(new byte[50_000]), "room again after the release");
-    }
-
-    @Test
-    void aReleasedBodyTakesNothingMore() {
-        BodyBudget budget = new BodyBudget(1_000_000);
-        BodyBudget.Body body = budget.new Body(FOUR_MIB);
-        body.release();
-        assertFalse(body.append(new byte[10]));
-        assertEquals(0, budget.held());
+        assertEquals(granted.get(), b.used());
+        assertTrue(b.used() <= 1000 && b.used() > 1000 - 7, "filled to the limit and not past it: " + b.used());
     }
 }

@@ -63,8 +63,8 @@ public final class ConfigLoader {
         JsonNode h = section(root, "http");
         HttpConfig.Builder http = HttpConfig.builder();
         known(h, "http.", "host", "port", "maxBodyBytes", "maxChangesPerRequest", "maxRequestsInFlight",
-                "requestTimeoutMs", "retryAfterSeconds", "corsOrigins", "maxConnections", "idleTimeoutMs", "headerTimeoutMs",
-                "bodyTimeoutMs", "maxBufferedBodyBytes");
+                "requestTimeoutMs", "retryAfterSeconds", "corsOrigins", "maxConnections", "headerTimeoutMs", "bodyTimeoutMs",
+                "idleTimeoutMs", "maxBufferedBodyBytes");
         if (h.has("host")) {
             http.host(string(h, "host", "http."));
         }
@@ -89,17 +89,21 @@ public final class ConfigLoader {
         if (h.has("maxConnections")) {
             http.maxConnections(integer(h, "maxConnections", "http."));
         }
-        if (h.has("idleTimeoutMs")) {
-            http.idleTimeoutMs(integer(h, "idleTimeoutMs", "http."));
-        }
         if (h.has("headerTimeoutMs")) {
             http.headerTimeoutMs(integer(h, "headerTimeoutMs", "http."));
         }
         if (h.has("bodyTimeoutMs")) {
             http.bodyTimeoutMs(integer(h, "bodyTimeoutMs", "http."));
         }
+        if (h.has("idleTimeoutMs")) {
+            http.idleTimeoutMs(integer(h, "idleTimeoutMs", "http."));
+        }
         if (h.has("maxBufferedBodyBytes")) {
-            http.maxBufferedBodyBytes(integer(h, "maxBufferedBodyBytes", "http."));
+            JsonNode n = h.get("maxBufferedBodyBytes");
+            if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+                throw new IllegalArgumentException("http.maxBufferedBodyBytes: " + n + " is not allowed; give an integer");
+            }
+            http.maxBufferedBodyBytes(n.longValue());
         }
         if (h.has("corsOrigins")) {
             JsonNode o = h.get("corsOrigins");
@@ -118,11 +122,13 @@ public final class ConfigLoader {
         b.http(http.build());
 
         JsonNode l = section(root, "limits");
-        known(l, "limits.", "maxValueBytes", "maxValueDepth", "maxKeyBytes");
+        known(l, "limits.", "maxValueBytes", "maxValueDepth", "maxKeyBytes", "maxRejectedValueBytes");
         b.limits(new LimitsConfig(
                 l.has("maxValueBytes") ? integer(l, "maxValueBytes", "limits.") : LimitsConfig.DEFAULT_MAX_VALUE_BYTES,
                 l.has("maxValueDepth") ? integer(l, "maxValueDepth", "limits.") : LimitsConfig.DEFAULT_MAX_VALUE_DEPTH,
-                l.has("maxKeyBytes") ? integer(l, "maxKeyBytes", "limits.") : LimitsConfig.DEFAULT_MAX_KEY_BYTES));
+                l.has("maxKeyBytes") ? integer(l, "maxKeyBytes", "limits.") : LimitsConfig.DEFAULT_MAX_KEY_BYTES,
+                l.has("maxRejectedValueBytes") ? integer(l, "maxRejectedValueBytes", "limits.")
+                        : LimitsConfig.DEFAULT_MAX_REJECTED_VALUE_BYTES));
 
         JsonNode i = section(root, "ignite");
         known(i, "ignite.", "mode", "addresses", "clientTimeoutMs", "outcomesCache", "cacheBackups", "outcomeRetentionHours", "rejectedRetentionHours",

@@ -21,25 +21,31 @@ public final class HttpConfig implements Serializable {
     public static final int DEFAULT_REQUEST_TIMEOUT_MS = 35_000;
     public static final int DEFAULT_RETRY_AFTER_SECONDS = 1;
     /**
-     * Open connections per spout task (the listener stops accepting at this count; see
-     * docs/architecture.md, Bounds). Each costs a file descriptor and, while it sends headers, at
-     * most one 16 KiB buffer plus 64 KiB of headers: 1,000 is under 100 MB in the worst case.
+     * Connections the listener holds open at once per spout task. Each costs a file descriptor
+     * and a few KiB (a pooled read buffer only while data is waiting); 1,000 stays under the
+     * common soft limit of 1,024 descriptors only for a worker with few other sockets, so raise
+     * {@code ulimit -n} with it. Past it new connections wait in the kernel's accept backlog.
      */
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
-    /** A connection with no request for this long is closed; also the longest a stalled write may wait. */
-    public static final int DEFAULT_IDLE_TIMEOUT_MS = 30_000;
-    /** A request line and headers not complete this long after their first byte: the connection is closed. */
+    /** Time from a request's first byte to the end of its headers; a browser sends them in one packet. */
     public static final int DEFAULT_HEADER_TIMEOUT_MS = 10_000;
     /**
-     * A body not complete this long after its headers gets 408. 4 MiB in 30 s needs ~140 KB/s, far
-     * below any link a browser syncs over; a trickle of a byte a second is cut off.
+     * Time for a whole request body, from the end of its headers: a 4 MiB body at 1 Mbit/s takes
+     * about 34 s, so 60 s leaves room for a slow mobile link and still ends a trickle.
      */
-    public static final int DEFAULT_BODY_TIMEOUT_MS = 30_000;
+    public static final int DEFAULT_BODY_TIMEOUT_MS = 60_000;
     /**
-     * Body bytes buffered at once per spout task, across all requests (held until the parsed push
-     * is handed off). 64 MiB is 1/8 of the local run's -Xmx512m heap and 16 bodies of 4 MiB.
+     * A connection with no request in progress is closed after this; so is one whose answer the
+     * client does not read for this long. Browsers reopen a closed keep-alive connection unseen.
      */
-    public static final int DEFAULT_MAX_BUFFERED_BODY_BYTES = 64 * 1024 * 1024;
+    public static final int DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+    /**
+     * Body bytes buffered at once across all requests of a spout task, from the first byte until
+     * the parsed push is handed off or refused. 64 MiB is 16 maximal bodies (or thousands of
+     * typical ones) and an eighth of the local run's -Xmx512m heap; a buffer may hold up to twice
+     * its bytes while it grows, and parsing makes one copy.
+     */
+    public static final long DEFAULT_MAX_BUFFERED_BODY_BYTES = 64L * 1024 * 1024;
 
     private final String host;
     private final int port;
@@ -50,10 +56,10 @@ public final class HttpConfig implements Serializable {
     private final int retryAfterSeconds;
     private final java.util.List<String> corsOrigins;
     private final int maxConnections;
-    private final int idleTimeoutMs;
     private final int headerTimeoutMs;
     private final int bodyTimeoutMs;
-    private final int maxBufferedBodyBytes;
+    private final int idleTimeoutMs;
+    private final long maxBufferedBodyBytes;
 
     private HttpConfig(Builder b) {
         host = Check.notBlank("http.host", b.host);
@@ -64,16 +70,6 @@ public final class HttpConfig implements Serializable {
         maxRequestsInFlight = Check.range("http.maxRequestsInFlight", b.maxRequestsInFlight, 1, 100_000);
         requestTimeoutMs = Check.range("http.requestTimeoutMs", b.requestTimeoutMs, 100, 600_000);
         retryAfterSeconds = Check.range("http.retryAfterSeconds", b.retryAfterSeconds, 1, 3600);
-        maxConnections = Check.range("http.maxConnections", b.maxConnections, 1, 1_000_000);
-        idleTimeoutMs = Check.range("http.idleTimeoutMs", b.idleTimeoutMs, 100, 3_600_000);
-        headerTimeoutMs = Check.range("http.headerTimeoutMs", b.headerTimeoutMs, 100, 600_000);
-        bodyTimeoutMs = Check.range("http.bodyTimeoutMs", b.bodyTimeoutMs, 100, 3_600_000);
-        maxBufferedBodyBytes = Check.range("http.maxBufferedBodyBytes", b.maxBufferedBodyBytes, 1024, Integer.MAX_VALUE);
-        if (maxBufferedBodyBytes < maxBodyBytes) {
-            throw new IllegalArgumentException("http.maxBufferedBodyBytes: " + maxBufferedBodyBytes + " is not allowed;"
-                    + " it must be at least http.maxBodyBytes (" + maxBodyBytes + "), or no body of the largest size"
-                    + " could ever be read");
-        }
         for (String o : b.corsOrigins) {
             if (!o.equals("*") && !o.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?")) {
                 throw new IllegalArgumentException("http.corsOrigins: \"" + o + "\" is not allowed; give origins such as"
@@ -81,6 +77,16 @@ public final class HttpConfig implements Serializable {
             }
         }
         corsOrigins = java.util.List.copyOf(b.corsOrigins);
+        maxConnections = Check.range("http.maxConnections", b.maxConnections, 2, 1_000_000);
+        headerTimeoutMs = Check.range("http.headerTimeoutMs", b.headerTimeoutMs, 100, 600_000);
+        bodyTimeoutMs = Check.range("http.bodyTimeoutMs", b.bodyTimeoutMs, 100, 3_600_000);
+        idleTimeoutMs = Check.range("http.idleTimeoutMs", b.idleTimeoutMs, 100, 3_600_000);
+        if (b.maxBufferedBodyBytes < maxBodyBytes || b.maxBufferedBodyBytes > 64L * 1024 * 1024 * 1024) {
+            throw new IllegalArgumentException("http.maxBufferedBodyBytes: " + b.maxBufferedBodyBytes + " is not allowed;"
+                    + " give at least http.maxBodyBytes (" + maxBodyBytes + ") so that one full body fits, and at most"
+                    + " 64 GiB; size it to a fraction of the worker's heap");
+        }
+        maxBufferedBodyBytes = b.maxBufferedBodyBytes;
     }
 
     public static Builder builder() {
@@ -91,7 +97,7 @@ public final class HttpConfig implements Serializable {
         return new Builder().host(host).port(port).maxBodyBytes(maxBodyBytes).maxChangesPerRequest(maxChangesPerRequest)
                 .maxRequestsInFlight(maxRequestsInFlight).requestTimeoutMs(requestTimeoutMs)
                 .retryAfterSeconds(retryAfterSeconds).corsOrigins(corsOrigins).maxConnections(maxConnections)
-                .idleTimeoutMs(idleTimeoutMs).headerTimeoutMs(headerTimeoutMs).bodyTimeoutMs(bodyTimeoutMs)
+                .headerTimeoutMs(headerTimeoutMs).bodyTimeoutMs(bodyTimeoutMs).idleTimeoutMs(idleTimeoutMs)
                 .maxBufferedBodyBytes(maxBufferedBodyBytes);
     }
 
@@ -134,28 +140,28 @@ public final class HttpConfig implements Serializable {
         return corsOrigins;
     }
 
-    /** Connections one spout task's listener holds open at once; past it, new ones wait in the accept backlog. */
+    /** Connections held open at once per spout task; past it new ones wait in the accept backlog. */
     public int maxConnections() {
         return maxConnections;
     }
 
-    /** A connection with no request in progress for this long is closed; also the write timeout. */
-    public int idleTimeoutMs() {
-        return idleTimeoutMs;
-    }
-
-    /** The request line and headers must arrive within this time of their first byte. */
+    /** From a request's first byte to the end of its headers; past it the connection is closed. */
     public int headerTimeoutMs() {
         return headerTimeoutMs;
     }
 
-    /** The whole body must arrive within this time of the headers; else 408 and the connection is closed. */
+    /** From the end of a push's headers to the end of its body; past it 408 and the connection is closed. */
     public int bodyTimeoutMs() {
         return bodyTimeoutMs;
     }
 
-    /** Body bytes one spout task buffers at once across all requests; past it, 503. */
-    public int maxBufferedBodyBytes() {
+    /** A connection with no request in progress, or an answer not read, for this long is closed. */
+    public int idleTimeoutMs() {
+        return idleTimeoutMs;
+    }
+
+    /** Body bytes buffered at once per spout task; past it 503 with Retry-After and the connection is closed. */
+    public long maxBufferedBodyBytes() {
         return maxBufferedBodyBytes;
     }
 
@@ -169,35 +175,10 @@ public final class HttpConfig implements Serializable {
         private int retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
         private java.util.List<String> corsOrigins = java.util.List.of();
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-        private int idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         private int headerTimeoutMs = DEFAULT_HEADER_TIMEOUT_MS;
         private int bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS;
-        private int maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES;
-
-        public Builder maxConnections(int v) {
-            maxConnections = v;
-            return this;
-        }
-
-        public Builder idleTimeoutMs(int v) {
-            idleTimeoutMs = v;
-            return this;
-        }
-
-        public Builder headerTimeoutMs(int v) {
-            headerTimeoutMs = v;
-            return this;
-        }
-
-        public Builder bodyTimeoutMs(int v) {
-            bodyTimeoutMs = v;
-            return this;
-        }
-
-        public Builder maxBufferedBodyBytes(int v) {
-            maxBufferedBodyBytes = v;
-            return this;
-        }
+        private int idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+        private long maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES;
 
         public Builder host(String v) {
             host = v;
@@ -236,6 +217,31 @@ public final class HttpConfig implements Serializable {
 
         public Builder corsOrigins(java.util.List<String> v) {
             corsOrigins = v;
+            return this;
+        }
+
+        public Builder maxConnections(int v) {
+            maxConnections = v;
+            return this;
+        }
+
+        public Builder headerTimeoutMs(int v) {
+            headerTimeoutMs = v;
+            return this;
+        }
+
+        public Builder bodyTimeoutMs(int v) {
+            bodyTimeoutMs = v;
+            return this;
+        }
+
+        public Builder idleTimeoutMs(int v) {
+            idleTimeoutMs = v;
+            return this;
+        }
+
+        public Builder maxBufferedBodyBytes(long v) {
+            maxBufferedBodyBytes = v;
             return this;
         }
 

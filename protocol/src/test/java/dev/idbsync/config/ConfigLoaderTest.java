@@ -162,15 +162,16 @@ class ConfigLoaderTest {
         assertEquals(35_000, h.requestTimeoutMs());
         assertEquals(1, h.retryAfterSeconds());
         assertEquals(1000, h.maxConnections());
-        assertEquals(30_000, h.idleTimeoutMs());
         assertEquals(10_000, h.headerTimeoutMs());
-        assertEquals(30_000, h.bodyTimeoutMs());
-        assertEquals(64 * 1024 * 1024, h.maxBufferedBodyBytes());
+        assertEquals(60_000, h.bodyTimeoutMs());
+        assertEquals(30_000, h.idleTimeoutMs());
+        assertEquals(64L * 1024 * 1024, h.maxBufferedBodyBytes());
 
         LimitsConfig l = c.limits();
         assertEquals(256 * 1024, l.maxValueBytes());
         assertEquals(32, l.maxValueDepth());
         assertEquals(1024, l.maxKeyBytes());
+        assertEquals(16 * 1024, l.maxRejectedValueBytes());
 
         IgniteConfig i = c.ignite();
         assertEquals(IgniteConfig.Mode.EMBEDDED, i.mode());
@@ -259,9 +260,8 @@ class ConfigLoaderTest {
     void valuesOverrideDefaults() throws IOException {
         SyncConfig c = load("""
                 dataDir: /var/lib/idbsync
-                http: {port: 0, host: 0.0.0.0, maxChangesPerRequest: 5, maxConnections: 50, idleTimeoutMs: 2000,
-                       headerTimeoutMs: 1500, bodyTimeoutMs: 2500, maxBufferedBodyBytes: 8388608}
-                limits: {maxValueBytes: 1024, maxValueDepth: 900, maxKeyBytes: 16}
+                http: {port: 0, host: 0.0.0.0, maxChangesPerRequest: 5}
+                limits: {maxValueBytes: 1024, maxValueDepth: 900, maxKeyBytes: 16, maxRejectedValueBytes: 4096}
                 ignite:
                   mode: remote
                   addresses: ["a:1", "b:65535"]
@@ -273,18 +273,29 @@ class ConfigLoaderTest {
         assertEquals("/var/lib/idbsync", c.dataDir());
         assertEquals(0, c.http().port());
         assertEquals(5, c.http().maxChangesPerRequest());
-        assertEquals(50, c.http().maxConnections());
-        assertEquals(2000, c.http().idleTimeoutMs());
-        assertEquals(1500, c.http().headerTimeoutMs());
-        assertEquals(2500, c.http().bodyTimeoutMs());
-        assertEquals(8 * 1024 * 1024, c.http().maxBufferedBodyBytes());
         assertEquals(900, c.limits().maxValueDepth());
         assertEquals(16, c.limits().maxKeyBytes());
+        assertEquals(4096, c.limits().maxRejectedValueBytes());
         assertEquals(List.of("a:1", "b:65535"), c.ignite().addresses());
         assertEquals("FSYNC", c.ignite().walMode());
         assertEquals(1000, c.topology().workers());
         assertEquals(Boolean.TRUE, c.topology().stormConfig().get("topology.debug"));
         assertEquals(4, c.topology().stormConfig().get("topology.max.task.parallelism"));
+    }
+
+    @Test
+    void theListenersBoundsAreRead() throws IOException {
+        HttpConfig h = load("""
+                http: {maxConnections: 50, headerTimeoutMs: 500, bodyTimeoutMs: 1500, idleTimeoutMs: 700,
+                       maxBufferedBodyBytes: 5000000000}
+                """ + DBS).http();
+        assertEquals(50, h.maxConnections());
+        assertEquals(500, h.headerTimeoutMs());
+        assertEquals(1500, h.bodyTimeoutMs());
+        assertEquals(700, h.idleTimeoutMs());
+        assertEquals(5_000_000_000L, h.maxBufferedBodyBytes(), "more than an int holds");
+        assertEquals(h.maxBufferedBodyBytes(), h.toBuilder().build().maxBufferedBodyBytes());
+        assertEquals(50, h.toBuilder().build().maxConnections());
     }
 
     // ------------------------------------------------------------------ errors (IllegalArgumentException)
@@ -300,19 +311,6 @@ class ConfigLoaderTest {
                         List.of("http.maxChangesPerRequest", "0", "1 to 100000")),
                 Arguments.of("http.maxBodyBytes 10", "http: {maxBodyBytes: 10}\n" + DBS,
                         List.of("http.maxBodyBytes", "10", "1024 to")),
-                Arguments.of("http.maxConnections 0", "http: {maxConnections: 0}\n" + DBS,
-                        List.of("http.maxConnections", "0", "1 to 1000000")),
-                Arguments.of("http.idleTimeoutMs 5", "http: {idleTimeoutMs: 5}\n" + DBS,
-                        List.of("http.idleTimeoutMs", "5", "100 to 3600000")),
-                Arguments.of("http.headerTimeoutMs 0", "http: {headerTimeoutMs: 0}\n" + DBS,
-                        List.of("http.headerTimeoutMs", "0", "100 to 600000")),
-                Arguments.of("http.bodyTimeoutMs 99", "http: {bodyTimeoutMs: 99}\n" + DBS,
-                        List.of("http.bodyTimeoutMs", "99", "100 to 3600000")),
-                Arguments.of("http.maxBufferedBodyBytes 10", "http: {maxBufferedBodyBytes: 10}\n" + DBS,
-                        List.of("http.maxBufferedBodyBytes", "10", "1024 to")),
-                Arguments.of("http.maxBufferedBodyBytes under maxBodyBytes",
-                        "http: {maxBodyBytes: 2097152, maxBufferedBodyBytes: 1048576}\n" + DBS,
-                        List.of("http.maxBufferedBodyBytes", "1048576", "at least http.maxBodyBytes", "2097152")),
                 Arguments.of("topology.workers 0", "topology: {workers: 0}\n" + DBS,
                         List.of("topology.workers", "0", "1 to 1000")),
                 Arguments.of("topology.workers 1001", "topology: {workers: 1001}\n" + DBS,
@@ -323,10 +321,24 @@ class ConfigLoaderTest {
                         List.of("limits.maxValueDepth", "901", "1 to 900")),
                 Arguments.of("limits.maxKeyBytes 1", "limits: {maxKeyBytes: 1}\n" + DBS,
                         List.of("limits.maxKeyBytes", "1", "16 to")),
+                Arguments.of("limits.maxRejectedValueBytes 100", "limits: {maxRejectedValueBytes: 100}\n" + DBS,
+                        List.of("limits.maxRejectedValueBytes", "100", "256 to")),
                 Arguments.of("ignite.cacheBackups 17", "ignite: {cacheBackups: 17}\n" + DBS,
                         List.of("ignite.cacheBackups", "17", "0 to 16")),
 
                 // wrong types
+                Arguments.of("http.maxConnections 1", "http: {maxConnections: 1}\n" + DBS,
+                        List.of("http.maxConnections", "1", "2 to 1000000")),
+                Arguments.of("http.headerTimeoutMs 0", "http: {headerTimeoutMs: 0}\n" + DBS,
+                        List.of("http.headerTimeoutMs", "0", "100 to")),
+                Arguments.of("http.bodyTimeoutMs 10", "http: {bodyTimeoutMs: 10}\n" + DBS,
+                        List.of("http.bodyTimeoutMs", "10", "100 to")),
+                Arguments.of("http.idleTimeoutMs -5", "http: {idleTimeoutMs: -5}\n" + DBS,
+                        List.of("http.idleTimeoutMs", "-5", "100 to")),
+                Arguments.of("http.maxBufferedBodyBytes under maxBodyBytes", "http: {maxBufferedBodyBytes: 1000}\n" + DBS,
+                        List.of("http.maxBufferedBodyBytes", "1000", "http.maxBodyBytes", "4194304")),
+                Arguments.of("http.maxBufferedBodyBytes fraction", "http: {maxBufferedBodyBytes: 1.5}\n" + DBS,
+                        List.of("http.maxBufferedBodyBytes", "1.5", "give an integer")),
                 Arguments.of("http.port as string", "http: {port: \"8080\"}\n" + DBS,
                         List.of("http.port", "8080", "give an integer")),
                 Arguments.of("http.port fraction", "http: {port: 80.5}\n" + DBS,
@@ -435,9 +447,9 @@ class ConfigLoaderTest {
     void unknownKeyMessageStartsWithTheKeyAndListsAllowedKeys() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> load("http: {prot: 8080}\n" + DBS));
-        assertEquals("http.prot: unknown key; allowed here: bodyTimeoutMs, corsOrigins, headerTimeoutMs, host, idleTimeoutMs,"
-                + " maxBodyBytes, maxBufferedBodyBytes, maxChangesPerRequest, maxConnections, maxRequestsInFlight, port,"
-                + " requestTimeoutMs, retryAfterSeconds", e.getMessage());
+        assertEquals("http.prot: unknown key; allowed here: bodyTimeoutMs, corsOrigins, headerTimeoutMs, host,"
+                + " idleTimeoutMs, maxBodyBytes, maxBufferedBodyBytes, maxChangesPerRequest, maxConnections,"
+                + " maxRequestsInFlight, port, requestTimeoutMs, retryAfterSeconds", e.getMessage());
     }
 
     @Test

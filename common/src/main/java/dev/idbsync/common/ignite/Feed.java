@@ -112,7 +112,8 @@ public final class Feed {
     public record Position(long blockStart, long read) {
         public Position {
             if (blockStart < 0 || read < blockStart) {
-                throw new IllegalArgumentException("bad position");
+                throw new IllegalArgumentException(blockStart < 0 ? "a position is negative"
+                        : "a position's block starts after it");
             }
         }
 
@@ -129,18 +130,28 @@ public final class Feed {
         }
         try {
             if (!cursor.startsWith(CURSOR_PREFIX)) {
-                throw new IllegalArgumentException("no prefix");
+                throw new IllegalArgumentException("it does not start with " + CURSOR_PREFIX);
             }
-            JsonNode n = Json.MAPPER.readTree(new String(Base64.getUrlDecoder().decode(cursor.substring(CURSOR_PREFIX.length())),
-                    StandardCharsets.UTF_8));
+            byte[] json;
+            try {
+                json = Base64.getUrlDecoder().decode(cursor.substring(CURSOR_PREFIX.length()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("it is not base64url after " + CURSOR_PREFIX);
+            }
+            JsonNode n = Json.MAPPER.readTree(new String(json, StandardCharsets.UTF_8));
             if (n == null || !n.isObject()) {
-                throw new IllegalArgumentException("not an object");
+                throw new IllegalArgumentException("it does not hold an object of positions");
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                int p = Integer.parseInt(e.getKey());
+                int p;
+                try {
+                    p = Integer.parseInt(e.getKey());
+                } catch (NumberFormatException x) {
+                    p = -1;
+                }
                 if (p < 0) {
-                    throw new IllegalArgumentException("bad partition");
+                    throw new IllegalArgumentException("a partition is not a number from 0");
                 }
                 JsonNode v = e.getValue();
                 if (v.isIntegralNumber() && v.canConvertToLong()) {
@@ -149,14 +160,31 @@ public final class Feed {
                         && v.get(1).isIntegralNumber() && v.get(1).canConvertToLong()) {
                     pos.put(p, new Position(v.get(0).asLong(), v.get(1).asLong()));
                 } else {
-                    throw new IllegalArgumentException("bad position");
+                    throw new IllegalArgumentException("a position is not a number or a pair of numbers");
                 }
             }
             return pos;
+        } catch (IllegalArgumentException e) {
+            throw badCursor(e.getMessage() == null ? "it is not " + CURSOR_PREFIX + " followed by base64url JSON" : e.getMessage());
         } catch (IOException | RuntimeException e) {
-            throw new ProtocolException(400, "bad_cursor", "since: this is not a cursor this server gave; send the cursor"
-                    + " of the last answer, or none to start from the beginning");
+            throw badCursor("it is not " + CURSOR_PREFIX + " followed by base64url JSON");
         }
+    }
+
+    /** 400 {@code bad_cursor}: what is wrong with the cursor, and how to go on. */
+    static ProtocolException badCursor(String why) {
+        return new ProtocolException(400, "bad_cursor", "since: this is not a cursor this server gave (" + why
+                + "); pull again without since to start from the beginning");
+    }
+
+    /**
+     * The longest cursor {@link #encodeCursor} makes for positions in {@code partitions}
+     * partitions: each {@code "<p>":[<blockStart>,<read>]}, a partition of up to 10 digits and
+     * two positions of up to 19, with its comma, in braces, base64url after the prefix.
+     */
+    public static int maxCursorChars(int partitions) {
+        long json = 2 + 56L * partitions;
+        return (int) Math.min(Integer.MAX_VALUE, CURSOR_PREFIX.length() + (4 * json + 2) / 3);
     }
 
     /** A position between blocks is a number, as before blocks; one inside a block is {@code [blockStart, read]}. */

@@ -30,17 +30,21 @@ import org.slf4j.LoggerFactory;
  * whose record has a newer version left out, at most {@code limit} changes.
  *
  * <p>Bounded per request, whatever the cursor says: the cursor is checked against the heads and
- * the format's own limits before anything is read, and each partition's reads touch at most
- * {@link #SCAN_FACTOR} x {@code limit} positions (plus the one block a page ended inside).
+ * the format's own limits before anything is read, and a request's reads, over all partitions,
+ * touch at most {@link #SCAN_FACTOR} x {@code limit} positions: that many records at most, and
+ * feed entries in reads of at most {@code limit} + 1 keys, each of which moves the position or
+ * ends that partition's turn (plus, per partition, the one block a page ended inside).
  *
  * <p>Never stalls for good. Something the feed names but the reader cannot see (a block entry
  * below the head, or the record at the version an entry names) is normally a transaction still
  * committing: the page stops there and the next pull reads it. When it stays unseen for longer
- * than the stall bound ({@code ignite.feedStallSkipMs}) it is gone (deleted by hand, a store's cache renamed): it is skipped,
- * counted ({@link #skipped()}) and logged once. Only what was committed before the stall was
- * first seen is ever skipped (positions up to the head read then), so a change still committing
- * is never skipped. When each stall was first seen is kept in this instance, in bounded memory;
- * a restarted spout simply waits the bound again.
+ * than the stall bound ({@code ignite.feedStallSkipMs}) it is gone (deleted by hand, a store's
+ * cache renamed): it is skipped, by this pull and by every later one that reaches it, without a
+ * new wait; it is counted ({@link #skipped()}) and logged once. Only what was committed before
+ * the stall was first seen is ever skipped (positions up to the head read then), so a change
+ * still committing is never skipped. When each stall was first seen is kept in this instance,
+ * in bounded memory ({@link #MAX_STALLS_REMEMBERED} of each kind, least recently used forgotten first); a
+ * restarted spout, or one that forgot a stall, simply waits the bound again.
  *
  * <p>Thread-safe: the spout's worker threads share one reader.
  */
@@ -54,13 +58,11 @@ public final class FeedReader {
         Map<String, String> records(StoreConfig store, Set<String> keys);
     }
 
-    /** Positions a page may scan per partition, as a multiple of its limit (compacted entries are not counted in the limit). */
+    /** Positions a request may scan over all partitions, as a multiple of its limit (compacted entries are not counted in the limit). */
     public static final int SCAN_FACTOR = 10;
-    /** The longest cursor a client can have been given: a position pair per partition probed. */
-    public static final int MAX_CURSOR_CHARS = 8192;
     /** A block holds one resolver batch at most; a page can end inside one no longer than this. */
     static final long MAX_BLOCK = TopologyConfig.MAX_IGNITE_BATCH_SIZE;
-    /** Stalls remembered at once; the oldest is forgotten first (and waited for again). */
+    /** Stalls of each kind remembered at once; the least recently used is forgotten first (and waited for again). */
     static final int MAX_STALLS_REMEMBERED = 10_000;
 
     private final SyncConfig config;
@@ -68,15 +70,54 @@ public final class FeedReader {
     private final LongSupplier clock;
     private final long stallSkipMs;
     private final AtomicLong skipped = new AtomicLong();
-    /** "db|p|position" → when it was first seen unservable and the head then. */
-    private final Map<String, Stall> stalls = new LinkedHashMap<>(256, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Stall> eldest) {
-            return size() > MAX_STALLS_REMEMBERED;
-        }
-    };
+    /**
+     * Positions seen unservable, by "db|p|position": a record not visible at an entry's version,
+     * and, apart, a block entry not visible. Kept apart so that stalls a forged cursor can cause
+     * (it can name a position inside a block, where no entry starts) cannot push out those of
+     * records, which only real entries cause.
+     */
+    private final Stalls recordStalls = new Stalls();
+    private final Stalls blockStalls = new Stalls();
 
-    private record Stall(long since, long head) {
+    private record Stall(long since, long head, boolean reported) {
+    }
+
+    /** Stalls of one kind, least recently used forgotten first past {@link #MAX_STALLS_REMEMBERED}; thread-safe. */
+    private static final class Stalls {
+        private final Map<String, Stall> map = new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Stall> eldest) {
+                return size() > MAX_STALLS_REMEMBERED;
+            }
+        };
+
+        /** The stall at {@code key}, begun now with this head if it is not known. */
+        synchronized Stall at(String key, long now, long head) {
+            return map.computeIfAbsent(key, k -> new Stall(now, head, false));
+        }
+
+        /** A stall at {@code key} that began with {@code s} (a gap crossed over several requests). */
+        synchronized void continueAt(String key, Stall s) {
+            map.putIfAbsent(key, new Stall(s.since(), s.head(), false));
+        }
+
+        /** True once per stall: the first time it is skipped (again if it was forgotten meanwhile). */
+        synchronized boolean report(String key) {
+            Stall s = map.get(key);
+            if (s != null && s.reported()) {
+                return false;
+            }
+            if (s != null) {
+                map.put(key, new Stall(s.since(), s.head(), true));
+            }
+            return true;
+        }
+
+        synchronized void forget(String key) {
+            if (!map.isEmpty()) {
+                map.remove(key);
+            }
+        }
     }
 
     public FeedReader(SyncConfig config, Source source, LongSupplier clock, long stallSkipMs) {
@@ -117,12 +158,12 @@ public final class FeedReader {
      * server cannot have given; Ignite's exceptions pass through.
      */
     public String page(String db, String since, int limit) {
-        if (since != null && since.length() > MAX_CURSOR_CHARS) {
+        int probed = partitionsProbed();
+        if (since != null && since.length() > Feed.maxCursorChars(probed)) {
             throw badCursor("it is " + since.length() + " characters long; this server's cursors are at most "
-                    + MAX_CURSOR_CHARS);
+                    + Feed.maxCursorChars(probed));
         }
         Map<Integer, Feed.Position> cursor = Feed.decodeCursor(since);
-        int probed = partitionsProbed();
         for (Map.Entry<Integer, Feed.Position> e : cursor.entrySet()) {
             if (e.getKey() >= probed) {
                 throw badCursor("it names partition " + e.getKey() + "; this server's feed has partitions 0 to " + (probed - 1));
@@ -152,13 +193,13 @@ public final class FeedReader {
         }
         Map<Integer, Feed.Position> pos = new TreeMap<>(cursor);
         ObjectNode body = Json.MAPPER.createObjectNode();
-        ArrayNode out = body.putArray("changes");
+        Request request = new Request(db, body.putArray("changes"), limit);
         boolean more = false;
         for (int p : partitions) {
             long head = headOf.get(p);
             Feed.Position at = pos.getOrDefault(p, Feed.Position.at(0));
-            if (at.read() < head && out.size() < limit) {
-                at = new Partition(db, p, head, at, out, limit).read();
+            if (at.read() < head && request.open()) {
+                at = new Partition(request, p, head, at).read();
             }
             if (head > 0 || cursor.containsKey(p)) {
                 pos.put(p, at); // partitions that never had an entry stay out of the cursor
@@ -172,9 +213,36 @@ public final class FeedReader {
         return body.toString();
     }
 
+    /** A stored feed entry's versions, or null when there is none or it is not in idbsync's format. */
+    private static List<JsonNode> versions(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        try {
+            List<JsonNode> versions = Feed.versions(stored);
+            for (JsonNode n : versions) {
+                if (!n.get("store").isTextual() || !n.get("version").canConvertToLong()) {
+                    return null;
+                }
+                Keys.canonical(n.get("key"));
+            }
+            return versions;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A stored record, or null when it is not in idbsync's format. */
+    private static RecordState record(String stored) {
+        try {
+            return RecordState.fromJson(stored);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static ProtocolException badCursor(String why) {
-        return new ProtocolException(400, "bad_cursor", "since: this is not a cursor this server gave (" + why
-                + "); pull again without since to start from the beginning");
+        return Feed.badCursor(why);
     }
 
     /** One block of the log: where it starts (positions after {@code start}) and its versions. */
@@ -184,8 +252,29 @@ public final class FeedReader {
         }
     }
 
-    /** Reading one partition's log for one page. */
+    /** One request: what it answers so far, and the positions it may still read, over all partitions. */
+    private static final class Request {
+        private final String db;
+        private final ArrayNode out;
+        private final int limit;
+        private int budget;
+
+        Request(String db, ArrayNode out, int limit) {
+            this.db = db;
+            this.out = out;
+            this.limit = limit;
+            this.budget = SCAN_FACTOR * limit;
+        }
+
+        /** Room for another change, and positions left to read. */
+        boolean open() {
+            return out.size() < limit && budget > 0;
+        }
+    }
+
+    /** Reading one partition's log for one request. */
     private final class Partition {
+        private final Request request;
         private final String db;
         private final int p;
         private final long head;
@@ -193,27 +282,29 @@ public final class FeedReader {
         private final int limit;
         private long blockStart;
         private long read;
-        private int budget;
 
-        Partition(String db, int p, long head, Feed.Position at, ArrayNode out, int limit) {
-            this.db = db;
+        Partition(Request request, int p, long head, Feed.Position at) {
+            this.request = request;
+            this.db = request.db;
             this.p = p;
             this.head = head;
-            this.out = out;
-            this.limit = limit;
+            this.out = request.out;
+            this.limit = request.limit;
             this.blockStart = at.blockStart();
             this.read = at.read();
-            this.budget = SCAN_FACTOR * limit;
         }
 
         Feed.Position read() {
-            while (read < head && out.size() < limit && budget > 0) {
+            while (read < head && request.open()) {
                 List<Block> blocks = blocks();
                 if (blocks.isEmpty()) {
                     if (!skipMissingBlock()) {
                         break; // the next block is not visible yet: read it next time
                     }
                     continue;
+                }
+                if (blocks.get(0).start() == read) {
+                    blockStalls.forget(key(read + 1)); // the block there is visible (again)
                 }
                 if (!deliver(blocks)) {
                     break;
@@ -227,10 +318,11 @@ public final class FeedReader {
          * positions reaches: the block a page ended inside (its entry is at blockStart + 1), then
          * the entries from read + 1 on (a log written before blocks has an entry at every
          * position; one with blocks only at each block's first). Stops at the first entry not
-         * visible.
+         * visible (or not in idbsync's format: it is treated as not visible, waited for, then
+         * skipped, like one deleted by hand).
          */
         private List<Block> blocks() {
-            long to = Math.min(head, read + Math.min(limit, budget));
+            long to = Math.min(head, read + Math.min(limit, request.budget));
             Set<String> keys = new TreeSet<>();
             if (blockStart < read) {
                 keys.add(Feed.entryKey(db, p, blockStart + 1));
@@ -239,28 +331,42 @@ public final class FeedReader {
                 keys.add(Feed.entryKey(db, p, i));
             }
             Map<String, String> stored = source.feed(keys);
-            if (blockStart < read && !stored.containsKey(Feed.entryKey(db, p, blockStart + 1))) {
-                // the page that gave this cursor read that block: it cannot be missing
-                throw badCursor("partition " + p + " has no block at the position it names");
-            }
             List<Block> blocks = new ArrayList<>();
-            for (long b = blockStart; b < to; ) {
-                String entry = stored.get(Feed.entryKey(db, p, b + 1));
-                if (entry == null) {
+            if (blockStart < read) {
+                // the page that gave this cursor ended inside that block: it is there, and longer
+                List<JsonNode> versions = versions(stored.get(Feed.entryKey(db, p, blockStart + 1)));
+                if (versions == null) {
+                    throw badCursor("partition " + p + " has no block at the position it names");
+                }
+                Block block = new Block(blockStart, versions);
+                if (block.end() <= read) {
+                    throw badCursor("partition " + p + "'s block at the position it names ends before its position");
+                }
+                blocks.add(block);
+            }
+            for (long b = blocks.isEmpty() ? read : blocks.get(0).end(); b < to; ) {
+                List<JsonNode> versions = versions(stored.get(Feed.entryKey(db, p, b + 1)));
+                if (versions == null) {
                     break; // past this read's keys, or not visible
                 }
-                Block block = new Block(b, Feed.versions(entry));
+                Block block = new Block(b, versions);
                 blocks.add(block);
-                b = Math.max(block.end(), read); // a forged [blockStart, read] past the block: go on at read
+                b = block.end();
             }
             return blocks;
         }
 
-        /** Delivers what the blocks hold from {@code read} on; false when it had to stop at something not visible. */
+        /**
+         * Delivers what the blocks hold from {@code read} on; false when it had to stop (at
+         * something not visible, or with the request's changes or positions used up). The
+         * records are read once, only for the positions the request's budget still reaches.
+         */
         private boolean deliver(List<Block> blocks) {
             Map<StoreConfig, Set<String>> byStore = new HashMap<>();
+            long last = read + request.budget; // no position past this is read by this request
             for (Block block : blocks) {
-                for (JsonNode n : block.versions()) {
+                for (long position = Math.max(read, block.start()) + 1; position <= Math.min(block.end(), last); position++) {
+                    JsonNode n = block.versions().get((int) (position - block.start() - 1));
                     StoreConfig sc = config.store(db, n.get("store").asText());
                     if (sc != null) {
                         byStore.computeIfAbsent(sc, s -> new TreeSet<>()).add(Keys.canonical(n.get("key")));
@@ -269,12 +375,16 @@ public final class FeedReader {
             }
             // the records as they are now: compaction, and what is delivered
             Map<String, RecordState> current = new HashMap<>();
-            byStore.forEach((sc, ks) -> source.records(sc, ks).forEach((k, v) ->
-                    current.put(sc.store() + "\u0000" + k, RecordState.fromJson(v))));
+            byStore.forEach((sc, ks) -> source.records(sc, ks).forEach((k, v) -> {
+                RecordState r = record(v);
+                if (r != null) { // one not in idbsync's format is treated as not visible: waited for, then skipped
+                    current.put(sc.store() + "\u0000" + k, r);
+                }
+            }));
             for (Block block : blocks) {
                 List<JsonNode> versions = block.versions();
                 for (long position = Math.max(read, block.start()) + 1; position <= block.end(); position++) {
-                    if (out.size() >= limit || budget <= 0) {
+                    if (!request.open()) {
                         return false;
                     }
                     JsonNode n = versions.get((int) (position - block.start() - 1));
@@ -285,24 +395,25 @@ public final class FeedReader {
                     if (configured && (now == null || now.version() < version)) {
                         // The record version it names is not visible: its transaction is
                         // committing (read it next time), or the record is gone (skip it).
-                        Stall s = stall(position);
+                        Stall s = recordStalls.at(key(position), clock.getAsLong(), head);
                         if (clock.getAsLong() - s.since() < stallSkipMs) {
                             return false;
                         }
-                        forget(position);
-                        skipped.incrementAndGet();
-                        LOG.warn("change feed of db {}, partition {}: the entry at position {} names {}/{} version {}, which"
+                        if (recordStalls.report(key(position))) {
+                            skipped.incrementAndGet();
+                            LOG.warn("change feed of db {}, partition {}: the entry at position {} names {}/{} version {}, which"
                                         + " has not been readable for {} ms (the record was {}); skipping it", db, p, position,
                                 store, Keys.canonical(n.get("key")), version, stallSkipMs,
-                                now == null ? "not found" : "at version " + now.version());
+                                now == null ? "not found or not readable" : "at version " + now.version());
+                        }
                     } else {
-                        forget(position);
+                        recordStalls.forget(key(position));
                         if (now != null && now.version() == version) {
                             out.add(Feed.change(now));
                         } // else compacted (a newer version of the record is in the feed), or a store no longer configured
                     }
                     read = position;
-                    budget--;
+                    request.budget--;
                 }
                 blockStart = read; // the block is read to its end
             }
@@ -318,50 +429,47 @@ public final class FeedReader {
          */
         private boolean skipMissingBlock() {
             long position = read + 1;
-            Stall s = stall(position);
+            Stall s = blockStalls.at(key(position), clock.getAsLong(), head);
             if (clock.getAsLong() - s.since() < stallSkipMs) {
                 return false;
             }
-            long until = Math.min(s.head(), read + Math.max(1, budget));
-            if (until <= read) {
-                return false;
-            }
-            Set<String> keys = new TreeSet<>();
-            for (long i = position + 1; i <= until; i++) {
-                keys.add(Feed.entryKey(db, p, i));
-            }
-            Map<String, String> stored = keys.isEmpty() ? Map.of() : source.feed(keys);
-            long next = until + 1; // the first visible block, or past what may be skipped
-            for (long i = position + 1; i <= until; i++) {
-                if (stored.containsKey(Feed.entryKey(db, p, i))) {
-                    next = i;
-                    break;
+            // What may be skipped: up to the head when the stall was first seen, and as far as
+            // the request's budget reaches. Scanned in reads of at most limit keys.
+            long until = Math.min(s.head(), read + request.budget);
+            long next = -1; // the first visible block
+            for (long scanned = position; scanned < until && next < 0; ) {
+                long to = Math.min(until, scanned + limit);
+                Set<String> keys = new TreeSet<>();
+                for (long i = scanned + 1; i <= to; i++) {
+                    keys.add(Feed.entryKey(db, p, i));
                 }
+                Map<String, String> stored = source.feed(keys);
+                for (long i = scanned + 1; i <= to && next < 0; i++) {
+                    if (versions(stored.get(Feed.entryKey(db, p, i))) != null) {
+                        next = i;
+                    }
+                }
+                scanned = to;
             }
-            long skippedTo = next - 1;
-            forget(position);
-            skipped.incrementAndGet();
-            LOG.warn("change feed of db {}, partition {}: no block entry has been readable at position {} for {} ms;"
-                    + " skipping positions {} to {}", db, p, position, stallSkipMs, position, skippedTo);
-            budget -= (int) Math.min(budget, skippedTo - read);
+            long skippedTo = next < 0 ? Math.max(until, position) : next - 1;
+            if (next < 0 && skippedTo < s.head()) {
+                // the budget ran out inside the gap: the next request goes on from here at once
+                // (what it skips was committed before this stall began, too)
+                blockStalls.continueAt(key(skippedTo + 1), s);
+            }
+            if (blockStalls.report(key(position))) {
+                skipped.incrementAndGet();
+                LOG.warn("change feed of db {}, partition {}: no block entry has been readable at position {} for {} ms;"
+                        + " skipping positions {} to {}", db, p, position, stallSkipMs, position, skippedTo);
+            }
+            request.budget -= (int) Math.min(request.budget, skippedTo - read);
             read = skippedTo;
             blockStart = skippedTo;
             return true;
         }
 
-        private Stall stall(long position) {
-            String key = db + "|" + p + "|" + position;
-            synchronized (stalls) {
-                return stalls.computeIfAbsent(key, k -> new Stall(clock.getAsLong(), head));
-            }
-        }
-
-        private void forget(long position) {
-            synchronized (stalls) {
-                if (!stalls.isEmpty()) {
-                    stalls.remove(db + "|" + p + "|" + position);
-                }
-            }
+        private String key(long position) {
+            return db + "|" + p + "|" + position;
         }
     }
 }

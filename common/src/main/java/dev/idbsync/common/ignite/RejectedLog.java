@@ -8,11 +8,16 @@ import dev.idbsync.protocol.ChangeError;
 import dev.idbsync.protocol.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The rejected-changes log: every {@code rejected} change as it was sent, with its error. Kept in
+ * The rejected-changes log: every {@code rejected} change as it was sent (a value over
+ * {@code limits.maxRejectedValueBytes} replaced by {@code valueTruncated}), with its error. Kept in
  * Ignite for GET /v1/rejected ({@link SyncCaches#REJECTED_CACHE}, key {@code db/clientId/seq},
  * kept {@code ignite.rejectedRetentionHours}; {@link SyncCaches#REJECTED_INDEX_CACHE} lists each
  * client's rejected seqs under {@code db/clientId}) and written by the file sink under
@@ -25,7 +30,101 @@ public final class RejectedLog {
     private RejectedLog() {
     }
 
-    /** The entry: {@code eventId, db, clientId, seq, change (as sent), error, at}. */
+    /**
+     * The field that replaces {@code value} in a logged change whose value was over the bound
+     * ({@code keyTruncated} and {@code fieldsTruncated} likewise).
+     */
+    public static final String VALUE_TRUNCATED = "valueTruncated";
+    /** Bytes of the bound kept for {@code valueTruncated}'s other fields and its own braces. */
+    static final int TRUNCATED_OVERHEAD = 160;
+
+    /**
+     * The entry: {@code eventId, db, clientId, seq, change (as sent), error, at}. The one place that
+     * bounds a rejected value: the rejected-changes log in Ignite, the outcome that embeds this entry,
+     * the file line and GET /v1/rejected all get what it returns.
+     *
+     * @param maxValueBytes {@code limits.maxRejectedValueBytes}: a value larger than this as JSON
+     *     is kept as {@code valueTruncated} ({@link #boundedValue}), and so are a key
+     *     ({@code keyTruncated}) and {@code fields} ({@code fieldsTruncated})
+     */
+    public static ObjectNode entry(Change c, ChangeError error, long at, int maxValueBytes) {
+        ObjectNode n = entry(c, error, at);
+        ObjectNode change = (ObjectNode) n.get("change");
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        boolean cut = false;
+        // in the order of a change as sent, each bounded field where it was
+        for (var it = change.fields(); it.hasNext(); ) {
+            var f = it.next();
+            ObjectNode bounded = BOUNDED_FIELDS.contains(f.getKey()) ? boundedValue(f.getValue(), maxValueBytes) : null;
+            if (bounded != null) {
+                out.set(f.getKey() + "Truncated", bounded);
+                cut = true;
+            } else {
+                out.set(f.getKey(), f.getValue());
+            }
+        }
+        if (cut) {
+            n.set("change", out);
+        }
+        return n;
+    }
+
+    /**
+     * The fields of a change whose size only the request body bounds: the value (a
+     * {@code too_large} one is over {@code limits.maxValueBytes}), the key (a {@code key_too_large}
+     * one) and {@code fields}. Each is bounded on its own, as {@code <name>Truncated}.
+     */
+    private static final java.util.Set<String> BOUNDED_FIELDS = java.util.Set.of("value", "key", "fields");
+
+    /**
+     * Null when {@code value} is at most {@code maxBytes} bytes as compact JSON (UTF-8), else
+     * {@code {"bytes": <its size>, "sha256": <hex of those bytes>, "prefix": <the start of that
+     * JSON text>}}, where the prefix is whole code points and the object, written as JSON, is at
+     * most {@code maxBytes} bytes.
+     */
+    public static ObjectNode boundedValue(JsonNode value, int maxBytes) {
+        byte[] json;
+        try {
+            json = Json.MAPPER.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (json.length <= maxBytes) {
+            return null;
+        }
+        String text = new String(json, StandardCharsets.UTF_8);
+        int budget = Math.max(0, maxBytes - TRUNCATED_OVERHEAD);
+        int end = 0;
+        int used = 0;
+        while (end < text.length()) {
+            int cp = text.codePointAt(end);
+            // what the code point costs once the prefix is written as a JSON string (upper bound)
+            int cost = cp == '"' || cp == '\\' ? 2 : cp < 0x20 ? 6 : cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (used + cost > budget) {
+                break;
+            }
+            used += cost;
+            end += Character.charCount(cp);
+        }
+        ObjectNode t = Json.MAPPER.createObjectNode();
+        t.put("bytes", json.length);
+        t.put("sha256", sha256Hex(json));
+        t.put("prefix", text.substring(0, end));
+        return t;
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * The entry with the value kept whole, whatever its size; the resolver uses
+     * {@link #entry(Change, ChangeError, long, int)}.
+     */
     public static ObjectNode entry(Change c, ChangeError error, long at) {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("eventId", c.eventId());

@@ -79,14 +79,16 @@ class FeedIT {
     }
 
     /**
-     * A page of limit 1 ends inside the block a transaction wrote, and the next page goes on
-     * inside it. A log written before blocks (one version per entry, as earlier versions of
-     * idbsync wrote it) is read the same, and grows with blocks after it.
+     * Forged cursors are a 400 at once; a puller gets past what the feed names but can no longer
+     * serve (a record deleted by hand, a block entry deleted by hand, an entry naming a record its
+     * store's cache does not have, as after a cache was renamed) once each has stayed unreadable
+     * for ignite.feedStallSkipMs, and gets every other record.
      */
     @Test
-    void forgedCursorsAreRefusedAtOnceAndARecordDeletedByHandIsSkippedAfterTheStallBound() throws Exception {
+    void forgedCursorsAreRefusedAtOnceAndWhatCannotBeServedIsSkippedAfterTheStallBound() throws Exception {
         SyncConfig base = TestStack.localConfig(dir.resolve("hostile"), b -> b);
-        SyncConfig config = base.toBuilder().ignite(base.ignite().toBuilder().feedStallSkipMs(2000).build()).build();
+        int stallMs = 2000;
+        SyncConfig config = base.toBuilder().ignite(base.ignite().toBuilder().feedStallSkipMs(stallMs).build()).build();
         try (TestStack stack = TestStack.start(config, ThinClientFactory::new)) {
             Http.Answer a = stack.http.push(Push.to("notes-app").client("feed-h").put("notes", "h-1", note("one"))
                     .put("notes", "h-2", note("two")).put("notes", "h-3", note("three")).json());
@@ -95,22 +97,53 @@ class FeedIT {
             // Positions the feed cannot have given: each one used to make a single GET read every
             // position up to it (or stall), now a 400 before anything is read.
             for (String forged : List.of("{\"0\":[0,4000000000]}", "{\"0\":1000000}", "{\"1000000000\":0}",
-                    "{\"0\":[1,0]}")) {
+                    "{\"0\":[1,0]}", "{\"0\":-5}")) {
                 long t0 = System.nanoTime();
                 Http.Answer bad = stack.http.get("/v1/changes?db=notes-app&since=" + enc(cursor(forged)));
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
                 assertEquals(400, bad.status(), forged + ": " + bad);
                 assertEquals("bad_cursor", bad.errorCode(), forged);
+                assertTrue(bad.toString().contains("without since"), forged + ": the message says how to go on: " + bad);
                 assertTrue(ms < 2000, forged + " answered in " + ms + " ms");
             }
 
-            // A record deleted by hand: its feed entry can never be served. The puller must still
-            // reach the end, with every other record, once the stall bound (2 s here) has passed.
+            // Two more blocks, each a push of its own.
+            for (int i = 4; i <= 5; i++) {
+                Http.Answer more = stack.http.push(Push.to("notes-app").client("feed-h").from(i)
+                        .put("notes", "h-" + i, note("n" + i)).json());
+                assertEquals("applied", more.results().get(0).get("status").asText(), more.toString());
+            }
+            org.apache.ignite.client.ClientCache<String, String> feed = stack.reader().cache("idbsync_feed");
+            long head = Long.parseLong(feed.get("notes-app|p0|head"));
+            assertEquals(5, head);
+            // A record deleted by hand: its entry can never be served.
             stack.reader().<String, String>cache(CACHE).remove("\"h-2\"");
+            // The block entry of h-4 deleted by hand.
+            long h4 = -1;
+            for (long pos = 1; pos <= head; ) {
+                JsonNode block = Json.MAPPER.readTree(feed.get("notes-app|p0|" + pos));
+                if (block.toString().contains("\"h-4\"")) {
+                    h4 = pos;
+                }
+                pos += block.size();
+            }
+            assertEquals(1, Json.MAPPER.readTree(feed.get("notes-app|p0|" + h4)).size(), "h-4's block holds h-4 alone");
+            feed.remove("notes-app|p0|" + h4);
+            // An entry naming a record its store's cache does not have, as if the cache had been
+            // renamed under it, appended by hand; then a change after it.
+            feed.put("notes-app|p0|" + (head + 1), "[{\"store\":\"notes\",\"key\":\"ghost\",\"version\":1}]");
+            feed.put("notes-app|p0|head", Long.toString(head + 1));
+            Http.Answer six = stack.http.push(Push.to("notes-app").client("feed-h").from(6).put("notes", "h-6", note("six")).json());
+            assertEquals("applied", six.results().get(0).get("status").asText(), six.toString());
+            assertEquals(head + 2, Long.parseLong(feed.get("notes-app|p0|head")));
+
+            // The puller must still reach the end, with every other record: each of the three
+            // stops once for the stall bound, one after the other.
             List<String> got = new ArrayList<>();
             String since = null;
             boolean more = true;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long t0 = System.nanoTime();
+            long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(3L * stallMs + 8000);
             while (more && System.nanoTime() < deadline) {
                 JsonNode page = stack.http.get("/v1/changes?db=notes-app" + (since == null ? "" : "&since=" + enc(since))).json();
                 page.get("changes").forEach(c -> got.add(c.get("key").asText()));
@@ -120,16 +153,40 @@ class FeedIT {
                     Thread.sleep(250);
                 }
             }
-            assertFalse(more, "the feed moved past the missing record within 20 s; got " + got);
-            assertTrue(got.contains("h-1") && got.contains("h-3"), "every other record is delivered: " + got);
-            assertFalse(got.contains("h-2"), got.toString());
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertFalse(more, "the feed moved past what it cannot serve within " + ms + " ms; got " + got);
+            assertEquals(List.of("h-1", "h-3", "h-5", "h-6"), got, "every other record, in order");
+
+            // A new puller goes straight through: a skip holds for every later pull of this spout
+            // task (the test stack has one), without a new wait.
+            long t1 = System.nanoTime();
+            JsonNode again = stack.http.get("/v1/changes?db=notes-app").json();
+            List<String> all = new ArrayList<>();
+            again.get("changes").forEach(c -> all.add(c.get("key").asText()));
+            assertEquals(List.of("h-1", "h-3", "h-5", "h-6"), all, again.toString());
+            assertFalse(again.get("hasMore").asBoolean(), again.toString());
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1) < stallMs, "no new wait");
+
+            // A partition with a huge head (set by hand here) and a cursor [0, head - 1] whose block
+            // at 1 is there: a GET used to build and read every position in between; now it is a
+            // 400 before any entry is read.
+            feed.put("notes-app|p0|head", "2000000000");
+            long t2 = System.nanoTime();
+            Http.Answer gap = stack.http.get("/v1/changes?db=notes-app&since=" + enc(cursor("{\"0\":[0,1999999999]}")));
+            assertEquals(400, gap.status(), gap.toString());
+            assertEquals("bad_cursor", gap.errorCode());
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t2) < 2000, "answered at once");
         }
     }
-
     private static String cursor(String json) {
         return "c1." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * A page of limit 1 ends inside the block a transaction wrote, and the next page goes on
+     * inside it. A log written before blocks (one version per entry, as earlier versions of
+     * idbsync wrote it) is read the same, and grows with blocks after it.
+     */
     @Test
     void pagesEndInsideABlockAndALogWrittenBeforeBlocksIsStillRead() throws Exception {
         try (TestStack stack = TestStack.start(TestStack.localConfig(dir.resolve("blocks"), b -> b), ThinClientFactory::new)) {
