@@ -61,6 +61,12 @@ final class SyncHttpServer {
      * second or more of backlog; the body budget bounds the bytes those bodies hold.
      */
     static final int PARSE_QUEUE = 64;
+    /**
+     * The most bytes of request line and headers; past it Undertow answers 400 and closes.
+     * Undertow's default is 1 MiB, held per connection while headers arrive (within
+     * http.headerTimeoutMs): times http.maxConnections, most of a heap. A browser's are a few KiB.
+     */
+    static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private final HttpConfig config;
     private final EnvelopeParser parser;
@@ -77,6 +83,8 @@ final class SyncHttpServer {
             .setCacheTime(0)
             .setMimeMappings(io.undertow.util.MimeMappings.builder(true).addMapping("ts", "application/typescript").build());
     private Undertow undertow;
+    /** The listener's counters (open connections). */
+    private volatile io.undertow.server.ConnectorStatistics stats;
     private int boundPort;
 
     SyncHttpServer(HttpConfig config, Handoff handoff, Executor parseExecutor, LongSupplier clock) {
@@ -106,6 +114,9 @@ final class SyncHttpServer {
                 .setSocketOption(Options.CONNECTION_LOW_WATER, config.maxConnections())
                 // From a request's first byte to the end of its headers.
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, config.headerTimeoutMs())
+                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
+                // Its open-connection count: at the cap every answer closes its connection (route()).
+                .setServerOption(UndertowOptions.ENABLE_CONNECTOR_STATISTICS, true)
                 // A connection between requests (or never sending one).
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, config.idleTimeoutMs())
                 // An answer the client does not read.
@@ -117,6 +128,7 @@ final class SyncHttpServer {
                 .build();
         undertow.start();
         boundPort = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+        stats = undertow.getListenerInfo().get(0).getConnectorStatistics();
     }
 
     int port() {
@@ -137,6 +149,12 @@ final class SyncHttpServer {
 
     private void route(HttpServerExchange exchange) throws Exception {
         String path = exchange.getRequestPath();
+        var counters = stats;
+        if (counters != null && counters.getActiveConnections() >= config.maxConnections()) {
+            // At the cap no keep-alive: a client that keeps sending requests cannot hold its slot,
+            // so connections waiting in the accept backlog get in once the answers go out.
+            exchange.setPersistent(false);
+        }
         if (path.startsWith("/v1/") && cors(exchange)) {
             return; // a preflight, answered
         }

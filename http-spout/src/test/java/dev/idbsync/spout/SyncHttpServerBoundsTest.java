@@ -139,6 +139,35 @@ class SyncHttpServerBoundsTest {
 
     // ------------------------------------------------------------------ helpers
 
+    @Test
+    void headersPast64KiBAre400AndTheConnectionIsClosed() throws Exception {
+        start(b -> b, parsers);
+        Socket s = open();
+        // Undertow's own limit is 1 MiB, held per connection while headers arrive: times
+        // maxConnections, most of a heap.
+        send(s, "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + "x".repeat(100 * 1024) + "\r\n\r\n");
+        String answer = readToEnd(s, 5_000);
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer.substring(0, Math.min(200, answer.length())));
+    }
+
+    @Test
+    void atTheConnectionCapEveryAnswerClosesItsConnectionSoThatWaitingOnesGetIn() throws Exception {
+        start(b -> b.maxConnections(2).idleTimeoutMs(60_000), parsers);
+        Socket a = open();
+        send(a, "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        String below = readAnswer(a, 5_000);
+        assertTrue(below.startsWith("HTTP/1.1 404"), below);
+        assertTrue(!below.toLowerCase().contains("connection: close"), "below the cap, keep-alive: " + below);
+
+        Socket b = open(); // the second of 2: the listener is full
+        send(b, "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        String atCap = readAnswer(b, 5_000);
+        assertTrue(atCap.toLowerCase().contains("connection: close"), "at the cap the answer closes: " + atCap);
+        // a keep-alive client cannot hold its slot: its next answer closes too
+        send(a, "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        assertTrue(readAnswer(a, 5_000).toLowerCase().contains("connection: close"));
+    }
+
     private Socket open() throws IOException {
         Socket s = new Socket("127.0.0.1", server.port());
         sockets.add(s);
