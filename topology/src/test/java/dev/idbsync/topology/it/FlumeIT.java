@@ -130,6 +130,11 @@ class FlumeIT {
         stopAll();
         only(portA, TestStack.repoRoot().resolve("topology/src/test/resources/flume/slow-agent.properties"));
         try {
+            // /health checks the sinks once a second: wait until it has seen the agent up again
+            long up = System.nanoTime() + 15_000_000_000L;
+            while (stack.http.get("/health").status() != 200 && System.nanoTime() < up) {
+                Thread.sleep(100);
+            }
             long t0 = System.nanoTime();
             var slow = java.util.concurrent.CompletableFuture.supplyAsync(() -> stack.http.push(
                     Push.to("notes-app").client("f-slow").put("notes", "fs-1", note("a")).json()));
