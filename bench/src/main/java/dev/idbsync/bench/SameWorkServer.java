@@ -128,7 +128,9 @@ final class SameWorkServer implements AutoCloseable {
         config = loaded.toBuilder().ignite(ic).flume(fc).dataDir(data.toString()).build();
 
         validator = new ChangeValidator(config);
-        parser = new dev.idbsync.protocol.EnvelopeParser(config.http().maxChangesPerRequest());
+        // as the spout: unconfigured dbs are refused at the envelope
+        parser = new dev.idbsync.protocol.EnvelopeParser(config.http().maxChangesPerRequest(),
+                db -> config.stores().containsKey(db));
         for (StoreConfig s : config.allStores()) {
             policies.put(s.db() + "/" + s.store(), ConflictPolicies.forName(s.policy(), getClass().getClassLoader()));
         }
@@ -246,7 +248,7 @@ final class SameWorkServer implements AutoCloseable {
                 last = c.seq();
                 if (errors[i] != null) {
                     results[i] = Result.rejected(c.seq(), errors[i]);
-                    lines.add(RejectedLog.entry(c, errors[i], now).toString());
+                    lines.add(RejectedLog.entry(c, errors[i], now, config.limits().maxRejectedValueBytes()).toString());
                     continue;
                 }
                 String storeKey = c.db() + "/" + c.store();
@@ -269,7 +271,7 @@ final class SameWorkServer implements AutoCloseable {
                     events.add(ev);
                     lines.add(FileLines.changeLine(ev));
                 } else if (d.result().status() == Status.REJECTED) {
-                    lines.add(RejectedLog.entry(c, d.result().error(), now).toString());
+                    lines.add(RejectedLog.entry(c, d.result().error(), now, config.limits().maxRejectedValueBytes()).toString());
                 }
             }
             if (useIgnite) {

@@ -121,11 +121,8 @@ public final class RejectedLog {
         }
     }
 
-    /**
-     * The entry with the value kept whole, whatever its size; the resolver uses
-     * {@link #entry(Change, ChangeError, long, int)}.
-     */
-    public static ObjectNode entry(Change c, ChangeError error, long at) {
+    /** The entry with the value kept whole, before {@link #entry(Change, ChangeError, long, int)} bounds it. */
+    private static ObjectNode entry(Change c, ChangeError error, long at) {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("eventId", c.eventId());
         n.put("db", c.db());
