@@ -2,10 +2,10 @@ package dev.idbsync.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.idbsync.bolt.ChangeValidator;
-import dev.idbsync.common.ignite.EmbeddedIgniteNode;
-import dev.idbsync.common.ignite.RejectedLog;
-import dev.idbsync.common.ignite.ThinClientFactory;
+import dev.idbsync.validate.ChangeValidator;
+import dev.idbsync.ignite.EmbeddedIgniteNode;
+import dev.idbsync.ignite.RejectedLog;
+import dev.idbsync.ignite.ThinClientFactory;
 import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.FlumeConfig;
 import dev.idbsync.config.IgniteConfig;

@@ -1,20 +1,21 @@
 package dev.idbsync.bolt;
 
-import static dev.idbsync.common.storm.TupleContract.CHANGE;
-import static dev.idbsync.common.storm.TupleContract.DECIDED_FIELDS;
-import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
-import static dev.idbsync.common.storm.TupleContract.PUSH;
-import static dev.idbsync.common.storm.TupleContract.REDELIVER;
-import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_FIELDS;
-import static dev.idbsync.common.storm.TupleContract.REJECTED_LOG_STREAM;
-import static dev.idbsync.common.storm.TupleContract.RESOLVED_FIELDS;
-import static dev.idbsync.common.storm.TupleContract.RESOLVED_STREAM;
-import static dev.idbsync.common.storm.TupleContract.RESULT;
+import dev.idbsync.ignite.ResolveWriter;
+import static dev.idbsync.storm.TupleContract.CHANGE;
+import static dev.idbsync.storm.TupleContract.DECIDED_FIELDS;
+import static dev.idbsync.storm.TupleContract.DECIDED_STREAM;
+import static dev.idbsync.storm.TupleContract.PUSH;
+import static dev.idbsync.storm.TupleContract.REDELIVER;
+import static dev.idbsync.storm.TupleContract.REJECTED_LOG_FIELDS;
+import static dev.idbsync.storm.TupleContract.REJECTED_LOG_STREAM;
+import static dev.idbsync.storm.TupleContract.RESOLVED_FIELDS;
+import static dev.idbsync.storm.TupleContract.RESOLVED_STREAM;
+import static dev.idbsync.storm.TupleContract.RESULT;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.idbsync.common.ignite.IgniteClientFactory;
-import dev.idbsync.common.ignite.SyncCaches;
-import dev.idbsync.common.storm.GroupCommitBolt;
+import dev.idbsync.ignite.IgniteClientFactory;
+import dev.idbsync.ignite.SyncCaches;
+import dev.idbsync.storm.GroupCommitBolt;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Result;

@@ -1,19 +1,20 @@
 package dev.idbsync.bolt;
 
-import static dev.idbsync.common.storm.TupleContract.ADMITTED_FIELDS;
-import static dev.idbsync.common.storm.TupleContract.ADMITTED_STREAM;
-import static dev.idbsync.common.storm.TupleContract.CHANGE;
-import static dev.idbsync.common.storm.TupleContract.CLIENT_ID;
-import static dev.idbsync.common.storm.TupleContract.DB;
-import static dev.idbsync.common.storm.TupleContract.DECIDED_STREAM;
-import static dev.idbsync.common.storm.TupleContract.OK;
-import static dev.idbsync.common.storm.TupleContract.PUSH;
-import static dev.idbsync.common.storm.TupleContract.RESULT;
-import static dev.idbsync.common.storm.TupleContract.SEQ;
+import dev.idbsync.sequence.Sequencer;
+import static dev.idbsync.storm.TupleContract.ADMITTED_FIELDS;
+import static dev.idbsync.storm.TupleContract.ADMITTED_STREAM;
+import static dev.idbsync.storm.TupleContract.CHANGE;
+import static dev.idbsync.storm.TupleContract.CLIENT_ID;
+import static dev.idbsync.storm.TupleContract.DB;
+import static dev.idbsync.storm.TupleContract.DECIDED_STREAM;
+import static dev.idbsync.storm.TupleContract.OK;
+import static dev.idbsync.storm.TupleContract.PUSH;
+import static dev.idbsync.storm.TupleContract.RESULT;
+import static dev.idbsync.storm.TupleContract.SEQ;
 
-import dev.idbsync.common.ignite.IgniteClientFactory;
-import dev.idbsync.common.ignite.PushResults;
-import dev.idbsync.common.ignite.SyncCaches;
+import dev.idbsync.ignite.IgniteClientFactory;
+import dev.idbsync.ignite.PushResults;
+import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import java.util.HashMap;

@@ -1,9 +1,10 @@
 package dev.idbsync.bolt;
 
-import static dev.idbsync.common.storm.TupleContract.CHANGE;
-import static dev.idbsync.common.storm.TupleContract.CHECKED_FIELDS;
-import static dev.idbsync.common.storm.TupleContract.CHECKED_STREAM;
-import static dev.idbsync.common.storm.TupleContract.PUSH;
+import dev.idbsync.validate.ChangeValidator;
+import static dev.idbsync.storm.TupleContract.CHANGE;
+import static dev.idbsync.storm.TupleContract.CHECKED_FIELDS;
+import static dev.idbsync.storm.TupleContract.CHECKED_STREAM;
+import static dev.idbsync.storm.TupleContract.PUSH;
 
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;

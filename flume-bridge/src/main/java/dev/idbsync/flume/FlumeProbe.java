@@ -1,6 +1,6 @@
 package dev.idbsync.flume;
 
-import dev.idbsync.common.health.SinkProbe;
+import dev.idbsync.health.SinkProbe;
 import dev.idbsync.config.FlumeConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;

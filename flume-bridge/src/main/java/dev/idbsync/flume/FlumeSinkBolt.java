@@ -1,10 +1,10 @@
 package dev.idbsync.flume;
 
-import static dev.idbsync.common.storm.TupleContract.ANSWERED_AT;
-import static dev.idbsync.common.storm.TupleContract.EVENT;
-import static dev.idbsync.common.storm.TupleContract.REDELIVER;
+import static dev.idbsync.storm.TupleContract.ANSWERED_AT;
+import static dev.idbsync.storm.TupleContract.EVENT;
+import static dev.idbsync.storm.TupleContract.REDELIVER;
 
-import dev.idbsync.common.storm.GroupCommitBolt;
+import dev.idbsync.storm.GroupCommitBolt;
 import dev.idbsync.config.FlumeConfig;
 import dev.idbsync.protocol.SinkEvent;
 import java.util.ArrayList;

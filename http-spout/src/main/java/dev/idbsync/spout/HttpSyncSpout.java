@@ -1,20 +1,20 @@
 package dev.idbsync.spout;
 
-import static dev.idbsync.common.storm.TupleContract.CHANGES_STREAM;
-import static dev.idbsync.common.storm.TupleContract.CHANGE_FIELDS;
+import static dev.idbsync.storm.TupleContract.CHANGES_STREAM;
+import static dev.idbsync.storm.TupleContract.CHANGE_FIELDS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.idbsync.common.ignite.IgniteClientFactory;
-import dev.idbsync.common.health.HealthMonitor;
-import dev.idbsync.common.health.IgniteProbe;
-import dev.idbsync.common.health.SinkProbe;
-import dev.idbsync.common.ignite.FeedReader;
-import dev.idbsync.common.ignite.Outcomes;
-import dev.idbsync.common.ignite.PushResults;
-import dev.idbsync.common.ignite.RejectedLog;
-import dev.idbsync.common.ignite.SyncCaches;
+import dev.idbsync.ignite.IgniteClientFactory;
+import dev.idbsync.health.HealthMonitor;
+import dev.idbsync.ignite.IgniteProbe;
+import dev.idbsync.health.SinkProbe;
+import dev.idbsync.ignite.FeedReader;
+import dev.idbsync.ignite.Outcomes;
+import dev.idbsync.ignite.PushResults;
+import dev.idbsync.ignite.RejectedLog;
+import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.SyncConfig;

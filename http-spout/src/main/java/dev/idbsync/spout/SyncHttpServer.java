@@ -41,7 +41,7 @@ final class SyncHttpServer {
         void push(HttpServerExchange exchange, PushRequest request);
 
         /** GET /health's answer, from the latest sink checks; never blocks. */
-        dev.idbsync.common.health.HealthMonitor.Answer health();
+        dev.idbsync.health.HealthMonitor.Answer health();
 
         /** Whether the db is configured. */
         boolean knowsDb(String db);

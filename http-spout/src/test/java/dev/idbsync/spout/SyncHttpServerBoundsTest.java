@@ -241,8 +241,8 @@ class SyncHttpServerBoundsTest {
         }
 
         @Override
-        public dev.idbsync.common.health.HealthMonitor.Answer health() {
-            return new dev.idbsync.common.health.HealthMonitor.Answer(200, "{\"status\":\"ok\"}");
+        public dev.idbsync.health.HealthMonitor.Answer health() {
+            return new dev.idbsync.health.HealthMonitor.Answer(200, "{\"status\":\"ok\"}");
         }
 
         @Override

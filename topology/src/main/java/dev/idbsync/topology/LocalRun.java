@@ -1,6 +1,6 @@
 package dev.idbsync.topology;
 
-import dev.idbsync.common.ignite.EmbeddedIgniteNode;
+import dev.idbsync.ignite.EmbeddedIgniteNode;
 import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.StoreConfig;

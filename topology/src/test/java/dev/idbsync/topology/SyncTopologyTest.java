@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.idbsync.common.storm.TupleContract;
+import dev.idbsync.storm.TupleContract;
 import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.StoreConfig;
 import dev.idbsync.config.SyncConfig;

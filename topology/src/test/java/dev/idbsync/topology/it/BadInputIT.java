@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.idbsync.common.ignite.SyncCaches;
-import dev.idbsync.common.ignite.ThinClientFactory;
+import dev.idbsync.ignite.SyncCaches;
+import dev.idbsync.ignite.ThinClientFactory;
 import dev.idbsync.config.LimitsConfig;
 import dev.idbsync.config.StoreConfig;
 import dev.idbsync.protocol.Json;

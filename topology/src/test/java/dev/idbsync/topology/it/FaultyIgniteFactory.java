@@ -1,7 +1,7 @@
 package dev.idbsync.topology.it;
 
-import dev.idbsync.common.ignite.IgniteClientFactory;
-import dev.idbsync.common.ignite.ThinClientFactory;
+import dev.idbsync.ignite.IgniteClientFactory;
+import dev.idbsync.ignite.ThinClientFactory;
 import dev.idbsync.config.IgniteConfig;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;

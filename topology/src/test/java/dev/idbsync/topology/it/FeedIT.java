@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.idbsync.common.ignite.ThinClientFactory;
+import dev.idbsync.ignite.ThinClientFactory;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Json;
 import java.net.URLEncoder;

@@ -237,8 +237,8 @@ class FlumeIT {
 
     /** No fault injection here: the real thin client. */
     private static final class FaultyIgniteFactoryless {
-        static dev.idbsync.common.ignite.IgniteClientFactory factory(dev.idbsync.config.IgniteConfig ic) {
-            return new dev.idbsync.common.ignite.ThinClientFactory(ic);
+        static dev.idbsync.ignite.IgniteClientFactory factory(dev.idbsync.config.IgniteConfig ic) {
+            return new dev.idbsync.ignite.ThinClientFactory(ic);
         }
     }
 }

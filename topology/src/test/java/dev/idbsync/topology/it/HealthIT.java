@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.idbsync.common.ignite.ThinClientFactory;
+import dev.idbsync.ignite.ThinClientFactory;
 import dev.idbsync.config.FlumeConfig;
 import dev.idbsync.topology.EmbeddedFlumeAgent;
 import java.nio.file.Files;

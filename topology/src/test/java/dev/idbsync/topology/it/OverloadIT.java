@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.idbsync.common.storm.GroupCommitBolt;
+import dev.idbsync.storm.GroupCommitBolt;
 import dev.idbsync.config.FlumeConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Json;
@@ -99,7 +99,7 @@ class OverloadIT {
         });
         agent = EmbeddedFlumeAgent.start(TestStack.repoRoot().resolve("topology/src/test/resources/flume/overload-agent.properties"),
                 agentDir, flumePort);
-        stack = TestStack.start(config, ic -> new dev.idbsync.common.ignite.ThinClientFactory(ic));
+        stack = TestStack.start(config, ic -> new dev.idbsync.ignite.ThinClientFactory(ic));
 
         HeapWatch heap = new HeapWatch();
         heap.start();

@@ -4,7 +4,7 @@ import static dev.idbsync.topology.it.Push.note;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.idbsync.common.ignite.ThinClientFactory;
+import dev.idbsync.ignite.ThinClientFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

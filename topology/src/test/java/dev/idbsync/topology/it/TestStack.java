@@ -1,7 +1,7 @@
 package dev.idbsync.topology.it;
 
-import dev.idbsync.common.ignite.EmbeddedIgniteNode;
-import dev.idbsync.common.ignite.IgniteClientFactory;
+import dev.idbsync.ignite.EmbeddedIgniteNode;
+import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.SyncConfig;

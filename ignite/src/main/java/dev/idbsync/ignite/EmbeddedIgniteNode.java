@@ -1,0 +1,103 @@
+package dev.idbsync.ignite;
+
+import dev.idbsync.config.IgniteConfig;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.cluster.ClusterState;
+import org.apache.ignite.configuration.ClientConnectorConfiguration;
+import org.apache.ignite.configuration.DataRegionConfiguration;
+import org.apache.ignite.configuration.DataStorageConfiguration;
+import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.configuration.WALMode;
+import org.apache.ignite.failure.StopNodeFailureHandler;
+import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
+import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
+import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ignite server node of the local run (and of the integration tests): one node on
+ * 127.0.0.1 only, native persistence under the given directory, a small data region, and the
+ * thin-client connector the topology talks to. Discovery uses a static list holding only this
+ * node's own loopback port, never multicast, so it cannot join another Ignite node that happens
+ * to run on the same machine (a second test run, a developer's local run).
+ */
+public final class EmbeddedIgniteNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedIgniteNode.class);
+
+    private final Ignite ignite;
+    private final String name;
+
+    private EmbeddedIgniteNode(Ignite ignite, String name) {
+        this.ignite = ignite;
+        this.name = name;
+    }
+
+    /**
+     * Starts the node and activates it (a persistent cluster starts inactive). On a directory
+     * that already holds data the node finds its records again.
+     */
+    public static EmbeddedIgniteNode start(IgniteConfig config, Path workDir) {
+        String name = "idbsync-embedded-" + config.thinClientPort();
+        TcpDiscoveryVmIpFinder ipFinder = new TcpDiscoveryVmIpFinder()
+                .setAddresses(List.of("127.0.0.1:" + config.discoveryPort()));
+        TcpDiscoverySpi discovery = new TcpDiscoverySpi()
+                .setLocalAddress("127.0.0.1")
+                .setLocalPort(config.discoveryPort())
+                .setLocalPortRange(0)
+                .setIpFinder(ipFinder);
+        TcpCommunicationSpi communication = new TcpCommunicationSpi();
+        communication.setLocalAddress("127.0.0.1");
+        communication.setLocalPort(config.communicationPort());
+        communication.setLocalPortRange(0);
+
+        DataStorageConfiguration storage = new DataStorageConfiguration()
+                .setWalMode(WALMode.valueOf(config.walMode()))
+                .setDefaultDataRegionConfiguration(new DataRegionConfiguration()
+                        .setName("idbsync")
+                        .setPersistenceEnabled(true)
+                        .setInitialSize(Math.min(64L, config.dataRegionMb()) * 1024 * 1024)
+                        .setMaxSize((long) config.dataRegionMb() * 1024 * 1024));
+
+        IgniteConfiguration cfg = new IgniteConfiguration()
+                .setIgniteInstanceName(name)
+                // A fixed consistent id keeps the persistence folder's name stable across restarts.
+                .setConsistentId("idbsync-local")
+                .setWorkDirectory(workDir.toAbsolutePath().toString())
+                .setLocalHost("127.0.0.1")
+                .setDiscoverySpi(discovery)
+                .setCommunicationSpi(communication)
+                .setClientConnectorConfiguration(new ClientConnectorConfiguration()
+                        .setHost("127.0.0.1")
+                        .setPort(config.thinClientPort())
+                        .setPortRange(0))
+                .setDataStorageConfiguration(storage)
+                .setGridLogger(new Slf4jIgniteLogger(EmbeddedIgniteNode.class))
+                .setMetricsLogFrequency(0)
+                // no REST/binary connector (port 11211+): nothing uses it, and it is one port less to clash
+                .setConnectorConfiguration(null)
+                .setPeerClassLoadingEnabled(false)
+                // Ignite's default failure handler halts the JVM; this node shares its JVM with
+                // Storm (and, in tests, with the test runner), so it only stops itself.
+                .setFailureHandler(new StopNodeFailureHandler());
+        LOG.info("starting embedded Ignite node: thin clients on 127.0.0.1:{}, discovery {}, communication {},"
+                        + " persistence in {} (WAL {}), data region {} MB", config.thinClientPort(),
+                config.discoveryPort(), config.communicationPort(), workDir, config.walMode(), config.dataRegionMb());
+        Ignite ignite = Ignition.start(cfg);
+        ignite.cluster().state(ClusterState.ACTIVE);
+        return new EmbeddedIgniteNode(ignite, name);
+    }
+
+    public Ignite ignite() {
+        return ignite;
+    }
+
+    /** Stops the node, letting running operations finish and writing a checkpoint. */
+    @Override
+    public void close() {
+        Ignition.stop(name, false);
+    }
+}

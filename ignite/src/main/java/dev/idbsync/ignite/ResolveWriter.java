@@ -1,0 +1,286 @@
+package dev.idbsync.ignite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idbsync.validate.ChangeValidator;
+import dev.idbsync.config.StoreConfig;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.ChangeError;
+import dev.idbsync.protocol.Result;
+import dev.idbsync.protocol.SinkEvent;
+import dev.idbsync.protocol.Status;
+import dev.idbsync.resolve.ConflictPolicies;
+import dev.idbsync.resolve.ConflictPolicy;
+import dev.idbsync.resolve.Decision;
+import dev.idbsync.resolve.RecordState;
+import dev.idbsync.resolve.Resolver;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.ClientTransaction;
+import org.apache.ignite.transactions.TransactionConcurrency;
+import org.apache.ignite.transactions.TransactionIsolation;
+import org.apache.ignite.transactions.TransactionOptimisticException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides a batch of admitted changes and makes the decisions durable: in one Ignite
+ * transaction it reads the batch's records and any outcomes already stored, resolves the
+ * changes one after another in arrival order ({@link Resolver}, each store's policy), and writes
+ * the new record versions and every new outcome. A change that already has an outcome (a retry,
+ * or a replay of a change whose first attempt did commit) is not decided again: it keeps its
+ * outcome and its version. Either the whole batch is durable or none of it is.
+ */
+public final class ResolveWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(ResolveWriter.class);
+
+    /**
+     * One change for the resolver: {@code rejected} is its result when validation rejected it;
+     * {@code redeliver} marks a change the sequencer found decided already, whose stored event is
+     * only to be delivered again to the sinks after Ignite (it is never decided again).
+     */
+    public record Item(Change change, String push, Result rejected, boolean redeliver) {
+    }
+
+    private final SyncConfig config;
+    private final SyncCaches caches;
+    private final LongSupplier clock;
+    private final Resolver resolver = new Resolver();
+    private final int partition;
+    private final Map<String, ConflictPolicy> policies = new HashMap<>();
+
+    /** Loads every store's policy now, so that a custom policy that cannot be made stops start-up. */
+    public ResolveWriter(SyncConfig config, SyncCaches caches, LongSupplier clock) {
+        this(config, caches, clock, 0);
+    }
+
+    /** @param partition this resolver task's index: the feed partition it appends to */
+    public ResolveWriter(SyncConfig config, SyncCaches caches, LongSupplier clock, int partition) {
+        this.config = config;
+        this.caches = caches;
+        this.clock = clock;
+        this.partition = partition;
+        for (StoreConfig s : config.allStores()) {
+            policies.put(s.db() + "/" + s.store(), ConflictPolicies.forName(s.policy(), getClass().getClassLoader()));
+        }
+    }
+
+    /**
+     * Creates every cache the resolver writes. Must run before the first transaction: creating a
+     * cache inside one waits for the cluster's partition exchange, which waits for the
+     * transaction, until the transaction times out.
+     */
+    public void createCaches() {
+        for (StoreConfig s : config.allStores()) {
+            caches.records(s);
+        }
+        caches.outcomes();
+        caches.rejected();
+        caches.rejectedIndex();
+        caches.feed();
+    }
+
+    /**
+     * A policy that throws (a custom policy's bug) must not stall the record: the change is
+     * rejected with {@code policy_failed}, which uses up its seq like any rejection, and the
+     * record is left as it was.
+     */
+    private Decision decide(Change c, RecordState current, StoreConfig store, long now) {
+        try {
+            return resolver.decide(c, current, store.policy(), policies.get(store.db() + "/" + store.store()), now);
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+            LOG.warn("policy {} of store {}/{} failed on {}; the change is rejected: {}", store.policy(), store.db(),
+                    store.store(), c.eventId(), e.toString());
+            // cut like a schema error: a policy's exception may quote the value
+            ChangeError error = new ChangeError("policy_failed", null, ChangeValidator.cut("the store's conflict policy "
+                    + store.policy() + " failed on this change: " + e));
+            return new Decision(Result.rejected(c.seq(), error), null);
+        }
+    }
+
+    /**
+     * Decides the batch and returns, for each item in order, the event the sinks after Ignite
+     * must get (null when there is none: a rejected change, or a redelivery of a change whose
+     * outcome is gone). Throws what Ignite threw; nothing of the batch is then durable.
+     */
+    /**
+     * What the sinks after Ignite get for one change: its event, or for a rejected change its
+     * rejected-changes log entry; {@code again} when the change was decided before (a redelivery).
+     */
+    public record Emitted(SinkEvent event, ObjectNode rejectedEntry, boolean again) {
+    }
+
+    /** Attempts of one batch when a commit finds that what it read has changed meanwhile. */
+    static final int ATTEMPTS = 3;
+
+    public List<Emitted> write(List<Item> batch) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return writeOnce(batch);
+            } catch (RuntimeException e) { // the thin client's ClientServerError is not a ClientException
+                if (attempt >= ATTEMPTS || !isOptimisticConflict(e)) {
+                    throw e;
+                }
+                LOG.info("a batch of {} changes met a concurrent write (attempt {} of {}); deciding it again: {}",
+                        batch.size(), attempt, ATTEMPTS, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Whether a commit failed only because of another transaction: an entry it read was changed
+     * after the read, or an entry it writes was locked by a transaction committing at that moment
+     * (an optimistic transaction does not wait for the lock).
+     */
+    public static boolean isOptimisticConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof TransactionOptimisticException
+                    // what the thin client passes on of the server's IgniteTxOptimisticCheckedException
+                    || m != null && (m.contains("read/write conflict") || m.contains("(lock conflict)"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<Emitted> writeOnce(List<Item> batch) {
+        long now = clock.getAsLong();
+        // Sorted key sets and maps throughout: Ignite takes a transaction's locks in the order it
+        // is given the keys, and two transactions taking them in different orders could deadlock.
+        Set<String> ids = new TreeSet<>();
+        Map<StoreConfig, Set<String>> keysByStore = new LinkedHashMap<>();
+        for (Item item : batch) {
+            ids.add(Outcomes.key(item.change()));
+            StoreConfig store = config.store(item.change().db(), item.change().store());
+            if (item.rejected() == null && !item.redeliver() && store != null) {
+                keysByStore.computeIfAbsent(store, s -> new TreeSet<>()).add(item.change().keyString());
+            }
+        }
+        List<Emitted> events = new ArrayList<>(batch.size());
+        // OPTIMISTIC SERIALIZABLE: reads take no locks; the commit locks what the transaction
+        // wrote and fails (TransactionOptimisticException) when an entry it read was changed after
+        // the read, and the batch is then decided again from fresh reads. The records, outcomes and
+        // feed heads are this task's own (tuples are grouped by record), so that happens only to a
+        // client's rejected-changes index, which every resolver task may append to, or behind a
+        // transaction of this task that timed out on the client but still committed on the server.
+        // Measured against PESSIMISTIC REPEATABLE_READ (a lock per read key, one lock round per
+        // getAll and putAll): docs/performance.md.
+        try (ClientTransaction tx = caches.client().transactions().txStart(TransactionConcurrency.OPTIMISTIC,
+                TransactionIsolation.SERIALIZABLE, config.ignite().clientTimeoutMs())) {
+            ClientCache<String, String> outcomeCache = caches.outcomes();
+            Map<String, Emitted> decided = new HashMap<>();
+            outcomeCache.getAll(ids).forEach((id, json) -> decided.put(id, stored(json)));
+            Map<StoreConfig, Map<String, RecordState>> states = new LinkedHashMap<>();
+            for (Map.Entry<StoreConfig, Set<String>> e : keysByStore.entrySet()) {
+                Map<String, RecordState> m = new HashMap<>();
+                caches.records(e.getKey()).getAll(e.getValue()).forEach((k, v) -> m.put(k, RecordState.fromJson(v)));
+                states.put(e.getKey(), m);
+            }
+            Map<StoreConfig, Map<String, String>> recordWrites = new LinkedHashMap<>();
+            Map<String, String> outcomeWrites = new TreeMap<>();
+            Map<String, String> rejectedWrites = new TreeMap<>();
+            Map<String, List<RecordState>> feedVersions = new TreeMap<>(); // db -> the batch's new versions, in order
+            Map<String, List<Long>> rejectedSeqs = new TreeMap<>();
+            for (Item item : batch) {
+                Change c = item.change();
+                String id = Outcomes.key(c);
+                if (decided.containsKey(id) || item.redeliver()) {
+                    // decided before: keeps its first outcome and version; its event goes out again
+                    events.add(decided.get(id));
+                    continue;
+                }
+                Result result;
+                SinkEvent event = null;
+                ObjectNode rejectedEntry = null;
+                if (item.rejected() != null) {
+                    result = item.rejected();
+                } else {
+                    StoreConfig store = config.store(c.db(), c.store());
+                    Map<String, RecordState> m = states.get(store);
+                    RecordState current = m.get(c.keyString());
+                    Decision d = decide(c, current, store, now);
+                    result = d.result();
+                    if (d.next() != null) {
+                        m.put(c.keyString(), d.next());
+                        recordWrites.computeIfAbsent(store, s -> new TreeMap<>()).put(c.keyString(), d.next().toJson());
+                        feedVersions.computeIfAbsent(c.db(), db -> new ArrayList<>()).add(d.next());
+                    }
+                    RecordState after = d.next() != null ? d.next() : current;
+                    if (result.status() != Status.REJECTED && after != null) {
+                        event = event(c, after, result, now);
+                    }
+                }
+                if (result.status() == Status.REJECTED) {
+                    rejectedEntry = RejectedLog.entry(c, result.error(), now, config.limits().maxRejectedValueBytes());
+                    rejectedWrites.put(id, rejectedEntry.toString());
+                    rejectedSeqs.computeIfAbsent(RejectedLog.clientKey(c.db(), c.clientId()), k -> new ArrayList<>()).add(c.seq());
+                }
+                Emitted emitted = event == null && rejectedEntry == null ? null : new Emitted(event, rejectedEntry, false);
+                decided.put(id, emitted);
+                events.add(emitted);
+                outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push(), event, rejectedEntry));
+            }
+            if (!feedVersions.isEmpty()) {
+                caches.feed().putAll(feedBlocks(feedVersions));
+            }
+            if (!rejectedWrites.isEmpty()) {
+                caches.rejected().putAll(rejectedWrites);
+                Map<String, String> index = caches.rejectedIndex().getAll(rejectedSeqs.keySet());
+                Map<String, String> indexWrites = new TreeMap<>();
+                rejectedSeqs.forEach((k, seqs) -> indexWrites.put(k, RejectedLog.append(index.get(k), seqs, now)));
+                caches.rejectedIndex().putAll(indexWrites);
+            }
+            for (Map.Entry<StoreConfig, Map<String, String>> e : recordWrites.entrySet()) {
+                caches.records(e.getKey()).putAll(e.getValue());
+            }
+            if (!outcomeWrites.isEmpty()) {
+                outcomeCache.putAll(outcomeWrites);
+            }
+            tx.commit();
+        }
+        return events;
+    }
+
+    /**
+     * Appends the batch's new record versions to this partition's feed log of each db as one
+     * block: one entry at the head + 1 that stands for as many positions as it holds versions,
+     * and the head moved past them ({@link Feed}).
+     */
+    private Map<String, String> feedBlocks(Map<String, List<RecordState>> versionsByDb) {
+        Map<String, String> writes = new TreeMap<>();
+        for (Map.Entry<String, List<RecordState>> e : versionsByDb.entrySet()) {
+            String headKey = Feed.headKey(e.getKey(), partition);
+            String stored = caches.feed().get(headKey); // in the transaction: the commit fails if it moved meanwhile
+            long head = stored == null ? 0 : Long.parseLong(stored);
+            writes.put(Feed.entryKey(e.getKey(), partition, head + 1), Feed.block(e.getValue()));
+            writes.put(headKey, Long.toString(head + e.getValue().size()));
+        }
+        return writes;
+    }
+
+    private static SinkEvent event(Change c, RecordState after, Result result, long now) {
+        boolean conflict = result.status() == Status.CONFLICT;
+        return new SinkEvent(c.eventId(), c.db(), c.store(), c.key(), c.keyString(), after.op(), after.value(),
+                after.version(), c.clientId(), c.seq(), c.correctedTs(), now, result.status(),
+                conflict ? result.policy() : null, conflict ? c.op() : null, conflict ? c.value() : null);
+    }
+
+    private static Emitted stored(String outcomeJson) {
+        ObjectNode o = Outcomes.parse(outcomeJson);
+        JsonNode e = o.get(Outcomes.EVENT);
+        JsonNode r = o.get(Outcomes.REJECTED_ENTRY);
+        SinkEvent event = e == null || e.isNull() ? null : SinkEvent.fromJson(e);
+        ObjectNode entry = r instanceof ObjectNode on ? on : null;
+        return event == null && entry == null ? null : new Emitted(event, entry, true);
+    }
+}

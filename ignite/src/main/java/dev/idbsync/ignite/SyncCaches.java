@@ -1,0 +1,103 @@
+package dev.idbsync.ignite;
+
+import dev.idbsync.config.IgniteConfig;
+import dev.idbsync.config.StoreConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.Duration;
+import javax.cache.expiry.ModifiedExpiryPolicy;
+import org.apache.ignite.cache.CacheAtomicityMode;
+import org.apache.ignite.cache.CacheMode;
+import org.apache.ignite.cache.CacheWriteSynchronizationMode;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.ClientCacheConfiguration;
+import org.apache.ignite.client.IgniteClient;
+
+/**
+ * The caches one component uses, created on first use with the same settings everywhere:
+ * partitioned, {@code ignite.cacheBackups} backups, and FULL_SYNC so that a write returns only
+ * once every copy has it (an acknowledged change must survive the loss of a node that held it).
+ * Records and outcomes are TRANSACTIONAL: the resolver writes a batch's records and outcomes in
+ * one transaction, so they are committed together: after a failure there is never an outcome
+ * without its record, nor a record version without its outcome. One instance per component instance; it holds no state beyond the handles.
+ */
+public final class SyncCaches {
+    /** Each client's mark: {@code db/clientId} → the seq up to which every change is decided. */
+    public static final String MARKS_CACHE = "idbsync_marks";
+    static {
+        // the config refuses these names for stores
+        assert dev.idbsync.config.SyncConfig.RESERVED_CACHES.contains("idbsync_marks");
+    }
+    /** Answers that belong to one push (pending, out_of_order): push key → JSON; kept an hour. */
+    public static final String PUSH_RESULTS_CACHE = "idbsync_push_results";
+    /** Rejected changes: {@code db/clientId/seq} → entry JSON ({@link RejectedLog}). */
+    public static final String REJECTED_CACHE = "idbsync_rejected";
+    /** Each client's rejected seqs in commit order: {@code db/clientId} → {@link RejectedLog.Index} JSON. */
+    public static final String REJECTED_INDEX_CACHE = "idbsync_rejected_index";
+    /** The change feed's logs and heads ({@link Feed}). */
+    public static final String FEED_CACHE = "idbsync_feed";
+
+    private final IgniteClient client;
+    private final IgniteConfig config;
+    private final Map<String, ClientCache<String, String>> handles = new HashMap<>();
+
+    public SyncCaches(IgniteClient client, IgniteConfig config) {
+        this.client = client;
+        this.config = config;
+    }
+
+    /** The cache of a store's records: canonical key → record JSON. */
+    public ClientCache<String, String> records(StoreConfig store) {
+        return cache(store.cache(), CacheAtomicityMode.TRANSACTIONAL, 0);
+    }
+
+    /** The cache of change outcomes: {@code db/clientId/seq} → result JSON, kept {@code ignite.outcomeRetentionHours}. */
+    public ClientCache<String, String> outcomes() {
+        return cache(config.outcomesCache(), CacheAtomicityMode.TRANSACTIONAL, config.outcomeRetentionHours());
+    }
+
+    public ClientCache<String, String> rejected() {
+        return cache(REJECTED_CACHE, CacheAtomicityMode.TRANSACTIONAL, config.rejectedRetentionHours());
+    }
+
+    /** Kept as long as the rejected entries, counted from each client's latest rejection. */
+    public ClientCache<String, String> rejectedIndex() {
+        return cache(REJECTED_INDEX_CACHE, CacheAtomicityMode.TRANSACTIONAL, -config.rejectedRetentionHours());
+    }
+
+    public ClientCache<String, String> feed() {
+        return cache(FEED_CACHE, CacheAtomicityMode.TRANSACTIONAL, 0);
+    }
+
+    public ClientCache<String, String> marks() {
+        return cache(MARKS_CACHE, CacheAtomicityMode.ATOMIC, 0);
+    }
+
+    public ClientCache<String, String> pushResults() {
+        return cache(PUSH_RESULTS_CACHE, CacheAtomicityMode.ATOMIC, 1);
+    }
+
+    private synchronized ClientCache<String, String> cache(String name, CacheAtomicityMode mode, int expiryHours) {
+        return handles.computeIfAbsent(name, n -> {
+            ClientCacheConfiguration cc = new ClientCacheConfiguration()
+                    .setName(n)
+                    .setCacheMode(CacheMode.PARTITIONED)
+                    .setBackups(config.cacheBackups())
+                    .setAtomicityMode(mode)
+                    .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC);
+            // expiryHours > 0: counted from creation; < 0: from the last update; 0: never
+            if (expiryHours > 0) {
+                cc.setExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.HOURS, expiryHours)));
+            } else if (expiryHours < 0) {
+                cc.setExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.HOURS, -expiryHours)));
+            }
+            return client.getOrCreateCache(cc);
+        });
+    }
+
+    public IgniteClient client() {
+        return client;
+    }
+}

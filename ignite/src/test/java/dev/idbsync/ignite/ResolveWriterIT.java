@@ -1,0 +1,191 @@
+package dev.idbsync.ignite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.idbsync.config.ConfigLoader;
+import dev.idbsync.config.IgniteConfig;
+import dev.idbsync.config.StoreConfig;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.ChangeError;
+import dev.idbsync.protocol.Json;
+import dev.idbsync.protocol.Op;
+import dev.idbsync.protocol.Result;
+import dev.idbsync.resolve.RecordState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.ClientTransaction;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.transactions.TransactionConcurrency;
+import org.apache.ignite.transactions.TransactionIsolation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The resolver's transaction against a real, persistent Ignite node: the OPTIMISTIC SERIALIZABLE
+ * commit that finds a concurrent write, and what the writer does about it.
+ */
+class ResolveWriterIT {
+    @TempDir
+    static Path dir;
+    static SyncConfig config;
+    static EmbeddedIgniteNode node;
+    static List<IgniteClient> clients = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        SyncConfig base = ConfigLoader.load(Path.of("..", "conf", "local.yaml").toAbsolutePath().normalize());
+        IgniteConfig ic = base.ignite().toBuilder()
+                .addresses(List.of("127.0.0.1:" + freePort()))
+                .discoveryPort(freePort())
+                .communicationPort(freePort())
+                .build();
+        config = base.toBuilder().dataDir(dir.toString()).ignite(ic).build();
+        node = EmbeddedIgniteNode.start(config.ignite(), dir.resolve("ignite"));
+    }
+
+    @AfterAll
+    static void stop() {
+        clients.forEach(IgniteClient::close);
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    static IgniteClient client() {
+        IgniteClient c = new ThinClientFactory(config.ignite()).create();
+        clients.add(c);
+        return c;
+    }
+
+    static ResolveWriter writer(int partition) {
+        ResolveWriter w = new ResolveWriter(config, new SyncCaches(client(), config.ignite()), System::currentTimeMillis,
+                partition);
+        w.createCaches();
+        return w;
+    }
+
+    static Change put(String clientId, long seq, String key, String title) {
+        ObjectNode value = Json.MAPPER.createObjectNode().put("title", title).put("done", false);
+        long now = System.currentTimeMillis();
+        return new Change("notes-app", clientId, seq, "notes", TextNode.valueOf(key), key, Op.PUT, value, 0, now, null,
+                now, now);
+    }
+
+    static ResolveWriter.Item admitted(Change c) {
+        return new ResolveWriter.Item(c, "push-" + c.clientId() + "-" + c.seq(), null, false);
+    }
+
+    static ResolveWriter.Item rejected(Change c) {
+        return new ResolveWriter.Item(c, "push-" + c.clientId() + "-" + c.seq(),
+                Result.rejected(c.seq(), new ChangeError("schema", "/value", "test")), false);
+    }
+
+    @Test
+    void aCommitThatFindsWhatItReadChangedIsRecognisedAsAConflict() throws Exception {
+        IgniteClient a = client();
+        IgniteClient b = client();
+        ClientCache<String, String> ca = new SyncCaches(a, config.ignite()).rejectedIndex(); // TRANSACTIONAL, as the resolver has it
+        ClientCache<String, String> cb = new SyncCaches(b, config.ignite()).rejectedIndex();
+        RuntimeException thrown;
+        try (ClientTransaction tx = a.transactions().txStart(TransactionConcurrency.OPTIMISTIC,
+                TransactionIsolation.SERIALIZABLE, 10_000)) {
+            ca.get("conflict-probe");
+            cb.put("conflict-probe", "written meanwhile"); // another client, outside the transaction
+            ca.put("conflict-probe", "from the transaction");
+            thrown = assertThrows(RuntimeException.class, tx::commit);
+        }
+        assertTrue(ResolveWriter.isOptimisticConflict(thrown), thrown.toString());
+        assertEquals("written meanwhile", ca.get("conflict-probe"));
+        assertTrue(!ResolveWriter.isOptimisticConflict(new IllegalStateException("Ignite is down")));
+    }
+
+    /**
+     * Two resolver tasks reject changes of one client at the same time: both append to the
+     * client's rejected-changes index, the one entry they share. Every batch a writer reports
+     * written must be in the index in the end (no lost update), every record it wrote must be
+     * there, and a batch it reports failed must have left nothing behind.
+     */
+    @Test
+    void twoResolverTasksAppendingToOneClientsRejectedIndexLoseNothing() throws Exception {
+        ResolveWriter[] tasks = {writer(0), writer(1)};
+        int batches = 40;
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<Future<Set<Long>>> done = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            int task = t;
+            done.add(pool.submit(() -> {
+                go.await();
+                Set<Long> written = new TreeSet<>();
+                for (int i = 0; i < batches; i++) {
+                    long seq = 1 + task + 2L * i; // task 0 has the odd seqs, task 1 the even ones
+                    List<ResolveWriter.Item> batch = List.of(
+                            rejected(put("shared", seq, "r" + task, "x")),
+                            admitted(put("own-" + task, i + 1, "k" + task + "-" + i, "t" + i)));
+                    try {
+                        tasks[task].write(batch);
+                        written.add(seq);
+                    } catch (RuntimeException e) {
+                        assertTrue(ResolveWriter.isOptimisticConflict(e), e.toString()); // out of attempts
+                    }
+                }
+                return written;
+            }));
+        }
+        go.countDown();
+        Set<Long> written = new TreeSet<>();
+        for (Future<Set<Long>> f : done) {
+            written.addAll(f.get());
+        }
+        pool.shutdown();
+
+        SyncCaches caches = new SyncCaches(client(), config.ignite());
+        String index = caches.rejectedIndex().get(RejectedLog.clientKey("notes-app", "shared"));
+        assertNotNull(index);
+        assertEquals(written, new TreeSet<>(RejectedLog.readIndex(index).seqs()));
+        assertTrue(written.size() >= batches / 2, "most batches should get through; written: " + written.size());
+        StoreConfig notes = config.store("notes-app", "notes");
+        for (long seq = 1; seq <= 2L * batches; seq++) {
+            int task = (int) ((seq - 1) % 2);
+            long i = (seq - 1) / 2;
+            String record = caches.records(notes).get("k" + task + "-" + i);
+            String outcome = caches.outcomes().get(Change.eventId("notes-app", "shared", seq));
+            if (written.contains(seq)) {
+                assertNotNull(record, "record of batch " + seq);
+                assertEquals(1, RecordState.fromJson(record).version());
+                assertNotNull(outcome, "outcome of batch " + seq);
+            } else {
+                assertEquals(null, record, "a failed batch left its record behind: " + seq);
+                assertEquals(null, outcome, "a failed batch left its outcome behind: " + seq);
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
