@@ -13,7 +13,7 @@ import static dev.idbsync.storm.TupleContract.RESULT;
 import static dev.idbsync.storm.TupleContract.SEQ;
 
 import dev.idbsync.ignite.IgniteClientFactory;
-import dev.idbsync.ignite.PushResults;
+import dev.idbsync.ignite.PushResult;
 import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
@@ -126,8 +126,7 @@ public class SequencerBolt extends BaseRichBolt {
                 if (!refusedBefore) {
                     try {
                         // The first refusal of a push is the one the spout answers from.
-                        caches.pushResults().putIfAbsent(push, PushResults.toJson(c.seq(), o.verdict() == Sequencer.Verdict.PENDING
-                                ? PushResults.PENDING : PushResults.OUT_OF_ORDER, o.expectedSeq()));
+                        caches.pushResults().putIfAbsent(push, PushResult.refused(c.seq(), o).toJson());
                     } catch (RuntimeException e) {
                         LOG.warn("storing the answer of push {} in Ignite failed; its push gets 503: {}", push, e.toString());
                         collector.fail(t);

@@ -24,7 +24,12 @@ import java.util.function.ToLongFunction;
  * decides each (db, clientId, seq) once and answers a second attempt from its stored outcome.
  */
 public final class Sequencer {
-    /** What happens to one change. */
+    /**
+     * What happens to one change. {@code DUPLICATE}: decided before (at or under the mark, or
+     * decided in flight); it goes on to the resolver as a redelivery, and what its push is
+     * answered is decided from its stored outcome in one place (idbsync-ignite's
+     * {@code StoredOutcome.answersDuplicate}).
+     */
     public enum Verdict { ADMIT, DUPLICATE, PENDING, OUT_OF_ORDER }
 
     /** A verdict, with the seq a client must resend from for OUT_OF_ORDER. */

@@ -3,7 +3,6 @@ package dev.idbsync.spout;
 import static dev.idbsync.storm.TupleContract.CHANGES_STREAM;
 import static dev.idbsync.storm.TupleContract.CHANGE_FIELDS;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.ignite.IgniteClientFactory;
@@ -11,9 +10,9 @@ import dev.idbsync.health.HealthMonitor;
 import dev.idbsync.ignite.IgniteProbe;
 import dev.idbsync.health.SinkProbe;
 import dev.idbsync.ignite.FeedReader;
-import dev.idbsync.ignite.Outcomes;
-import dev.idbsync.ignite.PushResults;
+import dev.idbsync.ignite.PushResult;
 import dev.idbsync.ignite.RejectedLog;
+import dev.idbsync.ignite.StoredOutcome;
 import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.IgniteConfig;
@@ -21,6 +20,8 @@ import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.PushRequest;
+import dev.idbsync.protocol.Result;
+import dev.idbsync.protocol.Status;
 import io.undertow.server.HttpServerExchange;
 import java.security.SecureRandom;
 import java.util.List;
@@ -219,21 +220,21 @@ public class HttpSyncSpout extends BaseRichSpout {
 
     /**
      * Answers a fully acked push from what the bolts stored in Ignite: the outcome of each change,
-     * and the sequencer's answer for the changes it refused. An outcome that another push decided
-     * makes this change a {@code duplicate}.
+     * and the sequencer's answer for the changes it refused ({@link StoredOutcome#answersDuplicate}
+     * decides which are {@code duplicate}).
      */
     private void complete(PendingPush push) {
         List<Change> changes = push.request.changes();
         Set<String> keys = new TreeSet<>();
         for (Change c : changes) {
-            keys.add(Outcomes.key(c));
+            keys.add(StoredOutcome.key(c));
         }
         Map<String, String> outcomes;
-        JsonNode refused;
+        PushResult refused;
         try {
             outcomes = caches.outcomes().getAll(keys);
             String r = caches.pushResults().get(push.key);
-            refused = r == null ? null : PushResults.parse(r);
+            refused = r == null ? null : PushResult.fromJson(r);
         } catch (RuntimeException e) {
             LOG.warn("reading the outcomes of push {} from Ignite failed: {}", push.key, e.toString());
             answerUnavailable(push, "the outcomes could not be read from Ignite; retrying the same request is safe");
@@ -243,7 +244,7 @@ public class HttpSyncSpout extends BaseRichSpout {
         ArrayNode results = body.putArray("results");
         try {
             for (Change c : changes) {
-                results.add(result(c, push.key, outcomes.get(Outcomes.key(c)), refused));
+                results.add(result(c, push.key, outcomes.get(StoredOutcome.key(c)), refused));
             }
         } catch (RuntimeException e) {
             LOG.error("push {}: an outcome in Ignite cannot be read", push.key, e);
@@ -256,32 +257,35 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
     }
 
-    static ObjectNode result(Change c, String pushKey, String storedOutcome, JsonNode refused) {
+    static ObjectNode result(Change c, String pushKey, String storedJson, PushResult refused) {
         ObjectNode r = Json.MAPPER.createObjectNode();
         r.put("seq", c.seq());
-        if (refused != null && c.seq() >= refused.get("fromSeq").asLong()) {
-            r.put("status", refused.get("status").asText());
-            if (refused.has("expectedSeq")) {
-                r.put("expectedSeq", refused.get("expectedSeq").asLong());
+        if (refused != null && refused.covers(c.seq())) {
+            r.put("status", refused.status().wire());
+            if (refused.expectedSeq() != null) {
+                r.put("expectedSeq", refused.expectedSeq());
             }
             return r;
         }
-        if (storedOutcome == null) {
-            // Acked without an outcome: the sequencer found it decided long ago, and its outcome
-            // is past ignite.outcomeRetentionHours.
-            r.put("status", "duplicate");
-            return r;
+        StoredOutcome stored = storedJson == null ? null : StoredOutcome.answerOf(storedJson);
+        if (!StoredOutcome.answersDuplicate(stored, pushKey)) {
+            return Json.MAPPER.valueToTree(stored.result());
         }
-        Outcomes.Answer answer = Outcomes.answerFields(storedOutcome);
-        ObjectNode o = answer.result();
-        if (pushKey.equals(answer.by())) {
-            return o;
-        }
-        r.put("status", "duplicate");
-        r.set("first", o.get("status"));
-        for (String f : new String[] {"version", "value", "error", "policy"}) {
-            if (o.has(f)) {
-                r.set(f, o.get(f));
+        r.put("status", Status.DUPLICATE.wire());
+        if (stored != null) {
+            Result first = stored.result();
+            r.put("first", first.status().wire());
+            if (first.version() != null) {
+                r.put("version", first.version());
+            }
+            if (first.value() != null) {
+                r.set("value", first.value());
+            }
+            if (first.error() != null) {
+                r.set("error", Json.MAPPER.valueToTree(first.error()));
+            }
+            if (first.policy() != null) {
+                r.put("policy", first.policy());
             }
         }
         return r;
@@ -368,7 +372,7 @@ public class HttpSyncSpout extends BaseRichSpout {
                     continue; // past ignite.rejectedRetentionHours
                 }
                 next++;
-                ObjectNode n = Outcomes.parse(e);
+                ObjectNode n = rejectedEntry(e);
                 ObjectNode out = list.addObject();
                 out.put("seq", seq);
                 out.set("change", n.get("change"));
@@ -384,6 +388,15 @@ public class HttpSyncSpout extends BaseRichSpout {
         @Override
         public HealthMonitor.Answer health() {
             return health.answer(active);
+        }
+    }
+
+    private static ObjectNode rejectedEntry(String json) {
+        try {
+            return (ObjectNode) Json.MAPPER.readTree(json);
+        } catch (java.io.IOException | ClassCastException e) {
+            throw new java.io.UncheckedIOException("a rejected-changes entry in Ignite is not in idbsync's format: " + json,
+                    e instanceof java.io.IOException io ? io : new java.io.IOException(e));
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.idbsync.ignite;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.validate.ChangeValidator;
 import dev.idbsync.config.StoreConfig;
@@ -160,7 +159,7 @@ public final class ResolveWriter {
         Set<String> ids = new TreeSet<>();
         Map<StoreConfig, Set<String>> keysByStore = new LinkedHashMap<>();
         for (Item item : batch) {
-            ids.add(Outcomes.key(item.change()));
+            ids.add(StoredOutcome.key(item.change()));
             StoreConfig store = config.store(item.change().db(), item.change().store());
             if (item.rejected() == null && !item.redeliver() && store != null) {
                 keysByStore.computeIfAbsent(store, s -> new TreeSet<>()).add(item.change().keyString());
@@ -193,9 +192,10 @@ public final class ResolveWriter {
             Map<String, List<Long>> rejectedSeqs = new TreeMap<>();
             for (Item item : batch) {
                 Change c = item.change();
-                String id = Outcomes.key(c);
+                String id = StoredOutcome.key(c);
                 if (decided.containsKey(id) || item.redeliver()) {
-                    // decided before: keeps its first outcome and version; its event goes out again
+                    // decided before: keeps its first outcome and version; its event goes out again,
+                    // and its push is answered from that outcome (StoredOutcome.answersDuplicate)
                     events.add(decided.get(id));
                     continue;
                 }
@@ -228,7 +228,7 @@ public final class ResolveWriter {
                 Emitted emitted = event == null && rejectedEntry == null ? null : new Emitted(event, rejectedEntry, false);
                 decided.put(id, emitted);
                 events.add(emitted);
-                outcomeWrites.put(id, Outcomes.toStoredJson(result, item.push(), event, rejectedEntry));
+                outcomeWrites.put(id, new StoredOutcome(result, item.push(), event, rejectedEntry).toJson());
             }
             if (!feedVersions.isEmpty()) {
                 caches.feed().putAll(feedBlocks(feedVersions));
@@ -276,11 +276,7 @@ public final class ResolveWriter {
     }
 
     private static Emitted stored(String outcomeJson) {
-        ObjectNode o = Outcomes.parse(outcomeJson);
-        JsonNode e = o.get(Outcomes.EVENT);
-        JsonNode r = o.get(Outcomes.REJECTED_ENTRY);
-        SinkEvent event = e == null || e.isNull() ? null : SinkEvent.fromJson(e);
-        ObjectNode entry = r instanceof ObjectNode on ? on : null;
-        return event == null && entry == null ? null : new Emitted(event, entry, true);
+        StoredOutcome o = StoredOutcome.fromJson(outcomeJson);
+        return o.event() == null && o.rejectedEntry() == null ? null : new Emitted(o.event(), o.rejectedEntry(), true);
     }
 }
