@@ -10,9 +10,8 @@ import dev.idbsync.health.HealthMonitor;
 import dev.idbsync.ignite.IgniteProbe;
 import dev.idbsync.health.SinkProbe;
 import dev.idbsync.ignite.FeedReader;
-import dev.idbsync.ignite.PushResult;
+import dev.idbsync.ignite.PushAnswers;
 import dev.idbsync.ignite.RejectedLog;
-import dev.idbsync.ignite.StoredOutcome;
 import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.IgniteConfig;
@@ -20,8 +19,6 @@ import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.PushRequest;
-import dev.idbsync.protocol.Result;
-import dev.idbsync.protocol.Status;
 import io.undertow.server.HttpServerExchange;
 import java.security.SecureRandom;
 import java.util.List;
@@ -48,7 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP spout: each task runs an Undertow listener (task i on {@code http.port + i}), turns
  * every well-formed push into one anchored tuple per change, and answers the push when Storm
- * reports every one of those tuples acked, with the outcomes the bolts stored in Ignite.
+ * reports every one of those tuples acked, with the outcomes the bolts stored in Ignite
+ * ({@link PushAnswers}).
  *
  * <p>Delivery: a push is answered 200 only after every tuple of it was acked, that is after every
  * sink made its change durable; any failed or timed-out tuple answers the whole push 503 with
@@ -76,6 +74,7 @@ public class HttpSyncSpout extends BaseRichSpout {
     private transient IgniteClient ignite;
     private transient SyncCaches caches;
     private transient FeedReader feedReader;
+    private transient PushAnswers answers;
     private transient ConcurrentLinkedQueue<PendingPush> toEmit;
     private transient Map<Long, PendingPush> open;
     private transient AtomicInteger inFlight;
@@ -117,6 +116,7 @@ public class HttpSyncSpout extends BaseRichSpout {
         caches.feed();
         feedReader = new FeedReader(config, FeedReader.over(caches), System::currentTimeMillis,
                 igniteConfig.feedStallSkipMs());
+        answers = new PushAnswers(PushAnswers.over(caches));
         parsers = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, // queue full: 503
                 new java.util.concurrent.ArrayBlockingQueue<>(SyncHttpServer.PARSE_QUEUE), daemon("idbsync-http-parse"));
         responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
@@ -218,77 +218,17 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
     }
 
-    /**
-     * Answers a fully acked push from what the bolts stored in Ignite: the outcome of each change,
-     * and the sequencer's answer for the changes it refused ({@link StoredOutcome#answersDuplicate}
-     * decides which are {@code duplicate}).
-     */
+    /** Answers a fully acked push from what the bolts stored in Ignite. */
     private void complete(PendingPush push) {
-        List<Change> changes = push.request.changes();
-        Set<String> keys = new TreeSet<>();
-        for (Change c : changes) {
-            keys.add(StoredOutcome.key(c));
-        }
-        Map<String, String> outcomes;
-        PushResult refused;
-        try {
-            outcomes = caches.outcomes().getAll(keys);
-            String r = caches.pushResults().get(push.key);
-            refused = r == null ? null : PushResult.fromJson(r);
-        } catch (RuntimeException e) {
-            LOG.warn("reading the outcomes of push {} from Ignite failed: {}", push.key, e.toString());
-            answerUnavailable(push, "the outcomes could not be read from Ignite; retrying the same request is safe");
-            return;
-        }
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        ArrayNode results = body.putArray("results");
-        try {
-            for (Change c : changes) {
-                results.add(result(c, push.key, outcomes.get(StoredOutcome.key(c)), refused));
+        PushAnswers.Answer answer = answers.answer(push.key, push.request.changes());
+        if (answer instanceof PushAnswers.Results r) {
+            if (push.claimAnswer()) {
+                finished(push);
+                Responses.json(push.exchange, 200, r.json());
             }
-        } catch (RuntimeException e) {
-            LOG.error("push {}: an outcome in Ignite cannot be read", push.key, e);
-            answerUnavailable(push, "an outcome could not be read; see the server's log");
-            return;
+        } else {
+            answerUnavailable(push, ((PushAnswers.Unavailable) answer).message());
         }
-        if (push.claimAnswer()) {
-            finished(push);
-            Responses.json(push.exchange, 200, body.toString());
-        }
-    }
-
-    static ObjectNode result(Change c, String pushKey, String storedJson, PushResult refused) {
-        ObjectNode r = Json.MAPPER.createObjectNode();
-        r.put("seq", c.seq());
-        if (refused != null && refused.covers(c.seq())) {
-            r.put("status", refused.status().wire());
-            if (refused.expectedSeq() != null) {
-                r.put("expectedSeq", refused.expectedSeq());
-            }
-            return r;
-        }
-        StoredOutcome stored = storedJson == null ? null : StoredOutcome.answerOf(storedJson);
-        if (!StoredOutcome.answersDuplicate(stored, pushKey)) {
-            return Json.MAPPER.valueToTree(stored.result());
-        }
-        r.put("status", Status.DUPLICATE.wire());
-        if (stored != null) {
-            Result first = stored.result();
-            r.put("first", first.status().wire());
-            if (first.version() != null) {
-                r.put("version", first.version());
-            }
-            if (first.value() != null) {
-                r.set("value", first.value());
-            }
-            if (first.error() != null) {
-                r.set("error", Json.MAPPER.valueToTree(first.error()));
-            }
-            if (first.policy() != null) {
-                r.put("policy", first.policy());
-            }
-        }
-        return r;
     }
 
     private void answerUnavailable(PendingPush push, String message) {

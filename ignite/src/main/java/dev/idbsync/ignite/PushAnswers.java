@@ -1,0 +1,135 @@
+package dev.idbsync.ignite;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.Json;
+import dev.idbsync.protocol.Result;
+import dev.idbsync.protocol.Status;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A push's answer, built once Storm reported every tuple of it acked from what the bolts stored
+ * in Ignite: each change's {@link StoredOutcome}, and the {@link PushResult} the sequencer left
+ * if it refused the push part way. One result per change, in request order
+ * (docs/architecture.md, "How each result is built"). Thread-safe; holds no state.
+ */
+public final class PushAnswers {
+    private static final Logger LOG = LoggerFactory.getLogger(PushAnswers.class);
+
+    /** What the answers are read from: the outcomes and push results caches ({@link #over(SyncCaches)}). */
+    public interface Source {
+        /** The stored outcomes of these keys ({@link StoredOutcome#key}); missing keys have none. */
+        Map<String, String> outcomes(Set<String> keys);
+
+        /** The push's stored {@link PushResult}, or null. */
+        String pushResult(String pushKey);
+    }
+
+    /** What a push is answered: {@link Results} (200) or {@link Unavailable} (503). */
+    public sealed interface Answer permits Results, Unavailable {
+    }
+
+    /** 200: the body, {@code {"results": [...]}}. */
+    public record Results(String json) implements Answer {
+    }
+
+    /** 503: Ignite could not be read, or held something idbsync did not write; the message says which. */
+    public record Unavailable(String message) implements Answer {
+    }
+
+    private final Source source;
+
+    public PushAnswers(Source source) {
+        this.source = source;
+    }
+
+    /** The production source: Ignite's caches. */
+    public static Source over(SyncCaches caches) {
+        return new Source() {
+            @Override
+            public Map<String, String> outcomes(Set<String> keys) {
+                return caches.outcomes().getAll(keys);
+            }
+
+            @Override
+            public String pushResult(String pushKey) {
+                return caches.pushResults().get(pushKey);
+            }
+        };
+    }
+
+    /** Reads, with one getAll, the outcomes of the push's changes and its push result, and answers. */
+    public Answer answer(String pushKey, List<Change> changes) {
+        Set<String> keys = new TreeSet<>();
+        for (Change c : changes) {
+            keys.add(StoredOutcome.key(c));
+        }
+        Map<String, String> outcomes;
+        PushResult refused;
+        try {
+            outcomes = source.outcomes(keys);
+            String r = source.pushResult(pushKey);
+            refused = r == null ? null : PushResult.fromJson(r);
+        } catch (RuntimeException e) {
+            LOG.warn("reading the outcomes of push {} from Ignite failed: {}", pushKey, e.toString());
+            return new Unavailable("the outcomes could not be read from Ignite; retrying the same request is safe");
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode results = body.putArray("results");
+        try {
+            for (Change c : changes) {
+                results.add(result(c.seq(), pushKey, outcomes.get(StoredOutcome.key(c)), refused));
+            }
+        } catch (RuntimeException e) {
+            LOG.error("push {}: an outcome in Ignite cannot be read", pushKey, e);
+            return new Unavailable("an outcome could not be read; see the server's log");
+        }
+        return new Results(body.toString());
+    }
+
+    /**
+     * One change's result: the push result's status from its {@code fromSeq} on; else the stored
+     * outcome as it is when this push decided it; else {@code duplicate}, with {@code first} and
+     * the first outcome's {@code version}, {@code value}, {@code error} and {@code policy} where it
+     * has them, or alone when the outcome has expired.
+     */
+    static ObjectNode result(long seq, String pushKey, String storedJson, PushResult refused) {
+        ObjectNode r = Json.MAPPER.createObjectNode();
+        r.put("seq", seq);
+        if (refused != null && refused.covers(seq)) {
+            r.put("status", refused.status().wire());
+            if (refused.expectedSeq() != null) {
+                r.put("expectedSeq", refused.expectedSeq());
+            }
+            return r;
+        }
+        StoredOutcome stored = storedJson == null ? null : StoredOutcome.answerOf(storedJson);
+        if (!StoredOutcome.answersDuplicate(stored, pushKey)) {
+            return Json.MAPPER.valueToTree(stored.result());
+        }
+        r.put("status", Status.DUPLICATE.wire());
+        if (stored != null) {
+            Result first = stored.result();
+            r.put("first", first.status().wire());
+            if (first.version() != null) {
+                r.put("version", first.version());
+            }
+            if (first.value() != null) {
+                r.set("value", first.value());
+            }
+            if (first.error() != null) {
+                r.set("error", Json.MAPPER.valueToTree(first.error()));
+            }
+            if (first.policy() != null) {
+                r.put("policy", first.policy());
+            }
+        }
+        return r;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.idbsync.ignite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.ChangeError;
+import dev.idbsync.protocol.Json;
+import dev.idbsync.protocol.Op;
+import dev.idbsync.protocol.Result;
+import dev.idbsync.protocol.SinkEvent;
+import dev.idbsync.protocol.Status;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** A push's answer from stored outcomes and push results, on an in-memory stand-in for Ignite's caches. */
+class PushAnswersTest {
+    private static final String PUSH = "t1-abc-7";
+
+    private final Map<String, String> outcomes = new HashMap<>();
+    private final Map<String, String> pushResults = new HashMap<>();
+    private final List<Set<String>> outcomeReads = new ArrayList<>();
+    private RuntimeException igniteFails;
+
+    private final PushAnswers answers = new PushAnswers(new PushAnswers.Source() {
+        @Override
+        public Map<String, String> outcomes(Set<String> keys) {
+            if (igniteFails != null) {
+                throw igniteFails;
+            }
+            outcomeReads.add(keys);
+            Map<String, String> out = new HashMap<>();
+            keys.forEach(k -> {
+                if (outcomes.containsKey(k)) {
+                    out.put(k, outcomes.get(k));
+                }
+            });
+            return out;
+        }
+
+        @Override
+        public String pushResult(String pushKey) {
+            return pushResults.get(pushKey);
+        }
+    });
+
+    private static Change change(long seq) {
+        return new Change("notes-app", "c1", seq, "notes", TextNode.valueOf("k" + seq), "\"k" + seq + "\"", Op.PUT,
+                Json.MAPPER.createObjectNode().put("title", "t"), 0, 1, null, 1, 1);
+    }
+
+    private static List<Change> changes(long... seqs) {
+        List<Change> out = new ArrayList<>();
+        for (long s : seqs) {
+            out.add(change(s));
+        }
+        return out;
+    }
+
+    private void stored(long seq, Result r, String by) {
+        SinkEvent event = r.status() == Status.REJECTED ? null : new SinkEvent("notes-app/c1/" + seq, "notes-app", "notes",
+                TextNode.valueOf("k"), "\"k\"", Op.PUT, Json.MAPPER.createObjectNode(), 1, "c1", seq, 1, 2, r.status(),
+                null, null, null);
+        outcomes.put("notes-app/c1/" + seq, new StoredOutcome(r, by, event, null).toJson());
+    }
+
+    private String body(List<Change> changes) {
+        PushAnswers.Answer a = answers.answer(PUSH, changes);
+        return assertInstanceOf(PushAnswers.Results.class, a, a.toString()).json();
+    }
+
+    @Test
+    void theOutcomesThisPushDecidedAreAnsweredAsStoredInRequestOrderFromOneRead() {
+        stored(2, Result.conflict(2, 4, Json.MAPPER.createObjectNode().put("title", "theirs"), "server-wins"), PUSH);
+        stored(1, Result.applied(1, 1), PUSH);
+        stored(3, Result.rejected(3, new ChangeError("schema", "/value/title", "must be a string")), PUSH);
+
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"applied\",\"version\":1},"
+                + "{\"seq\":2,\"status\":\"conflict\",\"version\":4,\"value\":{\"title\":\"theirs\"},\"policy\":\"server-wins\"},"
+                + "{\"seq\":3,\"status\":\"rejected\",\"error\":{\"code\":\"schema\",\"path\":\"/value/title\","
+                + "\"message\":\"must be a string\"}}]}", body(changes(1, 2, 3)));
+        assertEquals(List.of(Set.of("notes-app/c1/1", "notes-app/c1/2", "notes-app/c1/3")), outcomeReads);
+    }
+
+    @Test
+    void anOutcomeAnotherPushDecidedIsADuplicateWithTheFirstOutcomesFields() {
+        stored(1, Result.applied(1, 3), "t0-old-1");
+        stored(2, Result.conflict(2, 5, Json.MAPPER.createObjectNode().put("n", 1), "merge"), "t0-old-1");
+        stored(3, Result.rejected(3, new ChangeError("too_large", null, "too big")), "t0-old-2");
+
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"duplicate\",\"first\":\"applied\",\"version\":3},"
+                + "{\"seq\":2,\"status\":\"duplicate\",\"first\":\"conflict\",\"version\":5,\"value\":{\"n\":1},\"policy\":\"merge\"},"
+                + "{\"seq\":3,\"status\":\"duplicate\",\"first\":\"rejected\",\"error\":{\"code\":\"too_large\","
+                + "\"message\":\"too big\"}}]}", body(changes(1, 2, 3)));
+    }
+
+    @Test
+    void aChangeAckedWithoutAnOutcomeIsADuplicateAlone() {
+        assertEquals("{\"results\":[{\"seq\":9,\"status\":\"duplicate\"}]}", body(changes(9)));
+    }
+
+    @Test
+    void thePushResultAnswersEveryChangeFromItsSeqOn() {
+        stored(1, Result.applied(1, 1), PUSH);
+        pushResults.put(PUSH, new PushResult(2, Status.OUT_OF_ORDER, 1L).toJson());
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"applied\",\"version\":1},"
+                + "{\"seq\":2,\"status\":\"out_of_order\",\"expectedSeq\":1},"
+                + "{\"seq\":3,\"status\":\"out_of_order\",\"expectedSeq\":1}]}", body(changes(1, 2, 3)));
+
+        pushResults.put(PUSH, new PushResult(1, Status.PENDING, null).toJson());
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"pending\"},{\"seq\":2,\"status\":\"pending\"}]}",
+                body(changes(1, 2)));
+    }
+
+    @Test
+    void anIgniteFailureIsUnavailableAndSaysRetryingIsSafe() {
+        igniteFails = new IllegalStateException("connection lost");
+        assertEquals(new PushAnswers.Unavailable("the outcomes could not be read from Ignite; retrying the same request is safe"),
+                answers.answer(PUSH, changes(1)));
+        igniteFails = null;
+        pushResults.put(PUSH, "{\"fromSeq\":");
+        assertEquals(new PushAnswers.Unavailable("the outcomes could not be read from Ignite; retrying the same request is safe"),
+                answers.answer(PUSH, changes(1)));
+    }
+
+    @Test
+    void anOutcomeIdbsyncDidNotWriteIsUnavailable() {
+        outcomes.put("notes-app/c1/1", "[1,2]");
+        assertEquals(new PushAnswers.Unavailable("an outcome could not be read; see the server's log"),
+                answers.answer(PUSH, changes(1)));
+    }
+}
