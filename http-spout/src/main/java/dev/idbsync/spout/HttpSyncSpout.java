@@ -3,28 +3,23 @@ package dev.idbsync.spout;
 import static dev.idbsync.storm.TupleContract.CHANGES_STREAM;
 import static dev.idbsync.storm.TupleContract.CHANGE_FIELDS;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.health.HealthMonitor;
 import dev.idbsync.ignite.IgniteProbe;
 import dev.idbsync.health.SinkProbe;
 import dev.idbsync.ignite.FeedReader;
 import dev.idbsync.ignite.PushAnswers;
-import dev.idbsync.ignite.RejectedLog;
+import dev.idbsync.ignite.RejectedLogReader;
 import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
-import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.PushRequest;
 import io.undertow.server.HttpServerExchange;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -75,6 +70,7 @@ public class HttpSyncSpout extends BaseRichSpout {
     private transient SyncCaches caches;
     private transient FeedReader feedReader;
     private transient PushAnswers answers;
+    private transient RejectedLogReader rejectedReader;
     private transient ConcurrentLinkedQueue<PendingPush> toEmit;
     private transient Map<Long, PendingPush> open;
     private transient AtomicInteger inFlight;
@@ -117,6 +113,8 @@ public class HttpSyncSpout extends BaseRichSpout {
         feedReader = new FeedReader(config, FeedReader.over(caches), System::currentTimeMillis,
                 igniteConfig.feedStallSkipMs());
         answers = new PushAnswers(PushAnswers.over(caches));
+        rejectedReader = new RejectedLogReader(RejectedLogReader.over(caches), System::currentTimeMillis,
+                TimeUnit.HOURS.toMillis(igniteConfig.rejectedRetentionHours()));
         parsers = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, // queue full: 503
                 new java.util.concurrent.ArrayBlockingQueue<>(SyncHttpServer.PARSE_QUEUE), daemon("idbsync-http-parse"));
         responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
@@ -286,57 +284,12 @@ public class HttpSyncSpout extends BaseRichSpout {
 
         @Override
         public String rejected(String db, String clientId, long since, int limit) {
-            RejectedLog.Index index = RejectedLog.readIndex(caches.rejectedIndex().get(RejectedLog.clientKey(db, clientId)));
-            // since is a position in the index's commit order (see RejectedLog.Index). A cursor
-            // past the end means the index expired and started anew: read it from its start.
-            long start = since > index.end() ? index.base() : Math.max(since, index.base());
-            List<Long> seqs = new java.util.ArrayList<>();
-            for (long i = start; i < index.end() && seqs.size() < limit; i++) {
-                seqs.add(index.seqs().get((int) (i - index.base())));
-            }
-            Set<String> keys = new TreeSet<>();
-            seqs.forEach(seq -> keys.add(Change.eventId(db, clientId, seq)));
-            Map<String, String> entries = keys.isEmpty() ? Map.of() : caches.rejected().getAll(keys);
-            ObjectNode body = Json.MAPPER.createObjectNode();
-            ArrayNode list = body.putArray("rejected");
-            long retentionMs = TimeUnit.HOURS.toMillis(igniteConfig.rejectedRetentionHours());
-            long next = start;
-            for (long seq : seqs) {
-                String e = entries.get(Change.eventId(db, clientId, seq));
-                if (e == null) {
-                    long at = index.ats().get((int) (next - index.base()));
-                    if (System.currentTimeMillis() - at < retentionMs) {
-                        break; // not visible yet (its transaction is committing): read it next time
-                    }
-                    next++;
-                    continue; // past ignite.rejectedRetentionHours
-                }
-                next++;
-                ObjectNode n = rejectedEntry(e);
-                ObjectNode out = list.addObject();
-                out.put("seq", seq);
-                out.set("change", n.get("change"));
-                out.set("error", n.get("error"));
-                out.set("at", n.get("at"));
-            }
-            body.put("cursor", Long.toString(next));
-            boolean more = next < index.end();
-            body.put("hasMore", more);
-            return body.toString();
+            return rejectedReader.page(db, clientId, since, limit);
         }
 
         @Override
         public HealthMonitor.Answer health() {
             return health.answer(active);
-        }
-    }
-
-    private static ObjectNode rejectedEntry(String json) {
-        try {
-            return (ObjectNode) Json.MAPPER.readTree(json);
-        } catch (java.io.IOException | ClassCastException e) {
-            throw new java.io.UncheckedIOException("a rejected-changes entry in Ignite is not in idbsync's format: " + json,
-                    e instanceof java.io.IOException io ? io : new java.io.IOException(e));
         }
     }
 
