@@ -3,32 +3,17 @@ package dev.idbsync.spout;
 import static dev.idbsync.storm.TupleContract.CHANGES_STREAM;
 import static dev.idbsync.storm.TupleContract.CHANGE_FIELDS;
 
-import dev.idbsync.ignite.IgniteClientFactory;
-import dev.idbsync.health.HealthMonitor;
-import dev.idbsync.ignite.IgniteProbe;
-import dev.idbsync.health.SinkProbe;
-import dev.idbsync.ignite.FeedReader;
-import dev.idbsync.ignite.PushAnswers;
-import dev.idbsync.ignite.RejectedLogReader;
-import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.config.HttpConfig;
-import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.SyncConfig;
+import dev.idbsync.health.HealthMonitor;
+import dev.idbsync.health.SinkProbe;
+import dev.idbsync.ignite.IgniteClientFactory;
+import dev.idbsync.ignite.IgniteProbe;
 import dev.idbsync.protocol.Change;
-import dev.idbsync.protocol.PushRequest;
-import io.undertow.server.HttpServerExchange;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.ignite.client.IgniteClient;
 import org.apache.storm.spout.SpoutOutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
@@ -38,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP spout: each task runs an Undertow listener (task i on {@code http.port + i}), turns
- * every well-formed push into one anchored tuple per change, and answers the push when Storm
- * reports every one of those tuples acked, with the outcomes the bolts stored in Ignite
- * ({@link PushAnswers}).
+ * The HTTP spout: each task runs an Undertow listener (task i on {@code http.port + i}; see
+ * {@link HttpSide}), turns every well-formed push into one anchored tuple per change, and answers
+ * the push when Storm reports every one of those tuples acked, with the outcomes the bolts stored
+ * in Ignite.
  *
  * <p>Delivery: a push is answered 200 only after every tuple of it was acked, that is after every
  * sink made its change durable; any failed or timed-out tuple answers the whole push 503 with
@@ -58,30 +43,14 @@ public class HttpSyncSpout extends BaseRichSpout {
     /** Tuples emitted per nextTuple call, so that acks and fails are not starved by a large push. */
     private static final int EMIT_BATCH = 200;
 
-    private final HttpConfig httpConfig;
-    private final IgniteConfig igniteConfig;
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
     private final List<SinkProbe> probes;
 
     private transient SpoutOutputCollector collector;
-    private transient SyncHttpServer server;
-    private transient IgniteClient ignite;
-    private transient SyncCaches caches;
-    private transient FeedReader feedReader;
-    private transient PushAnswers answers;
-    private transient RejectedLogReader rejectedReader;
+    private transient HttpSide http;
     private transient ConcurrentLinkedQueue<PendingPush> toEmit;
-    private transient Map<Long, PendingPush> open;
-    private transient AtomicInteger inFlight;
-    private transient AtomicLong ids;
-    private transient ExecutorService parsers;
-    private transient ExecutorService responders;
-    private transient ScheduledExecutorService sweeper;
-    private transient HealthMonitor health;
-    private transient volatile boolean active;
     private transient PendingPush emitting;
-    private transient String pushKeyPrefix;
 
     public HttpSyncSpout(SyncConfig config, IgniteClientFactory igniteFactory) {
         this(config, igniteFactory, List.of(new IgniteProbe(igniteFactory)));
@@ -91,8 +60,6 @@ public class HttpSyncSpout extends BaseRichSpout {
     public HttpSyncSpout(SyncConfig config, IgniteClientFactory igniteFactory, List<SinkProbe> probes) {
         this.probes = List.copyOf(probes);
         this.config = config;
-        this.httpConfig = config.http();
-        this.igniteConfig = config.ignite();
         this.igniteFactory = igniteFactory;
     }
 
@@ -100,36 +67,14 @@ public class HttpSyncSpout extends BaseRichSpout {
     public void open(Map<String, Object> conf, TopologyContext context, SpoutOutputCollector collector) {
         this.collector = collector;
         toEmit = new ConcurrentLinkedQueue<>();
-        open = new ConcurrentHashMap<>();
-        inFlight = new AtomicInteger();
-        ids = new AtomicLong();
         // Task id plus a random nonce per start: push keys never repeat across tasks or restarts.
-        pushKeyPrefix = "t" + context.getThisTaskId() + "-" + Long.toHexString(new SecureRandom().nextLong()) + "-";
-        ignite = igniteFactory.create();
-        caches = new SyncCaches(ignite, igniteConfig);
-        caches.outcomes();
-        caches.pushResults();
-        caches.feed();
-        feedReader = new FeedReader(config, FeedReader.over(caches), System::currentTimeMillis,
-                igniteConfig.feedStallSkipMs());
-        answers = new PushAnswers(PushAnswers.over(caches));
-        rejectedReader = new RejectedLogReader(RejectedLogReader.over(caches), System::currentTimeMillis,
-                TimeUnit.HOURS.toMillis(igniteConfig.rejectedRetentionHours()));
-        parsers = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, // queue full: 503
-                new java.util.concurrent.ArrayBlockingQueue<>(SyncHttpServer.PARSE_QUEUE), daemon("idbsync-http-parse"));
-        responders = Executors.newFixedThreadPool(2, daemon("idbsync-http-respond"));
-        sweeper = Executors.newSingleThreadScheduledExecutor(daemon("idbsync-http-timeouts"));
-        sweeper.scheduleWithFixedDelay(this::expire, 100, 100, TimeUnit.MILLISECONDS);
-        health = new HealthMonitor(probes, System::currentTimeMillis);
-        health.start();
-        int port = httpConfig.port() == 0 ? 0 : httpConfig.port() + context.getThisTaskIndex();
-        server = new SyncHttpServer(httpConfig, new Handoff(), parsers, System::currentTimeMillis);
-        server.start(port);
-        active = true;
+        String keyPrefix = "t" + context.getThisTaskId() + "-" + Long.toHexString(new SecureRandom().nextLong()) + "-";
+        http = new HttpSide(config, igniteFactory, probes, keyPrefix, toEmit::add);
+        HttpConfig c = config.http();
+        http.start(c.port() == 0 ? 0 : c.port() + context.getThisTaskIndex());
         LOG.info("HTTP spout task {} listening on http://{}:{} (body limit {} bytes, {} changes per push, {} pushes"
-                        + " in flight, timeout {} ms)", context.getThisTaskIndex(), httpConfig.host(), server.port(),
-                httpConfig.maxBodyBytes(), httpConfig.maxChangesPerRequest(), httpConfig.maxRequestsInFlight(),
-                httpConfig.requestTimeoutMs());
+                        + " in flight, timeout {} ms)", context.getThisTaskIndex(), c.host(), http.port(),
+                c.maxBodyBytes(), c.maxChangesPerRequest(), c.maxRequestsInFlight(), c.requestTimeoutMs());
     }
 
     @Override
@@ -168,7 +113,7 @@ public class HttpSyncSpout extends BaseRichSpout {
     public void ack(Object msgId) {
         PendingPush push = ((ChangeMessageId) msgId).push();
         if (push.outstanding.decrementAndGet() == 0 && !push.answered()) {
-            responders.execute(() -> complete(push));
+            http.acked(push);
         }
     }
 
@@ -176,135 +121,23 @@ public class HttpSyncSpout extends BaseRichSpout {
     public void fail(Object msgId) {
         ChangeMessageId id = (ChangeMessageId) msgId;
         LOG.debug("{} failed or timed out in the topology; answering its push 503", id);
-        answerUnavailable(id.push(), "a change of this push could not be made durable in time; retrying the same"
-                + " request is safe");
+        http.failed(id.push());
     }
 
     @Override
     public void activate() {
-        active = true;
+        http.active(true);
     }
 
     @Override
     public void deactivate() {
-        active = false;
+        http.active(false);
     }
 
     @Override
     public void close() {
-        active = false;
-        if (server != null) {
-            server.stop();
-        }
-        if (open != null) {
-            for (PendingPush p : open.values()) {
-                answerUnavailable(p, "the server is shutting down; retry the same request");
-            }
-        }
-        shutdown(sweeper);
-        if (health != null) {
-            health.close();
-        }
-        shutdown(responders);
-        shutdown(parsers);
-        if (ignite != null) {
-            try {
-                ignite.close();
-            } catch (Exception e) {
-                LOG.warn("closing the Ignite client failed", e);
-            }
-        }
-    }
-
-    /** Answers a fully acked push from what the bolts stored in Ignite. */
-    private void complete(PendingPush push) {
-        PushAnswers.Answer answer = answers.answer(push.key, push.request.changes());
-        if (answer instanceof PushAnswers.Results r) {
-            if (push.claimAnswer()) {
-                finished(push);
-                Responses.json(push.exchange, 200, r.json());
-            }
-        } else {
-            answerUnavailable(push, ((PushAnswers.Unavailable) answer).message());
-        }
-    }
-
-    private void answerUnavailable(PendingPush push, String message) {
-        if (push.claimAnswer()) {
-            finished(push);
-            Responses.retryLater(push.exchange, 503, "unavailable", message, httpConfig.retryAfterSeconds());
-        }
-    }
-
-    private void finished(PendingPush push) {
-        open.remove(push.id);
-        inFlight.decrementAndGet();
-    }
-
-    private void expire() {
-        long now = System.nanoTime();
-        for (PendingPush p : open.values()) {
-            if (now - p.deadlineNanos > 0) {
-                answerUnavailable(p, "the push was not completed within " + httpConfig.requestTimeoutMs()
-                        + " ms (http.requestTimeoutMs); retrying the same request is safe");
-            }
-        }
-    }
-
-    private final class Handoff implements SyncHttpServer.Handoff {
-        @Override
-        public void push(HttpServerExchange exchange, PushRequest request) {
-            if (!active) {
-                Responses.retryLater(exchange, 503, "unavailable", "the topology is not active; retry later",
-                        httpConfig.retryAfterSeconds());
-                return;
-            }
-            if (inFlight.incrementAndGet() > httpConfig.maxRequestsInFlight()) {
-                inFlight.decrementAndGet();
-                Responses.retryLater(exchange, 503, "unavailable", "the server holds " + httpConfig.maxRequestsInFlight()
-                        + " pushes already (http.maxRequestsInFlight); retry later", httpConfig.retryAfterSeconds());
-                return;
-            }
-            long id = ids.incrementAndGet();
-            PendingPush push = new PendingPush(id, pushKeyPrefix + id, exchange, request,
-                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(httpConfig.requestTimeoutMs()));
-            open.put(id, push);
-            toEmit.add(push);
-        }
-
-        @Override
-        public boolean knowsDb(String db) {
-            return config.stores().containsKey(db);
-        }
-
-        @Override
-        public String changes(String db, String since, int limit) {
-            return feedReader.page(db, since, limit);
-        }
-
-        @Override
-        public String rejected(String db, String clientId, long since, int limit) {
-            return rejectedReader.page(db, clientId, since, limit);
-        }
-
-        @Override
-        public HealthMonitor.Answer health() {
-            return health.answer(active);
-        }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private static void shutdown(ExecutorService e) {
-        if (e != null) {
-            e.shutdownNow();
+        if (http != null) {
+            http.close();
         }
     }
 }

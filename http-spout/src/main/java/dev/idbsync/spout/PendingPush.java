@@ -1,7 +1,8 @@
 package dev.idbsync.spout;
 
 import dev.idbsync.protocol.PushRequest;
-import io.undertow.server.HttpServerExchange;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -11,10 +12,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * threads (which answer it); every field that changes is atomic and the answer is sent once.
  */
 final class PendingPush {
+    /** Where a push's one answer goes: its HTTP exchange ({@link Responses#replyTo}), or a test's recorder. */
+    interface Reply {
+        void json(int status, String body);
+
+        /** An error with {@code Retry-After}; see {@link Responses#retryLater}. */
+        void retryLater(int status, String code, String message, int retryAfterSeconds);
+
+        /** Runs {@code done} once the answer has been written out, or the exchange ended without one. */
+        void onDone(Runnable done);
+    }
+
     final long id;
     /** Unique across spout tasks and restarts: names the push in outcomes ("by") and push results. */
     final String key;
-    final HttpServerExchange exchange;
+    final Reply reply;
     final PushRequest request;
     final long deadlineNanos;
     /** Changes not acked yet. */
@@ -22,14 +34,16 @@ final class PendingPush {
     /** Index of the next change to emit; touched only by the spout's executor thread. */
     int nextToEmit;
     private final AtomicBoolean answered = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
 
-    PendingPush(long id, String key, HttpServerExchange exchange, PushRequest request, long deadlineNanos) {
+    PendingPush(long id, String key, Reply reply, PushRequest request, long deadlineNanos) {
         this.id = id;
         this.key = key;
-        this.exchange = exchange;
+        this.reply = reply;
         this.request = request;
         this.deadlineNanos = deadlineNanos;
         this.outstanding = new AtomicInteger(request.changes().size());
+        reply.onDone(done::countDown);
     }
 
     /** True for the one caller that may answer this push. */
@@ -39,5 +53,10 @@ final class PendingPush {
 
     boolean answered() {
         return answered.get();
+    }
+
+    /** Waits up to {@code nanos} for the answer to be written out; true once it is. */
+    boolean awaitDone(long nanos) throws InterruptedException {
+        return done.await(nanos, TimeUnit.NANOSECONDS);
     }
 }

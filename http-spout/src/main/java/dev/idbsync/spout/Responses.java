@@ -32,6 +32,36 @@ final class Responses {
         error(exchange, status, code, message);
     }
 
+    /** A push's {@link PendingPush.Reply} over its exchange. */
+    static PendingPush.Reply replyTo(HttpServerExchange exchange) {
+        return new PendingPush.Reply() {
+            @Override
+            public void json(int status, String body) {
+                Responses.json(exchange, status, body);
+            }
+
+            @Override
+            public void retryLater(int status, String code, String message, int retryAfterSeconds) {
+                Responses.retryLater(exchange, status, code, message, retryAfterSeconds);
+            }
+
+            @Override
+            public void onDone(Runnable done) {
+                try {
+                    exchange.addExchangeCompleteListener((ex, next) -> {
+                        try {
+                            done.run();
+                        } finally {
+                            next.proceed();
+                        }
+                    });
+                } catch (IllegalStateException e) {
+                    done.run(); // the exchange has ended already (Undertow refuses listeners then)
+                }
+            }
+        };
+    }
+
     /**
      * An error for a request whose body was not read to its end: the answer says
      * {@code Connection: close} and the connection is closed once it is written (what is left

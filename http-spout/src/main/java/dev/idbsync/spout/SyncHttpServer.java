@@ -51,6 +51,13 @@ final class SyncHttpServer {
 
         /** The body of GET /v1/rejected for a checked query; may block on Ignite. */
         String rejected(String db, String clientId, long since, int limit);
+
+        /**
+         * The listener is stopping: answer every push taken and not answered yet, and return once
+         * those answers are written (or a bound has passed). Undertow stops after this returns.
+         */
+        default void answerOpenPushes() {
+        }
     }
 
     /** Bytes of an oversized body read and dropped before the connection is cut. */
@@ -140,8 +147,10 @@ final class SyncHttpServer {
         return budget.used();
     }
 
+    /** Has the handoff answer the pushes it holds ({@link Handoff#answerOpenPushes}), then stops Undertow. */
     void stop() {
         if (undertow != null) {
+            handoff.answerOpenPushes();
             undertow.stop();
             undertow = null;
         }

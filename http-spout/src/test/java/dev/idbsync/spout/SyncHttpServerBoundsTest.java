@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idbsync.config.HttpConfig;
-import dev.idbsync.protocol.PushRequest;
-import io.undertow.server.HttpServerExchange;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +43,7 @@ class SyncHttpServerBoundsTest {
 
     private SyncHttpServer start(UnaryOperator<HttpConfig.Builder> tweak, java.util.concurrent.Executor executor) {
         HttpConfig config = tweak.apply(HttpConfig.builder().port(0)).build();
-        server = new SyncHttpServer(config, new AnswerAtOnce(), executor, System::currentTimeMillis);
+        server = new SyncHttpServer(config, new FixedHandoff(), executor, System::currentTimeMillis);
         server.start(0);
         return server;
     }
@@ -232,32 +230,5 @@ class SyncHttpServerBoundsTest {
             Thread.sleep(20);
         }
         assertEquals(bytes, server.bufferedBodyBytes(), "body bytes buffered");
-    }
-
-    private static final class AnswerAtOnce implements SyncHttpServer.Handoff {
-        @Override
-        public void push(HttpServerExchange exchange, PushRequest request) {
-            Responses.json(exchange, 200, "{\"results\":[]}");
-        }
-
-        @Override
-        public dev.idbsync.health.HealthMonitor.Answer health() {
-            return new dev.idbsync.health.HealthMonitor.Answer(200, "{\"status\":\"ok\"}");
-        }
-
-        @Override
-        public boolean knowsDb(String db) {
-            return true;
-        }
-
-        @Override
-        public String changes(String db, String since, int limit) {
-            return "{}";
-        }
-
-        @Override
-        public String rejected(String db, String clientId, long since, int limit) {
-            return "{}";
-        }
     }
 }

@@ -1,0 +1,176 @@
+package dev.idbsync.spout;
+
+import dev.idbsync.config.HttpConfig;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.health.HealthMonitor;
+import dev.idbsync.health.SinkProbe;
+import dev.idbsync.ignite.FeedReader;
+import dev.idbsync.ignite.IgniteClientFactory;
+import dev.idbsync.ignite.PushAnswers;
+import dev.idbsync.ignite.RejectedLogReader;
+import dev.idbsync.ignite.SyncCaches;
+import dev.idbsync.protocol.PushRequest;
+import io.undertow.server.HttpServerExchange;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.ignite.client.IgniteClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of one spout task, without Storm: its listener ({@link SyncHttpServer}), the
+ * pushes it holds open ({@link OpenPushes}) and their answers from Ignite ({@link PushAnswers}),
+ * the pages of GET /v1/changes ({@link FeedReader}) and GET /v1/rejected
+ * ({@link RejectedLogReader}), and GET /health ({@link HealthMonitor}). A push it takes goes to
+ * {@code emit}; the spout reports back when its tuples were all acked ({@link #acked}) or one
+ * failed ({@link #failed}).
+ *
+ * <p>Threads: Undertow's own; two parse threads; two responder threads, which read a push's
+ * outcomes and answer it; the sweeper of {@link OpenPushes}.
+ */
+final class HttpSide implements SyncHttpServer.Handoff {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpSide.class);
+    /** How long {@link #close} waits for the answers of the open pushes to be written before Undertow stops. */
+    static final long CLOSE_WAIT_MS = 2_000;
+
+    private final SyncConfig config;
+    private final Consumer<PendingPush> emit;
+    private final IgniteClient ignite;
+    private final FeedReader feedReader;
+    private final RejectedLogReader rejectedReader;
+    private final PushAnswers answers;
+    private final OpenPushes pushes;
+    private final HealthMonitor health;
+    private final ExecutorService parsers;
+    private final ExecutorService responders;
+    private final SyncHttpServer server;
+    private volatile boolean active;
+
+    /**
+     * Opens its Ignite client and starts its threads; {@link #start} starts the listener.
+     *
+     * @param keyPrefix unique across spout tasks and restarts: the start of every push key
+     */
+    HttpSide(SyncConfig config, IgniteClientFactory igniteFactory, List<SinkProbe> probes, String keyPrefix,
+             Consumer<PendingPush> emit) {
+        HttpConfig http = config.http();
+        this.config = config;
+        this.emit = emit;
+        ignite = igniteFactory.create();
+        SyncCaches caches = new SyncCaches(ignite, config.ignite());
+        caches.outcomes();
+        caches.pushResults();
+        caches.feed();
+        feedReader = new FeedReader(config, FeedReader.over(caches), System::currentTimeMillis,
+                config.ignite().feedStallSkipMs());
+        rejectedReader = new RejectedLogReader(RejectedLogReader.over(caches), System::currentTimeMillis,
+                TimeUnit.HOURS.toMillis(config.ignite().rejectedRetentionHours()));
+        answers = new PushAnswers(PushAnswers.over(caches));
+        pushes = new OpenPushes(http, keyPrefix, System::nanoTime);
+        pushes.startSweeper();
+        parsers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, // queue full: 503
+                new ArrayBlockingQueue<>(SyncHttpServer.PARSE_QUEUE), OpenPushes.daemon("idbsync-http-parse"));
+        responders = Executors.newFixedThreadPool(2, OpenPushes.daemon("idbsync-http-respond"));
+        health = new HealthMonitor(probes, System::currentTimeMillis);
+        health.start();
+        server = new SyncHttpServer(http, this, parsers, System::currentTimeMillis);
+    }
+
+    /** Starts the listener on {@code port} (0: any free port) and takes pushes. */
+    void start(int port) {
+        server.start(port);
+        active = true;
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    /** While inactive, new pushes and GET /health get 503; the open pushes go on. */
+    void active(boolean active) {
+        this.active = active;
+    }
+
+    /** Every tuple of the push was acked: a responder answers it from Ignite. */
+    void acked(PendingPush push) {
+        responders.execute(() -> {
+            PushAnswers.Answer answer = answers.answer(push.key, push.request.changes());
+            if (answer instanceof PushAnswers.Results r) {
+                pushes.answer(push, r.json());
+            } else {
+                pushes.unavailable(push, ((PushAnswers.Unavailable) answer).message());
+            }
+        });
+    }
+
+    /** A tuple of the push failed or timed out. */
+    void failed(PendingPush push) {
+        pushes.unavailable(push, "a change of this push could not be made durable in time; retrying the same"
+                + " request is safe");
+    }
+
+    /** New pushes get 503; the open pushes are answered 503 and their answers written; then Undertow stops. */
+    void close() {
+        active = false;
+        server.stop(); // answerOpenPushes() first
+        pushes.close(0); // when the listener never started
+        health.close();
+        responders.shutdownNow();
+        parsers.shutdownNow();
+        try {
+            ignite.close();
+        } catch (Exception e) {
+            LOG.warn("closing the Ignite client failed", e);
+        }
+    }
+
+    @Override
+    public void push(HttpServerExchange exchange, PushRequest request) {
+        if (!active) {
+            Responses.retryLater(exchange, 503, "unavailable", "the topology is not active; retry later",
+                    config.http().retryAfterSeconds());
+            return;
+        }
+        PendingPush push = pushes.open(Responses.replyTo(exchange), request);
+        if (push != null) {
+            emit.accept(push);
+        }
+    }
+
+    @Override
+    public void answerOpenPushes() {
+        pushes.close(CLOSE_WAIT_MS);
+        // A 200 claimed just before may still be on its way out: let the responders finish it.
+        responders.shutdown();
+        try {
+            responders.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean knowsDb(String db) {
+        return config.stores().containsKey(db);
+    }
+
+    @Override
+    public String changes(String db, String since, int limit) {
+        return feedReader.page(db, since, limit);
+    }
+
+    @Override
+    public String rejected(String db, String clientId, long since, int limit) {
+        return rejectedReader.page(db, clientId, since, limit);
+    }
+
+    @Override
+    public HealthMonitor.Answer health() {
+        return health.answer(active);
+    }
+}
