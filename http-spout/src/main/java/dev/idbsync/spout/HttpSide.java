@@ -74,7 +74,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
         pushes = new OpenPushes(http, keyPrefix, System::nanoTime);
         pushes.startSweeper();
         parsers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, // queue full: 503
-                new ArrayBlockingQueue<>(SyncHttpServer.PARSE_QUEUE), OpenPushes.daemon("idbsync-http-parse"));
+                new ArrayBlockingQueue<>(PushBodies.PARSE_QUEUE), OpenPushes.daemon("idbsync-http-parse"));
         responders = Executors.newFixedThreadPool(2, OpenPushes.daemon("idbsync-http-respond"));
         health = new HealthMonitor(probes, System::currentTimeMillis);
         health.start();
