@@ -32,8 +32,6 @@ import io.undertow.Undertow;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -120,10 +118,10 @@ final class SameWorkServer implements AutoCloseable {
         SyncConfig loaded = ConfigLoader.load(root.resolve(opts.getOrDefault("config", "conf/local.yaml")));
         IgniteConfig ic = loaded.ignite().toBuilder()
                 .addresses(List.of("127.0.0.1:" + thinPort))
-                .discoveryPort(freePort())
-                .communicationPort(freePort())
+                .discoveryPort(Ports.freePort())
+                .communicationPort(Ports.freePort())
                 .build();
-        int flumePort = freePort();
+        int flumePort = Ports.freePort();
         FlumeConfig fc = loaded.flume().toBuilder().agents(List.of("127.0.0.1:" + flumePort)).build();
         config = loaded.toBuilder().ignite(ic).flume(fc).dataDir(data.toString()).build();
 
@@ -332,12 +330,6 @@ final class SameWorkServer implements AutoCloseable {
         }
         if (node != null) {
             node.close();
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
         }
     }
 }
