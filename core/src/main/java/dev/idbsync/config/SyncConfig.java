@@ -17,9 +17,6 @@ public final class SyncConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public static final String DEFAULT_DATA_DIR = "data";
-    /** Caches idbsync keeps for itself (client marks, push results); see SyncCaches. */
-    public static final java.util.Set<String> RESERVED_CACHES = java.util.Set.of("idbsync_marks", "idbsync_push_results",
-            "idbsync_rejected", "idbsync_rejected_index", "idbsync_feed");
 
     private final HttpConfig http;
     private final LimitsConfig limits;
@@ -53,7 +50,7 @@ public final class SyncConfig implements Serializable {
             String prev = cacheOwners.put(st.cache(), owner);
             String taken = prev != null ? prev
                     : st.cache().equals(ignite.outcomesCache()) ? "ignite.outcomesCache"
-                    : RESERVED_CACHES.contains(st.cache()) ? "idbsync itself" : null;
+                    : CacheNames.FIXED.contains(st.cache()) ? "idbsync itself" : null;
             if (taken != null) {
                 throw new IllegalStateException("dbs." + st.db() + ".stores." + st.store() + ".cache: \"" + st.cache()
                         + "\" is already used by " + taken + "; every store needs a cache of its own");

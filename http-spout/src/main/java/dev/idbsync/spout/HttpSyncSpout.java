@@ -1,7 +1,6 @@
 package dev.idbsync.spout;
 
 import static dev.idbsync.storm.TupleContract.CHANGES_STREAM;
-import static dev.idbsync.storm.TupleContract.CHANGE_FIELDS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -21,6 +20,7 @@ import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.PushRequest;
+import dev.idbsync.storm.TupleContract;
 import io.undertow.server.HttpServerExchange;
 import java.security.SecureRandom;
 import java.util.List;
@@ -40,7 +40,6 @@ import org.apache.storm.spout.SpoutOutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
 import org.apache.storm.topology.base.BaseRichSpout;
-import org.apache.storm.tuple.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,7 +134,7 @@ public class HttpSyncSpout extends BaseRichSpout {
 
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
-        declarer.declareStream(CHANGES_STREAM, CHANGE_FIELDS);
+        declarer.declareStream(CHANGES_STREAM, TupleContract.Received.FIELDS);
     }
 
     @Override
@@ -156,7 +155,7 @@ public class HttpSyncSpout extends BaseRichSpout {
                 continue;
             }
             Change c = changes.get(push.nextToEmit);
-            collector.emit(CHANGES_STREAM, new Values(c.db(), c.store(), c.keyString(), c.clientId(), c, push.key),
+            collector.emit(CHANGES_STREAM, new TupleContract.Received(c, push.key).values(),
                     new ChangeMessageId(push, push.nextToEmit));
             emitted++;
             if (++push.nextToEmit == changes.size()) {
