@@ -4,7 +4,7 @@
 // crypto and timers; it has no Web Locks, so the library takes its one-run-per-page path.
 import 'fake-indexeddb/auto';
 import { after } from 'node:test';
-import { openSync } from '../src/idbsync.js';
+import { openSync } from '../src/index.js';
 import { error, FakeServer } from './fake-server.js';
 
 export { error, FakeServer };
@@ -28,7 +28,7 @@ export function setOnline(on) {
   g.dispatchEvent(new Event(on ? 'online' : 'offline'));
 }
 
-/** @type {Set<import('../src/idbsync.js').SyncClient>} */
+/** @type {Set<import('../src/index.js').SyncClient>} */
 const opened = new Set();
 // A client a failed test left open would keep the process alive (its BroadcastChannel).
 after(() => { for (const c of opened) c.close(); });
@@ -46,7 +46,7 @@ export const idbName = (name = 'test') => `${name}-${++dbs}-${Date.now().toStrin
  * @param {Record<string, any> & {via?: 'transport' | 'fetch'}} [opts]
  */
 export async function open(server, opts = {}) {
-  const { via = 'fetch', ...rest } = opts;
+  const { via = 'transport', ...rest } = opts;
   if (via === 'fetch') g.fetch = server.fetch;
   const options = { db: server.db, stores: ['notes'], idbName: idbName(), auto: false, ...rest };
   if (via === 'transport') /** @type {any} */ (options).transport = server.transport();
@@ -61,7 +61,7 @@ export async function open(server, opts = {}) {
   return { client, events, of, options };
 }
 
-/** sync() that must succeed. @param {import('../src/idbsync.js').SyncClient} client */
+/** sync() that must succeed. @param {import('../src/index.js').SyncClient} client */
 export async function syncOk(client) {
   const r = await client.sync();
   if (!r.ok) throw new Error('sync() failed: ' + JSON.stringify(r) + ' ' + r.error?.message);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { error, FakeServer, idbName, open, sleep, syncOk, waitFor } from '../../testkit/node-env.js';
-import { SyncError } from '../../src/idbsync.js';
+import { SyncError } from '../../src/index.js';
 
 test('status() and the status event follow pending, syncing, errors and the last sync', async () => {
   const server = new FakeServer();

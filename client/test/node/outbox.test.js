@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeServer, idbName, open, syncOk } from '../../testkit/node-env.js';
-import { INTERNAL_STORES, openSync, SyncClient } from '../../src/idbsync.js';
+import { INTERNAL_STORES, openSync, SyncClient } from '../../src/index.js';
 
 test('put and delete write the record and an outbox entry, in seq order, as they will be sent', async () => {
   const { client } = await open(new FakeServer());

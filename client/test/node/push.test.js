@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { error, FakeServer, open, setOnline, sleep, syncOk, waitFor } from '../../testkit/node-env.js';
-import { SyncError } from '../../src/idbsync.js';
+import { SyncError } from '../../src/index.js';
 
 const seqsOf = (/** @type {FakeServer} */ server) =>
   server.requestsOf('push').map((p) => /** @type {any} */ (p).body.changes.map((/** @type {any} */ c) => c.seq));
