@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeServer, open, sleep, syncOk } from '../../testkit/node-env.js';
 
-test('lww: an earlier offline edit loses to a later one; the client gets conflict and keeps the winner', async () => {
+/** A client that has a note from the server and edits it, while another client edits it later (not pushed yet). */
+async function losingEdit() {
   const server = new FakeServer();
   server.write('other', { store: 'notes', key: 'k', op: 'put', value: { title: 'first' } });
   const { client, of } = await open(server);
@@ -11,7 +12,13 @@ test('lww: an earlier offline edit loses to a later one; the client gets conflic
   const seq = await client.put('notes', 'k', { title: 'mine, earlier' });
   await sleep(20);
   server.write('other', { store: 'notes', key: 'k', op: 'put', value: { title: 'theirs, later' } });
+  return { server, client, of, seq };
+}
+
+test('lww: an earlier offline edit loses to a later one; the client gets conflict and keeps the winner', async () => {
+  const { server, client, of, seq } = await losingEdit();
   await syncOk(client);
+  assert.deepEqual(server.record('k')?.value, { title: 'theirs, later' });
   assert.deepEqual(of('conflict'), [{
     store: 'notes', key: 'k', oldValue: { title: 'mine, earlier' }, newValue: { title: 'theirs, later' },
     deleted: false, version: 2, policy: 'lww', seq,
@@ -55,18 +62,11 @@ test('a conflict while a later local edit of the record waits in the outbox keep
 });
 
 test('a conflict answered as duplicate (a resend after a lost answer) is handled like its first status', async () => {
-  const server = new FakeServer();
-  server.write('other', { store: 'notes', key: 'k', op: 'put', value: { title: 'first' } });
-  const { client, of } = await open(server);
-  await syncOk(client);
-  const seq = await client.put('notes', 'k', { title: 'mine, earlier' });
-  await sleep(20);
-  server.write('other', { store: 'notes', key: 'k', op: 'put', value: { title: 'theirs, later' } });
+  const { server, client, of, seq } = await losingEdit();
   server.script('push', (req) => { server.push(req.body); return 'network'; });
   assert.equal((await client.push()).error?.code, 'network');
   await client.push();
-  const last = server.requestsOf('push').length;
-  assert.equal(last, 2);
+  assert.equal(server.requestsOf('push').length, 2);
   assert.deepEqual(of('conflict').map((c) => [c.seq, c.version, c.newValue]), [[seq, 2, { title: 'theirs, later' }]]);
   assert.deepEqual(await client.get('notes', 'k'), { title: 'theirs, later' });
 });
