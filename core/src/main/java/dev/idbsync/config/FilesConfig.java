@@ -39,6 +39,18 @@ public final class FilesConfig implements Serializable {
         return new Builder();
     }
 
+    /** The {@code files} section of the config file. */
+    static FilesConfig fromYaml(Section s) {
+        Builder b = builder();
+        s.bool("enabled", b::enabled);
+        s.string("dir", b::dir);
+        s.integer("rollIntervalMs", b::rollIntervalMs);
+        s.longInteger("rollBytes", b::rollBytes);
+        s.integer("rollLines", b::rollLines);
+        s.finish();
+        return b.build();
+    }
+
     public Builder toBuilder() {
         return new Builder().enabled(enabled).dir(dir).rollIntervalMs(rollIntervalMs).rollBytes(rollBytes).rollLines(rollLines);
     }

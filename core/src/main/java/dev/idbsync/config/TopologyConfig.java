@@ -55,6 +55,28 @@ public final class TopologyConfig implements Serializable {
         return new Builder();
     }
 
+    /** The {@code topology} section of the config file, {@code topology.storm} passed on unchecked. */
+    static TopologyConfig fromYaml(Section s) {
+        Builder b = builder();
+        s.string("name", b::name);
+        s.integer("workers", b::workers);
+        s.integer("spoutParallelism", b::spoutParallelism);
+        s.integer("validateParallelism", b::validateParallelism);
+        s.integer("sequenceParallelism", b::sequenceParallelism);
+        s.integer("resolveParallelism", b::resolveParallelism);
+        s.integer("flumeParallelism", b::flumeParallelism);
+        s.integer("filesParallelism", b::filesParallelism);
+        s.integer("maxSpoutPending", b::maxSpoutPending);
+        s.integer("messageTimeoutSecs", b::messageTimeoutSecs);
+        s.integer("igniteBatchSize", b::igniteBatchSize);
+        Map<String, Object> storm = s.passThrough("storm", "Storm settings");
+        if (storm != null) {
+            b.stormConfig(storm);
+        }
+        s.finish();
+        return b.build();
+    }
+
     public Builder toBuilder() {
         return new Builder().name(name).workers(workers).spoutParallelism(spoutParallelism)
                 .validateParallelism(validateParallelism).sequenceParallelism(sequenceParallelism).resolveParallelism(resolveParallelism).flumeParallelism(flumeParallelism).filesParallelism(filesParallelism)

@@ -298,6 +298,28 @@ class ConfigLoaderTest {
         assertEquals(50, h.toBuilder().build().maxConnections());
     }
 
+    /** Every mapping of the file refuses a key it did not read: no section forgets to check. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everyMapping")
+    void everyMappingRefusesAKeyItDoesNotRead(String key, String yaml) throws IOException {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(yaml));
+        assertTrue(e.getMessage().startsWith(key + ": unknown key; allowed here: "), e.getMessage());
+    }
+
+    static Stream<Arguments> everyMapping() {
+        return Stream.of(
+                Arguments.of("typo", "typo: 1\n" + DBS),
+                Arguments.of("http.typo", "http: {typo: 1}\n" + DBS),
+                Arguments.of("limits.typo", "limits: {typo: 1}\n" + DBS),
+                Arguments.of("ignite.typo", "ignite: {typo: 1}\n" + DBS),
+                Arguments.of("ignite.embedded.typo", "ignite: {embedded: {typo: 1}}\n" + DBS),
+                Arguments.of("topology.typo", "topology: {typo: 1}\n" + DBS),
+                Arguments.of("flume.typo", "flume: {typo: 1}\n" + DBS),
+                Arguments.of("files.typo", "files: {typo: 1}\n" + DBS),
+                Arguments.of("dbs.a.typo", "dbs: {a: {typo: 1, stores: {s: {}}}}\n"),
+                Arguments.of("dbs.a.stores.s.typo", "dbs: {a: {stores: {s: {typo: 1}}}}\n"));
+    }
+
     // ------------------------------------------------------------------ errors (IllegalArgumentException)
 
     static Stream<Arguments> invalidConfigs() {
