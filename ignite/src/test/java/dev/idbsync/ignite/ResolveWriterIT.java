@@ -37,6 +37,7 @@ import org.apache.ignite.transactions.TransactionConcurrency;
 import org.apache.ignite.transactions.TransactionIsolation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The resolver's transaction against a real, persistent Ignite node: the OPTIMISTIC SERIALIZABLE
  * commit that finds a concurrent write, and what the writer does about it.
  */
+@Tag("integration")
 class ResolveWriterIT {
     @TempDir
     static Path dir;
