@@ -36,8 +36,6 @@ import org.slf4j.LoggerFactory;
 public class SequencerBolt extends BaseRichBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SequencerBolt.class);
-    /** Clients whose state is kept in memory per task; the others are read back from their mark. */
-    private static final int MAX_CLIENTS = 100_000;
     /**
      * A refused push is forgotten this long after its refusal: its changes arrive within
      * milliseconds of each other, and its answer is in Ignite by then.
@@ -68,7 +66,7 @@ public class SequencerBolt extends BaseRichBolt {
         // timeout), but taking it back is safe: the resolver decides each change once, so a
         // retry admitted now and the old attempt cannot both apply it.
         long inFlightTimeoutMs = (config.topology().messageTimeoutSecs() + 5) * 1000L;
-        sequencer = new Sequencer(inFlightTimeoutMs, MAX_CLIENTS, this::loadMark);
+        sequencer = new Sequencer(inFlightTimeoutMs, config.topology().sequencerClientsInMemory(), this::loadMark);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.idbsync.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -62,6 +63,55 @@ public final class SyncConfig implements Serializable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The whole config file. Top-level keys with a dot ({@code nimbus.seeds},
+     * {@code storm.zookeeper.servers}, ...) are Storm's own: {@code storm jar ... --config
+     * conf/cluster.yaml} makes Storm's client read this file too.
+     */
+    static SyncConfig fromYaml(Section root) {
+        Builder b = builder();
+        root.string("dataDir", b::dataDir);
+        Section http = root.section("http");
+        Section limits = root.section("limits");
+        Section ignite = root.section("ignite");
+        Section topology = root.section("topology");
+        Section flume = root.section("flume");
+        Section files = root.section("files");
+        JsonNode dbs = root.raw("dbs");
+        root.finish(true);
+        b.http(HttpConfig.fromYaml(http))
+                .limits(LimitsConfig.fromYaml(limits))
+                .ignite(IgniteConfig.fromYaml(ignite))
+                .topology(TopologyConfig.fromYaml(topology))
+                .flume(FlumeConfig.fromYaml(flume))
+                .files(FilesConfig.fromYaml(files));
+        if (dbs == null || !dbs.isObject() || dbs.isEmpty()) {
+            throw new IllegalArgumentException("dbs: is required; configure at least one db with one store, e.g."
+                    + " dbs: {notes-app: {stores: {notes: {schema: schemas/notes-app/notes.schema.json}}}}");
+        }
+        Section dbSections = root.section("dbs");
+        for (String db : dbSections.names()) {
+            if (!dbSections.raw(db).isObject()) {
+                throw new IllegalArgumentException(dbSections.key(db) + ": must be a mapping with a stores key");
+            }
+            Section d = dbSections.section(db);
+            JsonNode stores = d.raw("stores");
+            d.finish();
+            if (stores == null || !stores.isObject() || stores.isEmpty()) {
+                throw new IllegalArgumentException(d.key("stores") + ": is required; configure at least one store");
+            }
+            Section storeSections = d.section("stores");
+            for (String store : storeSections.names()) {
+                JsonNode s = storeSections.raw(store);
+                if (!s.isNull() && !s.isObject()) {
+                    throw new IllegalArgumentException(storeSections.key(store) + ": must be a mapping");
+                }
+                b.store(StoreConfig.fromYaml(db, store, storeSections.section(store)));
+            }
+        }
+        return b.build();
     }
 
     public Builder toBuilder() {

@@ -60,8 +60,6 @@ import org.slf4j.LoggerFactory;
 public class HttpSyncSpout extends BaseRichSpout {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(HttpSyncSpout.class);
-    /** Tuples emitted per nextTuple call, so that acks and fails are not starved by a large push. */
-    private static final int EMIT_BATCH = 200;
 
     private final HttpConfig httpConfig;
     private final IgniteConfig igniteConfig;
@@ -124,7 +122,7 @@ public class HttpSyncSpout extends BaseRichSpout {
         health.start();
         int port = httpConfig.port() == 0 ? 0 : httpConfig.port() + context.getThisTaskIndex();
         server = new SyncHttpServer(httpConfig, new Handoff(), parsers, System::currentTimeMillis);
-        server.start(port);
+        server.start(port, config.topology().spoutIoThreads(), config.topology().spoutWorkerThreads());
         active = true;
         LOG.info("HTTP spout task {} listening on http://{}:{} (body limit {} bytes, {} changes per push, {} pushes"
                         + " in flight, timeout {} ms)", context.getThisTaskIndex(), httpConfig.host(), server.port(),
@@ -140,7 +138,7 @@ public class HttpSyncSpout extends BaseRichSpout {
     @Override
     public void nextTuple() {
         int emitted = 0;
-        while (emitted < EMIT_BATCH) {
+        while (emitted < config.topology().spoutEmitBatch()) {
             if (emitting == null) {
                 emitting = toEmit.poll();
                 if (emitting == null) {

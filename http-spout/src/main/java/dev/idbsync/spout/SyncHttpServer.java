@@ -96,12 +96,12 @@ final class SyncHttpServer {
         this.budget = new BodyBudget(config.maxBufferedBodyBytes());
     }
 
-    void start(int port) {
+    void start(int port, int ioThreads, int workerThreads) {
         undertow = Undertow.builder()
                 .addHttpListener(port, config.host())
-                // 2 cores: one I/O thread; parsing and blocking work run on parseExecutor.
-                .setIoThreads(1)
-                .setWorkerThreads(4)
+                // topology.spoutIoThreads/spoutWorkerThreads; parsing runs on parseExecutor.
+                .setIoThreads(ioThreads)
+                .setWorkerThreads(workerThreads)
                 // Undertow fixes a chunked body's cap when the request starts, from this option
                 // (HttpServerExchange#setMaxEntitySize comes too late for it); see push().
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, DRAIN_LIMIT)

@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 public class FileSinkBolt extends GroupCommitBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FileSinkBolt.class);
-    private static final int MAX_BATCH = 1000;
 
     private final FilesConfig config;
     private final String root;
@@ -48,7 +47,7 @@ public class FileSinkBolt extends GroupCommitBolt {
 
     @Override
     protected int maxBatch() {
-        return MAX_BATCH;
+        return config.batchSize();
     }
 
     /**
