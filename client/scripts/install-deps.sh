@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the browser tests (client/test) need on a fresh Debian machine that has only
+# Installs what client/'s tests (npm test) need on a fresh Debian machine that has only
 # Java, Maven and Node/npm: Debian's Chromium (unless CHROMIUM names a browser to use) and the
-# npm packages of client/ (playwright-core, which drives the installed Chromium; it never
-# downloads a browser of its own).
+# npm dev dependencies of client/ (playwright-core, which drives the installed Chromium and
+# never downloads a browser of its own; typescript; esbuild; fake-indexeddb).
 set -euo pipefail
 client="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 

@@ -1,15 +1,55 @@
-// Types of idbsync.js, the idbsync browser client.
+// Types of idbsync.js, the idbsync browser client (dist/idbsync.js, bundled from src/index.js).
+// `npm test` holds them to the sources' JSDoc types with tsc (test/types/check.ts).
 
 /** A record key: a string, a finite number or a non-empty array of keys (as in IndexedDB). */
 export type IDBSyncKey = string | number | IDBSyncKey[];
 
-export interface OpenSyncOptions {
+/**
+ * The app's stores with the types of their keys and values, to type `put`, `get`, `delete` and
+ * `all` per store (as the `idb` library's DBSchema):
+ *
+ *     interface NotesApp extends SyncSchema {
+ *       notes: { key: string; value: { title: string; done?: boolean } };
+ *     }
+ *     const sync = await openSync<NotesApp>({ db: 'notes-app', stores: ['notes'] });
+ *
+ * Without a schema, store names are strings, keys are IDBSyncKey and values are untyped.
+ */
+export interface SyncSchema {
+  [store: string]: SyncSchemaStore;
+}
+
+export interface SyncSchemaStore {
+  key: IDBSyncKey;
+  /** A JSON object. */
+  value: object;
+}
+
+type KnownKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+
+/** The store names of a schema (any string without one). */
+export type StoreNames<Schema extends SyncSchema | unknown> =
+  Schema extends SyncSchema ? Extract<KnownKeys<Schema>, string> : string;
+
+/** The key type of a store (IDBSyncKey without a schema). */
+export type StoreKey<Schema extends SyncSchema | unknown, Name extends StoreNames<Schema>> =
+  Schema extends SyncSchema ? Schema[Name]['key'] : IDBSyncKey;
+
+/** The value type of a store (any without a schema). */
+export type StoreValue<Schema extends SyncSchema | unknown, Name extends StoreNames<Schema>> =
+  Schema extends SyncSchema ? Schema[Name]['value'] : any;
+
+/** What `put` takes for a store (a JSON object without a schema). */
+export type StorePutValue<Schema extends SyncSchema | unknown, Name extends StoreNames<Schema>> =
+  Schema extends SyncSchema ? Schema[Name]['value'] : Record<string, unknown>;
+
+export interface OpenSyncOptions<Schema extends SyncSchema | unknown = unknown> {
   /** Base URL of the idbsync server, e.g. "https://sync.example.com". Default "" (the page's origin). */
   url?: string;
   /** The database name: the server's db, and the local IndexedDB database's name unless `idbName` is given. */
   db: string;
   /** The app's object stores that are synced; created when missing. */
-  stores: string[];
+  stores: StoreNames<Schema>[];
   /** Name of the local IndexedDB database, when it differs from `db`. */
   idbName?: string;
   /** This client's id (1-128 chars of [A-Za-z0-9._:-]). Default: a random one, made once and kept in IndexedDB. */
@@ -36,6 +76,49 @@ export interface OpenSyncOptions {
   maxBodyBytes?: number;
   /** Extra request headers (e.g. Authorization), or a function returning them for each request. */
   headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+  /**
+   * How pushes and pulls reach the server. Default: fetch() to `url` (with `headers` and
+   * `requestTimeoutMs`, which only the default uses).
+   */
+  transport?: Transport;
+}
+
+/** The body of `POST /v1/sync` (PROTOCOL.md). */
+export interface PushBody {
+  db: string;
+  clientId: string;
+  sentAt: number;
+  changes: OutboxEntry[];
+}
+
+/** The query of `GET /v1/changes`; no `since`: from the beginning. */
+export interface PullQuery {
+  db: string;
+  since?: string;
+  limit: number;
+}
+
+/** The server's answer to a push or a pull, as a transport hands it back. */
+export interface TransportResponse {
+  /** The HTTP status. */
+  status: number;
+  /** The parsed JSON body; null when there was none or it was not JSON. */
+  body: any;
+  /** The answer's headers (a `Headers` will do); the library reads `Retry-After`. */
+  headers?: { get(name: string): string | null };
+}
+
+/**
+ * How the library talks to the server (as Replicache's pusher and puller). A transport answers
+ * with the server's status and body, whatever they are; the library decides what they mean
+ * (retries, backoff, 413 halving, bad_cursor). What it throws counts as a network error
+ * (transient, retried), except a SyncError, which is passed on as it is.
+ */
+export interface Transport {
+  /** Sends a push. `json` is `body` serialized, as the default transport sends it. */
+  push(body: PushBody, json: string): Promise<TransportResponse>;
+  /** Reads one page of the change feed. */
+  pull(query: PullQuery): Promise<TransportResponse>;
 }
 
 /** A change as it is sent to the server. */
@@ -62,8 +145,8 @@ export interface RejectedChange {
   at: number;
 }
 
-export interface RecordEntry<T = any> {
-  key: IDBSyncKey;
+export interface RecordEntry<T = any, K = IDBSyncKey> {
+  key: K;
   value: T;
   /** The server version the local value is based on; 0 if never seen from the server. */
   version: number;
@@ -174,18 +257,30 @@ export declare class SyncError extends Error {
   retryAfterMs: number | null;
 }
 
-export declare class SyncClient extends EventTarget {
+/** Only for a client without a schema: `this` is never anything else. */
+type Untyped<Schema, C> = unknown extends Schema ? C : never;
+
+export declare class SyncClient<Schema extends SyncSchema | unknown = unknown> extends EventTarget {
   readonly db: string;
   readonly idbName: string;
-  readonly stores: readonly string[];
+  readonly stores: readonly StoreNames<Schema>[];
   readonly clientId: string;
 
+  /** Checks the options. Use openSync(), which also opens the database and starts syncing. */
+  constructor(options: OpenSyncOptions<Schema>);
+
   /** Writes the record and its outbox entry in one IndexedDB transaction; resolves with the change's seq. */
-  put(store: string, key: IDBSyncKey, value: Record<string, unknown>): Promise<number>;
+  put<Name extends StoreNames<Schema>>(store: Name, key: StoreKey<Schema, Name>, value: StorePutValue<Schema, Name>): Promise<number>;
   /** Deletes the record and writes its outbox entry in one IndexedDB transaction; resolves with the change's seq. */
-  delete(store: string, key: IDBSyncKey): Promise<number>;
-  get<T = any>(store: string, key: IDBSyncKey): Promise<T | undefined>;
-  all<T = any>(store: string): Promise<RecordEntry<T>[]>;
+  delete<Name extends StoreNames<Schema>>(store: Name, key: StoreKey<Schema, Name>): Promise<number>;
+  /** The local value, or undefined. */
+  get<Name extends StoreNames<Schema>>(store: Name, key: StoreKey<Schema, Name>): Promise<StoreValue<Schema, Name> | undefined>;
+  /** As before schemas: the value's type given at the call (a client without a schema only). */
+  get<T = any>(this: Untyped<Schema, this>, store: string, key: IDBSyncKey): Promise<T | undefined>;
+  /** Every local record of the store, in key order. */
+  all<Name extends StoreNames<Schema>>(store: Name): Promise<RecordEntry<StoreValue<Schema, Name>, StoreKey<Schema, Name>>[]>;
+  /** As before schemas: the values' type given at the call (a client without a schema only). */
+  all<T = any>(this: Untyped<Schema, this>, store: string): Promise<RecordEntry<T>[]>;
   /** How many local changes wait in the outbox. */
   pending(): Promise<number>;
   outbox(): Promise<OutboxEntry[]>;
@@ -214,5 +309,8 @@ export declare class SyncClient extends EventTarget {
   close(): void;
 }
 
-/** Opens (creating or upgrading) the app's IndexedDB database and starts syncing it. */
-export declare function openSync(options: OpenSyncOptions): Promise<SyncClient>;
+/**
+ * Opens (creating or upgrading) the app's IndexedDB database and starts syncing it.
+ * `Schema` (optional) types the stores' keys and values: see SyncSchema.
+ */
+export declare function openSync<Schema extends SyncSchema | unknown = unknown>(options: OpenSyncOptions<Schema>): Promise<SyncClient<Schema>>;

@@ -1,10 +1,6 @@
 package dev.idbsync.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code changes} changes per request (puts of values of {@code valueBytes} bytes of JSON over
  * {@code keys} keys of its own), and checks every answer. The first {@code warmup} seconds are
  * not counted; then every request that completes in the next {@code seconds} seconds is.
+ * The bodies are {@link RequestBodies}', the checks {@link AnswerCheck}'s.
  */
 final class LoadDriver {
     /** What the target speaks. */
@@ -42,19 +39,6 @@ final class LoadDriver {
         boolean ok() {
             return wrong == 0 && changes > 0;
         }
-    }
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String POOL;
-
-    static {
-        SplittableRandom r = new SplittableRandom(7);
-        StringBuilder b = new StringBuilder(1 << 16);
-        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ";
-        for (int i = 0; i < (1 << 16); i++) {
-            b.append(alphabet.charAt(r.nextInt(alphabet.length())));
-        }
-        POOL = b.toString();
     }
 
     private final String host;
@@ -108,30 +92,16 @@ final class LoadDriver {
                 t.interrupt();
             }
         }
-        int total = 0;
-        for (Client c : clients) {
-            total += c.latencyCount;
+        Latencies[] latencies = new Latencies[clients.length];
+        for (int i = 0; i < clients.length; i++) {
+            latencies[i] = clients[i].latencies;
         }
-        long[] all = new long[total];
-        int at = 0;
-        for (Client c : clients) {
-            System.arraycopy(c.latencies, 0, all, at, c.latencyCount);
-            at += c.latencyCount;
-        }
-        Arrays.sort(all);
+        long[] all = Latencies.sorted(latencies);
         double secs = settings.seconds();
         return new Figures(requests.get(), changes.get(), secs, changes.get() / secs,
-                pct(all, 50), pct(all, 90), pct(all, 99), all.length == 0 ? Double.NaN : all[all.length - 1] / 1e6,
-                unavailable.get(), ioErrors.get(), wrong.get(), conflicts.get(), firstProblem.get(),
+                Latencies.percentileMs(all, 50), Latencies.percentileMs(all, 90), Latencies.percentileMs(all, 99),
+                Latencies.maxMs(all), unavailable.get(), ioErrors.get(), wrong.get(), conflicts.get(), firstProblem.get(),
                 new long[] {measureFrom, measureTo});
-    }
-
-    private static double pct(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
     }
 
     private void problem(String s) {
@@ -143,19 +113,17 @@ final class LoadDriver {
         final long measureFrom;
         final long measureTo;
         final String clientId;
-        final String keyPrefix;
-        final SplittableRandom random;
+        final RequestBodies bodies;
+        final Latencies latencies = new Latencies();
         long nextSeq = 1;
-        long[] latencies = new long[4096];
-        int latencyCount;
 
         Client(int index, long measureFrom, long measureTo) {
             this.index = index;
             this.measureFrom = measureFrom;
             this.measureTo = measureTo;
             this.clientId = "bench-" + tag + "-c" + index;
-            this.keyPrefix = tag + "-c" + index + "-k";
-            this.random = new SplittableRandom(index * 31L + tag.hashCode());
+            this.bodies = new RequestBodies(clientId, tag + "-c" + index + "-k", new SplittableRandom(index * 31L + tag.hashCode()),
+                    shape.changes(), settings.valueBytes(), settings.keys());
         }
 
         @Override
@@ -163,7 +131,7 @@ final class LoadDriver {
             try (RawHttp http = new RawHttp(host, port, settings.requestTimeoutMs())) {
                 while (System.nanoTime() < measureTo && !Thread.currentThread().isInterrupted()) {
                     long first = nextSeq;
-                    byte[] body = wire == Wire.PUSH ? push(first) : flumeEvents(first);
+                    byte[] body = wire == Wire.PUSH ? bodies.push(first) : bodies.flumeEvents(first);
                     boolean resend = false;
                     // The same body until it is answered: a resend is always safe (PROTOCOL.md).
                     while (true) {
@@ -191,8 +159,8 @@ final class LoadDriver {
                             resend = true;
                             continue;
                         }
-                        Verdict v = check(r, first, resend);
-                        if (v == Verdict.RETRY) {
+                        AnswerCheck.Verdict v = verdict(AnswerCheck.check(r, wire, shape.changes(), first, resend));
+                        if (v == AnswerCheck.Verdict.RETRY) {
                             unavailable.incrementAndGet();
                             if (t1 > measureTo) {
                                 return;
@@ -203,10 +171,10 @@ final class LoadDriver {
                         }
                         if (t1 >= measureFrom && t1 <= measureTo) {
                             requests.incrementAndGet();
-                            if (v == Verdict.OK) {
+                            if (v == AnswerCheck.Verdict.OK) {
                                 changes.addAndGet(shape.changes());
                             }
-                            record(t1 - t0);
+                            latencies.record(t1 - t0);
                         }
                         break;
                     }
@@ -219,149 +187,17 @@ final class LoadDriver {
             problem(clientId + ": " + s);
         }
 
-        private void record(long nanos) {
-            if (latencyCount == latencies.length) {
-                latencies = Arrays.copyOf(latencies, latencies.length * 2);
+        /** Counts what the answer says is wrong (the first problem is kept) and its conflicts. */
+        private AnswerCheck.Verdict verdict(AnswerCheck.Answer a) {
+            if (a.verdict() == AnswerCheck.Verdict.WRONG) {
+                wrong.incrementAndGet();
+                problem(clientId + " seq " + nextSeq + ": " + a.problem());
             }
-            latencies[latencyCount++] = nanos;
+            if (a.conflicts() > 0) {
+                conflicts.addAndGet(a.conflicts());
+            }
+            return a.verdict();
         }
-
-        enum Verdict { OK, WRONG, RETRY }
-
-        private Verdict check(RawHttp.Response r, long first, boolean resend) {
-            if (r.status() != 200) {
-                return wrong("HTTP " + r.status() + " " + abbreviate(r.text()));
-            }
-            if (wire == Wire.FLUME_JSON) {
-                return Verdict.OK;
-            }
-            JsonNode root;
-            try {
-                root = JSON.readTree(r.body());
-            } catch (IOException e) {
-                return wrong("the answer is not JSON: " + abbreviate(r.text()));
-            }
-            JsonNode results = root == null ? null : root.get("results");
-            if (results == null || !results.isArray() || results.size() != shape.changes()) {
-                return wrong("expected " + shape.changes() + " results, got " + abbreviate(r.text()));
-            }
-            int conflictCount = 0;
-            for (int i = 0; i < results.size(); i++) {
-                JsonNode res = results.get(i);
-                long seq = res.path("seq").asLong(-1);
-                String status = res.path("status").asText("");
-                if (seq != first + i) {
-                    return wrong("result " + i + " has seq " + seq + ", expected " + (first + i));
-                }
-                switch (status) {
-                    case "applied" -> {
-                    }
-                    case "conflict" -> conflictCount++;
-                    // a resend after a 503 or a lost answer: what the first attempt decided comes back
-                    case "duplicate" -> {
-                        if (!resend) {
-                            return wrong("seq " + seq + " is duplicate on its first send: " + abbreviate(res.toString()));
-                        }
-                    }
-                    case "pending" -> {
-                        if (resend) {
-                            return Verdict.RETRY; // the first attempt is still being processed
-                        }
-                        return wrong("seq " + seq + " is pending on its first send: " + abbreviate(res.toString()));
-                    }
-                    default -> {
-                        return wrong("seq " + seq + " is " + abbreviate(res.toString()));
-                    }
-                }
-            }
-            if (conflictCount > 0) {
-                conflicts.addAndGet(conflictCount);
-            }
-            return Verdict.OK;
-        }
-
-        private Verdict wrong(String why) {
-            wrong.incrementAndGet();
-            problem(clientId + " seq " + nextSeq + ": " + why);
-            return Verdict.WRONG;
-        }
-
-        /** PROTOCOL.md's push: puts of values of valueBytes bytes over this client's keys. */
-        private byte[] push(long first) {
-            long now = System.currentTimeMillis();
-            StringBuilder b = new StringBuilder(shape.changes() * (settings.valueBytes() + 120) + 100);
-            b.append("{\"db\":\"notes-app\",\"clientId\":\"").append(clientId).append("\",\"sentAt\":").append(now)
-                    .append(",\"changes\":[");
-            for (int i = 0; i < shape.changes(); i++) {
-                if (i > 0) {
-                    b.append(',');
-                }
-                b.append("{\"seq\":").append(first + i).append(",\"store\":\"notes\",\"key\":\"").append(keyPrefix)
-                        .append(random.nextInt(settings.keys())).append("\",\"op\":\"put\",\"value\":");
-                value(b);
-                b.append(",\"baseVersion\":0,\"ts\":").append(now).append('}');
-            }
-            b.append("]}");
-            return b.toString().getBytes(StandardCharsets.UTF_8);
-        }
-
-        /** The same changes as Flume JSONHandler events: identity as headers, the value as body. */
-        private byte[] flumeEvents(long first) {
-            long now = System.currentTimeMillis();
-            StringBuilder b = new StringBuilder(shape.changes() * (settings.valueBytes() + 260) + 10);
-            StringBuilder v = new StringBuilder(settings.valueBytes() + 8);
-            b.append('[');
-            for (int i = 0; i < shape.changes(); i++) {
-                if (i > 0) {
-                    b.append(',');
-                }
-                long seq = first + i;
-                b.append("{\"headers\":{\"db\":\"notes-app\",\"store\":\"notes\",\"key\":\"").append(keyPrefix)
-                        .append(random.nextInt(settings.keys())).append("\",\"op\":\"put\",\"clientId\":\"")
-                        .append(clientId).append("\",\"seq\":\"").append(seq).append("\",\"eventId\":\"notes-app/")
-                        .append(clientId).append('/').append(seq).append("\",\"ts\":\"").append(now)
-                        .append("\"},\"body\":\"");
-                v.setLength(0);
-                value(v);
-                for (int j = 0; j < v.length(); j++) {
-                    char c = v.charAt(j);
-                    if (c == '"' || c == '\\') {
-                        b.append('\\');
-                    }
-                    b.append(c);
-                }
-                b.append("\"}");
-            }
-            b.append(']');
-            return b.toString().getBytes(StandardCharsets.UTF_8);
-        }
-
-        /** A note of exactly valueBytes bytes of JSON: a title (at most 500 characters) and padding. */
-        private void value(StringBuilder b) {
-            int v = Math.max(26, settings.valueBytes());
-            int text = v - 25; // {"title":"","done":false}
-            int title = Math.min(text, 500);
-            int rest = text - title;
-            b.append("{\"title\":\"");
-            int from = random.nextInt(POOL.length() - 1024);
-            // the pool holds no quotes or backslashes, so the text needs no escaping
-            b.append(POOL, from, from + title);
-            if (rest > 0) {
-                int pad = Math.max(0, rest - 10); // ,"text":""
-                b.append("\",\"text\":\"");
-                for (int written = 0; written < pad; ) {
-                    int n = Math.min(1024, pad - written);
-                    int f = random.nextInt(POOL.length() - 1024);
-                    b.append(POOL, f, f + n);
-                    written += n;
-                }
-            }
-            b.append("\",\"done\":false}");
-        }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 300 ? s.substring(0, 300) + "..." : s;
     }
 
     private static void sleep(long ms) {

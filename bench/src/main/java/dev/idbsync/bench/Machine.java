@@ -13,7 +13,17 @@ record Machine(int nproc, long memTotalKib, String cpuModel, String kernel, Stri
 
     static Machine describe() {
         return new Machine(Runtime.getRuntime().availableProcessors(), memTotal(), readCpuModel(), readKernel(), readJavaVersion(),
-                Bench.loadAvg());
+                loadAvgNow());
+    }
+
+    /** The 1, 5 and 15 minute load averages now, or "?". */
+    static String loadAvgNow() {
+        try {
+            String[] p = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return p[0] + " " + p[1] + " " + p[2];
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     String oneLine() {

@@ -1,25 +1,19 @@
 package dev.idbsync.bolt;
 
 import dev.idbsync.ignite.ResolveWriter;
-import static dev.idbsync.storm.TupleContract.CHANGE;
-import static dev.idbsync.storm.TupleContract.DECIDED_FIELDS;
 import static dev.idbsync.storm.TupleContract.DECIDED_STREAM;
-import static dev.idbsync.storm.TupleContract.PUSH;
-import static dev.idbsync.storm.TupleContract.REDELIVER;
-import static dev.idbsync.storm.TupleContract.REJECTED_LOG_FIELDS;
 import static dev.idbsync.storm.TupleContract.REJECTED_LOG_STREAM;
-import static dev.idbsync.storm.TupleContract.RESOLVED_FIELDS;
 import static dev.idbsync.storm.TupleContract.RESOLVED_STREAM;
-import static dev.idbsync.storm.TupleContract.RESULT;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.storm.GroupCommitBolt;
+import dev.idbsync.storm.TupleContract.Admitted;
+import dev.idbsync.storm.TupleContract.Decided;
+import dev.idbsync.storm.TupleContract.RejectedEntry;
+import dev.idbsync.storm.TupleContract.Resolved;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
-import dev.idbsync.protocol.Result;
-import dev.idbsync.protocol.SinkEvent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +23,6 @@ import org.apache.ignite.client.IgniteClient;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
 import org.apache.storm.tuple.Tuple;
-import org.apache.storm.tuple.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +88,7 @@ public class ResolveBolt extends GroupCommitBolt {
     /** When the change's push has surely been answered: its receive time + {@code http.requestTimeoutMs}. */
     @Override
     protected long answeredAt(Tuple t) {
-        return ((Change) t.getValueByField(CHANGE)).receivedAt() + config.http().requestTimeoutMs();
+        return Admitted.of(t).change().receivedAt() + config.http().requestTimeoutMs();
     }
 
     /** A change that waited for room until its push was answered: failed and released, not decided. */
@@ -134,15 +127,15 @@ public class ResolveBolt extends GroupCommitBolt {
 
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
-        declarer.declareStream(DECIDED_STREAM, DECIDED_FIELDS);
-        declarer.declareStream(RESOLVED_STREAM, RESOLVED_FIELDS);
-        declarer.declareStream(REJECTED_LOG_STREAM, REJECTED_LOG_FIELDS);
+        declarer.declareStream(DECIDED_STREAM, Decided.FIELDS);
+        declarer.declareStream(RESOLVED_STREAM, Resolved.FIELDS);
+        declarer.declareStream(REJECTED_LOG_STREAM, RejectedEntry.FIELDS);
     }
 
     @Override
     protected void process(List<Tuple> batch) {
         List<Tuple> refused = new ArrayList<>();
-        batch.removeIf(t -> failedPushes.containsKey(t.getStringByField(PUSH)) && refused.add(t));
+        batch.removeIf(t -> failedPushes.containsKey(Admitted.of(t).push()) && refused.add(t));
         // Answered already (the spout's deadline passed): deciding it would only cost Ignite work
         // for a push the client will send again. Its later changes have the same receive time.
         long now = clock.getAsLong();
@@ -156,7 +149,7 @@ public class ResolveBolt extends GroupCommitBolt {
         }
         boolean ok = batch.isEmpty() || write(batch);
         if (!ok) {
-            batch.forEach(t -> failedPushes.put(t.getStringByField(PUSH), Boolean.TRUE));
+            batch.forEach(t -> failedPushes.put(Admitted.of(t).push(), Boolean.TRUE));
         }
         synchronized (collector) {
             finish(batch, ok);
@@ -169,8 +162,8 @@ public class ResolveBolt extends GroupCommitBolt {
     @Override
     protected void finish(List<Tuple> tuples, boolean ok) {
         for (Tuple t : tuples) {
-            Change c = (Change) t.getValueByField(CHANGE);
-            if (t.getBooleanByField(REDELIVER)) {
+            Admitted a = Admitted.of(t);
+            if (a.redeliver()) {
                 if (ok) {
                     collector.ack(t);
                 } else {
@@ -179,7 +172,7 @@ public class ResolveBolt extends GroupCommitBolt {
                 continue; // the sequencer knows it is decided
             }
             // Unanchored: a lost notice only delays the sequencer until its in-flight timeout.
-            collector.emit(DECIDED_STREAM, new Values(c.db(), c.clientId(), c.seq(), t.getStringByField(PUSH), ok));
+            collector.emit(DECIDED_STREAM, a.decided(ok).values());
             if (ok) {
                 collector.ack(t);
             } else {
@@ -192,8 +185,8 @@ public class ResolveBolt extends GroupCommitBolt {
     protected boolean write(List<Tuple> batch) {
         List<ResolveWriter.Item> items = new ArrayList<>(batch.size());
         for (Tuple t : batch) {
-            items.add(new ResolveWriter.Item((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH),
-                    (Result) t.getValueByField(RESULT), t.getBooleanByField(REDELIVER)));
+            Admitted a = Admitted.of(t);
+            items.add(new ResolveWriter.Item(a.change(), a.push(), a.rejected(), a.redeliver()));
         }
         try {
             List<ResolveWriter.Emitted> events = writer.write(items);
@@ -207,14 +200,11 @@ public class ResolveBolt extends GroupCommitBolt {
                     // answeredAt: the deadline of the push that sent it (a retry's for a redelivery).
                     long answeredAt = answeredAt(batch.get(i));
                     if (em.event() != null) {
-                        SinkEvent e = em.event();
-                        collector.emit(RESOLVED_STREAM, batch.get(i), new Values(e.db(), e.store(), e.keyString(), e, em.again(),
-                                answeredAt));
+                        collector.emit(RESOLVED_STREAM, batch.get(i), new Resolved(em.event(), em.again(), answeredAt).values());
                     }
                     if (em.rejectedEntry() != null) {
-                        ObjectNode r = em.rejectedEntry();
-                        collector.emit(REJECTED_LOG_STREAM, batch.get(i), new Values(r.get("db").asText(),
-                                r.get("clientId").asText(), r.toString(), em.again(), answeredAt));
+                        collector.emit(REJECTED_LOG_STREAM, batch.get(i),
+                                new RejectedEntry(em.rejectedEntry(), em.again(), answeredAt).values());
                     }
                 }
             }

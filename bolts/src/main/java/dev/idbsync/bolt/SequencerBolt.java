@@ -1,22 +1,17 @@
 package dev.idbsync.bolt;
 
 import dev.idbsync.sequence.Sequencer;
-import static dev.idbsync.storm.TupleContract.ADMITTED_FIELDS;
 import static dev.idbsync.storm.TupleContract.ADMITTED_STREAM;
-import static dev.idbsync.storm.TupleContract.CHANGE;
-import static dev.idbsync.storm.TupleContract.CLIENT_ID;
-import static dev.idbsync.storm.TupleContract.DB;
 import static dev.idbsync.storm.TupleContract.DECIDED_STREAM;
-import static dev.idbsync.storm.TupleContract.OK;
-import static dev.idbsync.storm.TupleContract.PUSH;
-import static dev.idbsync.storm.TupleContract.RESULT;
-import static dev.idbsync.storm.TupleContract.SEQ;
 
 import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.ignite.PushResult;
 import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
+import dev.idbsync.storm.TupleContract.Admitted;
+import dev.idbsync.storm.TupleContract.Checked;
+import dev.idbsync.storm.TupleContract.Decided;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.ignite.client.IgniteClient;
@@ -26,7 +21,6 @@ import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
 import org.apache.storm.topology.base.BaseRichBolt;
 import org.apache.storm.tuple.Tuple;
-import org.apache.storm.tuple.Values;
 import org.apache.storm.utils.TupleUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +36,6 @@ import org.slf4j.LoggerFactory;
 public class SequencerBolt extends BaseRichBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SequencerBolt.class);
-    /** Clients whose state is kept in memory per task; the others are read back from their mark. */
-    private static final int MAX_CLIENTS = 100_000;
     /**
      * A refused push is forgotten this long after its refusal: its changes arrive within
      * milliseconds of each other, and its answer is in Ignite by then.
@@ -74,7 +66,7 @@ public class SequencerBolt extends BaseRichBolt {
         // timeout), but taking it back is safe: the resolver decides each change once, so a
         // retry admitted now and the old attempt cannot both apply it.
         long inFlightTimeoutMs = (config.topology().messageTimeoutSecs() + 5) * 1000L;
-        sequencer = new Sequencer(inFlightTimeoutMs, MAX_CLIENTS, this::loadMark);
+        sequencer = new Sequencer(inFlightTimeoutMs, config.topology().sequencerClientsInMemory(), this::loadMark);
     }
 
     @Override
@@ -91,17 +83,19 @@ public class SequencerBolt extends BaseRichBolt {
             return;
         }
         if (DECIDED_STREAM.equals(t.getSourceStreamId())) {
-            String client = Sequencer.clientKey(t.getStringByField(DB), t.getStringByField(CLIENT_ID));
-            if (t.getBooleanByField(OK)) {
-                sequencer.decided(client, t.getLongByField(SEQ));
+            Decided d = Decided.of(t);
+            String client = Sequencer.clientKey(d.db(), d.clientId());
+            if (d.ok()) {
+                sequencer.decided(client, d.seq());
             } else {
-                sequencer.released(client, t.getLongByField(SEQ), t.getStringByField(PUSH));
+                sequencer.released(client, d.seq(), d.push());
             }
             collector.ack(t);
             return;
         }
-        Change c = (Change) t.getValueByField(CHANGE);
-        String push = t.getStringByField(PUSH);
+        Checked checked = Checked.of(t);
+        Change c = checked.change();
+        String push = checked.push();
         boolean refusedBefore = sequencer.blocked(push);
         Sequencer.Outcome o;
         String client = Sequencer.clientKey(c.db(), c.clientId());
@@ -118,10 +112,10 @@ public class SequencerBolt extends BaseRichBolt {
             return;
         }
         switch (o.verdict()) {
-            case ADMIT -> collector.emit(ADMITTED_STREAM, t, admitted(t, false));
+            case ADMIT -> collector.emit(ADMITTED_STREAM, t, checked.admitted(false).values());
             // Decided before: the resolver delivers its stored event to the sinks again, in case
             // the push that decided it failed before every sink had it.
-            case DUPLICATE -> collector.emit(ADMITTED_STREAM, t, admitted(t, true));
+            case DUPLICATE -> collector.emit(ADMITTED_STREAM, t, checked.admitted(true).values());
             case PENDING, OUT_OF_ORDER -> {
                 if (!refusedBefore) {
                     try {
@@ -153,7 +147,7 @@ public class SequencerBolt extends BaseRichBolt {
 
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
-        declarer.declareStream(ADMITTED_STREAM, ADMITTED_FIELDS);
+        declarer.declareStream(ADMITTED_STREAM, Admitted.FIELDS);
     }
 
     /** Which of the client's seqs have an outcome in Ignite (one getAll). */
@@ -167,12 +161,6 @@ public class SequencerBolt extends BaseRichBolt {
             out.add(ids.get(id));
         }
         return out;
-    }
-
-    private static Values admitted(Tuple t, boolean redeliver) {
-        Values v = new Values(t.getValues().toArray());
-        v.add(redeliver);
-        return v;
     }
 
     private long loadMark(String client) {

@@ -1,22 +1,20 @@
 package dev.idbsync.bolt;
 
 import dev.idbsync.validate.ChangeValidator;
-import static dev.idbsync.storm.TupleContract.CHANGE;
-import static dev.idbsync.storm.TupleContract.CHECKED_FIELDS;
 import static dev.idbsync.storm.TupleContract.CHECKED_STREAM;
-import static dev.idbsync.storm.TupleContract.PUSH;
 
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.ChangeError;
 import dev.idbsync.protocol.Result;
+import dev.idbsync.storm.TupleContract.Checked;
+import dev.idbsync.storm.TupleContract.Received;
 import java.util.Map;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.BasicOutputCollector;
 import org.apache.storm.topology.OutputFieldsDeclarer;
 import org.apache.storm.topology.base.BaseBasicBolt;
 import org.apache.storm.tuple.Tuple;
-import org.apache.storm.tuple.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,19 +45,19 @@ public class ValidateBolt extends BaseBasicBolt {
 
     @Override
     public void execute(Tuple input, BasicOutputCollector collector) {
-        Change c = (Change) input.getValueByField(CHANGE);
+        Received in = Received.of(input);
+        Change c = in.change();
         ChangeError error = validator.check(c);
         Result rejected = null;
         if (error != null) {
             LOG.debug("rejected {}: {} at {}: {}", c.eventId(), error.code(), error.path(), error.message());
             rejected = Result.rejected(c.seq(), error);
         }
-        collector.emit(CHECKED_STREAM, new Values(c.db(), c.store(), c.keyString(), c.clientId(), c,
-                input.getStringByField(PUSH), rejected));
+        collector.emit(CHECKED_STREAM, in.checked(rejected).values());
     }
 
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
-        declarer.declareStream(CHECKED_STREAM, CHECKED_FIELDS);
+        declarer.declareStream(CHECKED_STREAM, Checked.FIELDS);
     }
 }

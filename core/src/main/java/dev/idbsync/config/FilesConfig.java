@@ -16,12 +16,19 @@ public final class FilesConfig implements Serializable {
     /** 128 MiB: large enough for efficient reads, small enough to commit often under load. */
     public static final long DEFAULT_ROLL_BYTES = 128L * 1024 * 1024;
     public static final int DEFAULT_ROLL_LINES = 1_000_000;
+    /**
+     * Lines a file sink task appends and syncs at once (one group commit), and so the tuples it
+     * acks at once; its queue holds twice this. 1,000 is a push of 1,000 changes, or many small
+     * ones: one fsync for all of them, while the acks of a batch are never held back for long.
+     */
+    public static final int DEFAULT_BATCH_SIZE = 1000;
 
     private final boolean enabled;
     private final String dir;
     private final int rollIntervalMs;
     private final long rollBytes;
     private final int rollLines;
+    private final int batchSize;
 
     private FilesConfig(Builder b) {
         enabled = b.enabled;
@@ -33,14 +40,29 @@ public final class FilesConfig implements Serializable {
         rollIntervalMs = Check.range("files.rollIntervalMs", b.rollIntervalMs, 100, 24 * 3_600_000);
         rollBytes = Check.range("files.rollBytes", b.rollBytes, 1024, 64L * 1024 * 1024 * 1024);
         rollLines = Check.range("files.rollLines", b.rollLines, 1, 1_000_000_000);
+        batchSize = Check.range("files.batchSize", b.batchSize, 1, 100_000);
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    /** The {@code files} section of the config file. */
+    static FilesConfig fromYaml(Section s) {
+        Builder b = builder();
+        s.bool("enabled", b::enabled);
+        s.string("dir", b::dir);
+        s.integer("rollIntervalMs", b::rollIntervalMs);
+        s.longInteger("rollBytes", b::rollBytes);
+        s.integer("rollLines", b::rollLines);
+        s.integer("batchSize", b::batchSize);
+        s.finish();
+        return b.build();
+    }
+
     public Builder toBuilder() {
-        return new Builder().enabled(enabled).dir(dir).rollIntervalMs(rollIntervalMs).rollBytes(rollBytes).rollLines(rollLines);
+        return new Builder().enabled(enabled).dir(dir).rollIntervalMs(rollIntervalMs).rollBytes(rollBytes).rollLines(rollLines)
+                .batchSize(batchSize);
     }
 
     public boolean enabled() {
@@ -64,12 +86,18 @@ public final class FilesConfig implements Serializable {
         return rollLines;
     }
 
+    /** The most lines a file sink task writes and syncs in one group commit before it acks them. */
+    public int batchSize() {
+        return batchSize;
+    }
+
     public static final class Builder {
         private boolean enabled = false;
         private String dir;
         private int rollIntervalMs = DEFAULT_ROLL_INTERVAL_MS;
         private long rollBytes = DEFAULT_ROLL_BYTES;
         private int rollLines = DEFAULT_ROLL_LINES;
+        private int batchSize = DEFAULT_BATCH_SIZE;
 
         public Builder enabled(boolean v) {
             enabled = v;
@@ -93,6 +121,11 @@ public final class FilesConfig implements Serializable {
 
         public Builder rollLines(int v) {
             rollLines = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
             return this;
         }
 

@@ -1,7 +1,10 @@
 package dev.idbsync.config;
 
 import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Flume bridge: which agents every resolved change is sent to, and how. The bridge uses the
@@ -55,6 +58,30 @@ public final class FlumeConfig implements Serializable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** The {@code flume} section of the config file; {@code embeddedAgent} must name a file. */
+    static FlumeConfig fromYaml(Section s) {
+        Builder b = builder();
+        s.bool("enabled", b::enabled);
+        s.strings("agents", "a list of host:port strings", "host:port strings", b::agents);
+        s.choice("selector", Map.of("failover", Selector.FAILOVER, "load_balance", Selector.LOAD_BALANCE),
+                "failover or load_balance", b::selector);
+        s.integer("batchSize", b::batchSize);
+        s.integer("connectTimeoutMs", b::connectTimeoutMs);
+        s.integer("requestTimeoutMs", b::requestTimeoutMs);
+        s.integer("maxBackoffMs", b::maxBackoffMs);
+        String agent = s.string("embeddedAgent");
+        s.finish();
+        if (agent != null) {
+            Path p = s.resolve(agent);
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException(s.key("embeddedAgent") + ": \"" + agent + "\" cannot be read (looked for "
+                        + p.toAbsolutePath() + "); give an agent properties file relative to the config file");
+            }
+            b.embeddedAgentConfig(p.toAbsolutePath().toString());
+        }
+        return b.build();
     }
 
     public Builder toBuilder() {

@@ -93,6 +93,26 @@ public final class HttpConfig implements Serializable {
         return new Builder();
     }
 
+    /** The {@code http} section of the config file. */
+    static HttpConfig fromYaml(Section s) {
+        Builder b = builder();
+        s.string("host", b::host);
+        s.integer("port", b::port);
+        s.integer("maxBodyBytes", b::maxBodyBytes);
+        s.integer("maxChangesPerRequest", b::maxChangesPerRequest);
+        s.integer("maxRequestsInFlight", b::maxRequestsInFlight);
+        s.integer("requestTimeoutMs", b::requestTimeoutMs);
+        s.integer("retryAfterSeconds", b::retryAfterSeconds);
+        s.strings("corsOrigins", "a list of origins", "origins as strings", b::corsOrigins);
+        s.integer("maxConnections", b::maxConnections);
+        s.integer("headerTimeoutMs", b::headerTimeoutMs);
+        s.integer("bodyTimeoutMs", b::bodyTimeoutMs);
+        s.integer("idleTimeoutMs", b::idleTimeoutMs);
+        s.longInteger("maxBufferedBodyBytes", b::maxBufferedBodyBytes);
+        s.finish();
+        return b.build();
+    }
+
     public Builder toBuilder() {
         return new Builder().host(host).port(port).maxBodyBytes(maxBodyBytes).maxChangesPerRequest(maxChangesPerRequest)
                 .maxRequestsInFlight(maxRequestsInFlight).requestTimeoutMs(requestTimeoutMs)

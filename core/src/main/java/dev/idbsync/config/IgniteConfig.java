@@ -2,6 +2,7 @@ package dev.idbsync.config;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where the topology keeps records and sync state. The spout and the bolts always talk to Ignite
@@ -86,6 +87,28 @@ public final class IgniteConfig implements Serializable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** The {@code ignite} section of the config file, {@code ignite.embedded} included. */
+    static IgniteConfig fromYaml(Section s) {
+        Builder b = builder();
+        s.choice("mode", Map.of("embedded", Mode.EMBEDDED, "remote", Mode.REMOTE),
+                "embedded (the local run starts a node) or remote", b::mode);
+        s.strings("addresses", "a list of host:port strings", "host:port strings", b::addresses);
+        s.integer("clientTimeoutMs", b::clientTimeoutMs);
+        s.string("outcomesCache", b::outcomesCache);
+        s.integer("cacheBackups", b::cacheBackups);
+        s.integer("outcomeRetentionHours", b::outcomeRetentionHours);
+        s.integer("rejectedRetentionHours", b::rejectedRetentionHours);
+        s.integer("feedStallSkipMs", b::feedStallSkipMs);
+        Section e = s.section("embedded");
+        e.integer("discoveryPort", b::discoveryPort);
+        e.integer("communicationPort", b::communicationPort);
+        e.integer("dataRegionMb", b::dataRegionMb);
+        e.string("walMode", b::walMode);
+        e.finish();
+        s.finish();
+        return b.build();
     }
 
     public Builder toBuilder() {

@@ -38,6 +38,16 @@ public final class LimitsConfig implements Serializable {
                 64 * 1024 * 1024);
     }
 
+    /** The {@code limits} section of the config file. */
+    static LimitsConfig fromYaml(Section s) {
+        int valueBytes = s.integer("maxValueBytes", DEFAULT_MAX_VALUE_BYTES);
+        int valueDepth = s.integer("maxValueDepth", DEFAULT_MAX_VALUE_DEPTH);
+        int keyBytes = s.integer("maxKeyBytes", DEFAULT_MAX_KEY_BYTES);
+        int rejectedValueBytes = s.integer("maxRejectedValueBytes", DEFAULT_MAX_REJECTED_VALUE_BYTES);
+        s.finish();
+        return new LimitsConfig(valueBytes, valueDepth, keyBytes, rejectedValueBytes);
+    }
+
     public static LimitsConfig defaults() {
         return new LimitsConfig(DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_VALUE_DEPTH, DEFAULT_MAX_KEY_BYTES,
                 DEFAULT_MAX_REJECTED_VALUE_BYTES);

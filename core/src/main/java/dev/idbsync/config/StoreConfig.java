@@ -5,6 +5,9 @@ import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.Names;
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.regex.Pattern;
 
 /**
@@ -66,6 +69,30 @@ public final class StoreConfig implements Serializable {
             throw new IllegalArgumentException(key + ".cache: \"" + this.cache
                     + "\" is not allowed; use 1-255 characters of [A-Za-z0-9._-]");
         }
+    }
+
+    /**
+     * One store's mapping in the config file ({@code dbs.<db>.stores.<store>}); its schema file is
+     * read here, relative to the config file, so that workers never need the conf directory.
+     */
+    static StoreConfig fromYaml(String db, String store, Section s) {
+        String schemaPath = s.string("schema");
+        String policy = s.string("policy");
+        String cache = s.string("cache");
+        s.finish();
+        String schemaJson = null;
+        String source = null;
+        if (schemaPath != null) {
+            Path p = s.resolve(schemaPath);
+            source = p.toString();
+            try {
+                schemaJson = Files.readString(p, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(s.key("schema") + ": \"" + schemaPath + "\" cannot be read (looked for "
+                        + p.toAbsolutePath() + "); give a JSON Schema file path relative to the config file");
+            }
+        }
+        return new StoreConfig(db, store, schemaJson, source, policy, cache);
     }
 
     /** {@code <db>.<store>}, e.g. {@code notes-app.notes}. */

@@ -1,5 +1,6 @@
 package dev.idbsync.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,9 +18,6 @@ public final class SyncConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public static final String DEFAULT_DATA_DIR = "data";
-    /** Caches idbsync keeps for itself (client marks, push results); see SyncCaches. */
-    public static final java.util.Set<String> RESERVED_CACHES = java.util.Set.of("idbsync_marks", "idbsync_push_results",
-            "idbsync_rejected", "idbsync_rejected_index", "idbsync_feed");
 
     private final HttpConfig http;
     private final LimitsConfig limits;
@@ -53,7 +51,7 @@ public final class SyncConfig implements Serializable {
             String prev = cacheOwners.put(st.cache(), owner);
             String taken = prev != null ? prev
                     : st.cache().equals(ignite.outcomesCache()) ? "ignite.outcomesCache"
-                    : RESERVED_CACHES.contains(st.cache()) ? "idbsync itself" : null;
+                    : CacheNames.FIXED.contains(st.cache()) ? "idbsync itself" : null;
             if (taken != null) {
                 throw new IllegalStateException("dbs." + st.db() + ".stores." + st.store() + ".cache: \"" + st.cache()
                         + "\" is already used by " + taken + "; every store needs a cache of its own");
@@ -65,6 +63,55 @@ public final class SyncConfig implements Serializable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The whole config file. Top-level keys with a dot ({@code nimbus.seeds},
+     * {@code storm.zookeeper.servers}, ...) are Storm's own: {@code storm jar ... --config
+     * conf/cluster.yaml} makes Storm's client read this file too.
+     */
+    static SyncConfig fromYaml(Section root) {
+        Builder b = builder();
+        root.string("dataDir", b::dataDir);
+        Section http = root.section("http");
+        Section limits = root.section("limits");
+        Section ignite = root.section("ignite");
+        Section topology = root.section("topology");
+        Section flume = root.section("flume");
+        Section files = root.section("files");
+        JsonNode dbs = root.raw("dbs");
+        root.finish(true);
+        b.http(HttpConfig.fromYaml(http))
+                .limits(LimitsConfig.fromYaml(limits))
+                .ignite(IgniteConfig.fromYaml(ignite))
+                .topology(TopologyConfig.fromYaml(topology))
+                .flume(FlumeConfig.fromYaml(flume))
+                .files(FilesConfig.fromYaml(files));
+        if (dbs == null || !dbs.isObject() || dbs.isEmpty()) {
+            throw new IllegalArgumentException("dbs: is required; configure at least one db with one store, e.g."
+                    + " dbs: {notes-app: {stores: {notes: {schema: schemas/notes-app/notes.schema.json}}}}");
+        }
+        Section dbSections = root.section("dbs");
+        for (String db : dbSections.names()) {
+            if (!dbSections.raw(db).isObject()) {
+                throw new IllegalArgumentException(dbSections.key(db) + ": must be a mapping with a stores key");
+            }
+            Section d = dbSections.section(db);
+            JsonNode stores = d.raw("stores");
+            d.finish();
+            if (stores == null || !stores.isObject() || stores.isEmpty()) {
+                throw new IllegalArgumentException(d.key("stores") + ": is required; configure at least one store");
+            }
+            Section storeSections = d.section("stores");
+            for (String store : storeSections.names()) {
+                JsonNode s = storeSections.raw(store);
+                if (!s.isNull() && !s.isObject()) {
+                    throw new IllegalArgumentException(storeSections.key(store) + ": must be a mapping");
+                }
+                b.store(StoreConfig.fromYaml(db, store, storeSections.section(store)));
+            }
+        }
+        return b.build();
     }
 
     public Builder toBuilder() {

@@ -17,6 +17,28 @@ public final class TopologyConfig implements Serializable {
     public static final int DEFAULT_MESSAGE_TIMEOUT_SECS = 30;
     /** Changes per Ignite transaction of the resolver; Ignite's throughput flattens above a few hundred. */
     public static final int DEFAULT_IGNITE_BATCH_SIZE = 500;
+    /**
+     * Tuples a spout task emits per {@code nextTuple} call: Storm's executor thread also runs the
+     * spout's acks and fails, so a push of 1,000 changes must not hold it for all of them.
+     */
+    public static final int DEFAULT_SPOUT_EMIT_BATCH = 200;
+    /**
+     * Undertow I/O threads per spout task. On 2 cores one: the I/O thread only moves bytes and
+     * parses headers; push bodies are parsed on the spout's own pool and Ignite is read on workers.
+     */
+    public static final int DEFAULT_SPOUT_IO_THREADS = 1;
+    /**
+     * Undertow worker threads per spout task: the requests that read Ignite (GET /v1/changes,
+     * GET /v1/rejected) and the static files run there (pushes are parsed on the spout's own pool);
+     * a few keep one slow read from holding up the others.
+     */
+    public static final int DEFAULT_SPOUT_WORKER_THREADS = 4;
+    /**
+     * Clients whose sequencing state a sequencer task keeps in memory; beyond it the least
+     * recently seen client with nothing in flight is dropped and read back from its stored mark
+     * when it returns. A client costs a few hundred bytes: 100,000 are tens of MB per task.
+     */
+    public static final int DEFAULT_SEQUENCER_CLIENTS_IN_MEMORY = 100_000;
 
     private final String name;
     private final int workers;
@@ -31,6 +53,10 @@ public final class TopologyConfig implements Serializable {
     /** The largest topology.igniteBatchSize: a resolver batch, and so a change-feed block, is never longer. */
     public static final int MAX_IGNITE_BATCH_SIZE = 100_000;
     private final int igniteBatchSize;
+    private final int spoutEmitBatch;
+    private final int spoutIoThreads;
+    private final int spoutWorkerThreads;
+    private final int sequencerClientsInMemory;
     private final Map<String, Object> stormConfig;
 
     private TopologyConfig(Builder b) {
@@ -48,6 +74,11 @@ public final class TopologyConfig implements Serializable {
         maxSpoutPending = Check.range("topology.maxSpoutPending", b.maxSpoutPending, 1, 10_000_000);
         messageTimeoutSecs = Check.range("topology.messageTimeoutSecs", b.messageTimeoutSecs, 1, 3600);
         igniteBatchSize = Check.range("topology.igniteBatchSize", b.igniteBatchSize, 1, MAX_IGNITE_BATCH_SIZE);
+        spoutEmitBatch = Check.range("topology.spoutEmitBatch", b.spoutEmitBatch, 1, 100_000);
+        spoutIoThreads = Check.range("topology.spoutIoThreads", b.spoutIoThreads, 1, 64);
+        spoutWorkerThreads = Check.range("topology.spoutWorkerThreads", b.spoutWorkerThreads, 1, 1024);
+        sequencerClientsInMemory = Check.range("topology.sequencerClientsInMemory", b.sequencerClientsInMemory, 1,
+                10_000_000);
         stormConfig = Map.copyOf(b.stormConfig);
     }
 
@@ -55,11 +86,39 @@ public final class TopologyConfig implements Serializable {
         return new Builder();
     }
 
+    /** The {@code topology} section of the config file, {@code topology.storm} passed on unchecked. */
+    static TopologyConfig fromYaml(Section s) {
+        Builder b = builder();
+        s.string("name", b::name);
+        s.integer("workers", b::workers);
+        s.integer("spoutParallelism", b::spoutParallelism);
+        s.integer("validateParallelism", b::validateParallelism);
+        s.integer("sequenceParallelism", b::sequenceParallelism);
+        s.integer("resolveParallelism", b::resolveParallelism);
+        s.integer("flumeParallelism", b::flumeParallelism);
+        s.integer("filesParallelism", b::filesParallelism);
+        s.integer("maxSpoutPending", b::maxSpoutPending);
+        s.integer("messageTimeoutSecs", b::messageTimeoutSecs);
+        s.integer("igniteBatchSize", b::igniteBatchSize);
+        s.integer("spoutEmitBatch", b::spoutEmitBatch);
+        s.integer("spoutIoThreads", b::spoutIoThreads);
+        s.integer("spoutWorkerThreads", b::spoutWorkerThreads);
+        s.integer("sequencerClientsInMemory", b::sequencerClientsInMemory);
+        Map<String, Object> storm = s.passThrough("storm", "Storm settings");
+        if (storm != null) {
+            b.stormConfig(storm);
+        }
+        s.finish();
+        return b.build();
+    }
+
     public Builder toBuilder() {
         return new Builder().name(name).workers(workers).spoutParallelism(spoutParallelism)
                 .validateParallelism(validateParallelism).sequenceParallelism(sequenceParallelism).resolveParallelism(resolveParallelism).flumeParallelism(flumeParallelism).filesParallelism(filesParallelism)
                 .maxSpoutPending(maxSpoutPending).messageTimeoutSecs(messageTimeoutSecs)
-                .igniteBatchSize(igniteBatchSize).stormConfig(stormConfig);
+                .igniteBatchSize(igniteBatchSize).spoutEmitBatch(spoutEmitBatch).spoutIoThreads(spoutIoThreads)
+                .spoutWorkerThreads(spoutWorkerThreads).sequencerClientsInMemory(sequencerClientsInMemory)
+                .stormConfig(stormConfig);
     }
 
     public String name() {
@@ -110,6 +169,26 @@ public final class TopologyConfig implements Serializable {
         return igniteBatchSize;
     }
 
+    /** Tuples a spout task emits per {@code nextTuple} call before it lets Storm run acks and fails. */
+    public int spoutEmitBatch() {
+        return spoutEmitBatch;
+    }
+
+    /** Undertow I/O threads of each spout task's listener. */
+    public int spoutIoThreads() {
+        return spoutIoThreads;
+    }
+
+    /** Undertow worker threads of each spout task's listener. */
+    public int spoutWorkerThreads() {
+        return spoutWorkerThreads;
+    }
+
+    /** Clients whose sequencing state a sequencer task keeps in memory (the others are read back from Ignite). */
+    public int sequencerClientsInMemory() {
+        return sequencerClientsInMemory;
+    }
+
     /** Extra Storm settings passed to the topology as they are (e.g. topology.worker.childopts). */
     public Map<String, Object> stormConfig() {
         return stormConfig;
@@ -127,6 +206,10 @@ public final class TopologyConfig implements Serializable {
         private int maxSpoutPending = DEFAULT_MAX_SPOUT_PENDING;
         private int messageTimeoutSecs = DEFAULT_MESSAGE_TIMEOUT_SECS;
         private int igniteBatchSize = DEFAULT_IGNITE_BATCH_SIZE;
+        private int spoutEmitBatch = DEFAULT_SPOUT_EMIT_BATCH;
+        private int spoutIoThreads = DEFAULT_SPOUT_IO_THREADS;
+        private int spoutWorkerThreads = DEFAULT_SPOUT_WORKER_THREADS;
+        private int sequencerClientsInMemory = DEFAULT_SEQUENCER_CLIENTS_IN_MEMORY;
         private Map<String, Object> stormConfig = new LinkedHashMap<>();
 
         public Builder name(String v) {
@@ -181,6 +264,26 @@ public final class TopologyConfig implements Serializable {
 
         public Builder igniteBatchSize(int v) {
             igniteBatchSize = v;
+            return this;
+        }
+
+        public Builder spoutEmitBatch(int v) {
+            spoutEmitBatch = v;
+            return this;
+        }
+
+        public Builder spoutIoThreads(int v) {
+            spoutIoThreads = v;
+            return this;
+        }
+
+        public Builder spoutWorkerThreads(int v) {
+            spoutWorkerThreads = v;
+            return this;
+        }
+
+        public Builder sequencerClientsInMemory(int v) {
+            sequencerClientsInMemory = v;
             return this;
         }
 

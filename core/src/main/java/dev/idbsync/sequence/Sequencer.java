@@ -1,6 +1,5 @@
 package dev.idbsync.sequence;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -71,9 +70,7 @@ public final class Sequencer {
     private final ToLongFunction<String> loadMark;
     private final Map<String, Client> clients;
     /** Pushes that were refused part way: their later changes get the same answer. */
-    private final Map<String, Outcome> blockedPushes;
-    /** When each refused push was refused, oldest first. */
-    private final Map<String, Long> blockedAt = new LinkedHashMap<>();
+    private final BlockedPushes blockedPushes = new BlockedPushes();
     /** Marks that moved since they were last stored. */
     private final Map<String, Long> dirtyMarks = new HashMap<>();
     private long lastNow;
@@ -89,16 +86,6 @@ public final class Sequencer {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Client> eldest) {
                 return size() > Sequencer.this.maxClients && eldest.getValue().inFlight.isEmpty();
-            }
-        };
-        this.blockedPushes = new LinkedHashMap<>(256, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Outcome> eldest) {
-                if (size() > 100_000) {
-                    blockedAt.remove(eldest.getKey());
-                    return true;
-                }
-                return false;
             }
         };
     }
@@ -221,35 +208,14 @@ public final class Sequencer {
             return 0;
         }
         long from = c.next;
-        long last = Math.min(seq - 1, from + MAX_CATCH_UP - 1);
-        long decided = from - 1;
-        int chunk = CATCH_UP_FIRST_CHUNK;
-        int read = 0;
-        boolean stoppedAtMissing = false;
-        while (decided < last) {
-            long to = Math.min(last, decided + chunk);
-            List<Long> seqs = new ArrayList<>((int) (to - decided));
-            for (long s = decided + 1; s <= to; s++) {
-                seqs.add(s);
-            }
-            read += seqs.size();
-            Set<Long> found = lookup.decided(clientKey, seqs);
-            while (decided < to && found.contains(decided + 1)) {
-                decided++;
-            }
-            if (decided < to) {
-                stoppedAtMissing = true;
-                break;
-            }
-            chunk = Math.min(CATCH_UP_MAX_CHUNK, chunk * 2);
+        CatchUpRead r = CatchUpRead.of(clientKey, from, Math.min(seq - 1, from + MAX_CATCH_UP - 1), lookup);
+        if (r.decided() >= from) {
+            decidedUpTo(clientKey, r.decided());
         }
-        if (decided >= from) {
-            decidedUpTo(clientKey, decided);
-        }
-        if (stoppedAtMissing) {
+        if (r.stoppedAtMissing()) {
             c.caughtUpAt = c.next;
         }
-        return read;
+        return r.read();
     }
 
     /** The seq the client must send next, as far as this sequencer knows. */
@@ -278,19 +244,12 @@ public final class Sequencer {
 
     /** Forgets the pushes refused before {@code before}; their clients retry with new pushes. */
     public void forgetBlockedPushes(long before) {
-        for (var it = blockedAt.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Long> e = it.next();
-            if (e.getValue() >= before) {
-                break;
-            }
-            blockedPushes.remove(e.getKey());
-            it.remove();
-        }
+        blockedPushes.forgetBefore(before);
     }
 
     /** Whether a change of this push was refused already. */
     public boolean blocked(String push) {
-        return blockedPushes.containsKey(push);
+        return blockedPushes.contains(push);
     }
 
     int clientCount() {
@@ -307,9 +266,7 @@ public final class Sequencer {
     }
 
     private Outcome block(String push, Outcome o) {
-        blockedPushes.put(push, o);
-        blockedAt.put(push, lastNow);
-        return o;
+        return blockedPushes.block(push, o, lastNow);
     }
 
     private void expire(Client c, long now) {

@@ -298,6 +298,74 @@ class ConfigLoaderTest {
         assertEquals(50, h.toBuilder().build().maxConnections());
     }
 
+    @Test
+    void theKnobsOnceHardCodedKeepTheirValuesAsDefaults() throws IOException {
+        TopologyConfig t = load(DBS).topology();
+        assertEquals(200, t.spoutEmitBatch());
+        assertEquals(1, t.spoutIoThreads());
+        assertEquals(4, t.spoutWorkerThreads());
+        assertEquals(100_000, t.sequencerClientsInMemory());
+        assertEquals(1000, load(DBS).files().batchSize());
+        for (String env : List.of("local.yaml", "cluster.yaml")) {
+            SyncConfig c = ConfigLoader.load(CONF.resolve(env));
+            assertEquals(TopologyConfig.DEFAULT_SPOUT_EMIT_BATCH, c.topology().spoutEmitBatch(), env);
+            assertEquals(TopologyConfig.DEFAULT_SPOUT_IO_THREADS, c.topology().spoutIoThreads(), env);
+            assertEquals(TopologyConfig.DEFAULT_SPOUT_WORKER_THREADS, c.topology().spoutWorkerThreads(), env);
+            assertEquals(TopologyConfig.DEFAULT_SEQUENCER_CLIENTS_IN_MEMORY, c.topology().sequencerClientsInMemory(), env);
+            assertEquals(FilesConfig.DEFAULT_BATCH_SIZE, c.files().batchSize(), env);
+        }
+    }
+
+    @Test
+    void theKnobsAreReadAndChecked() throws IOException {
+        SyncConfig c = load("""
+                topology: {spoutEmitBatch: 50, spoutIoThreads: 2, spoutWorkerThreads: 8, sequencerClientsInMemory: 10}
+                files: {batchSize: 20}
+                """ + DBS);
+        assertEquals(50, c.topology().spoutEmitBatch());
+        assertEquals(2, c.topology().spoutIoThreads());
+        assertEquals(8, c.topology().spoutWorkerThreads());
+        assertEquals(10, c.topology().sequencerClientsInMemory());
+        assertEquals(20, c.files().batchSize());
+        assertEquals(8, c.topology().toBuilder().build().spoutWorkerThreads());
+        assertEquals(20, c.files().toBuilder().build().batchSize());
+        assertEquals("topology.spoutEmitBatch: 0 is not allowed; use an integer from 1 to 100000",
+                assertThrows(IllegalArgumentException.class, () -> load("topology: {spoutEmitBatch: 0}\n" + DBS)).getMessage());
+        assertEquals("topology.spoutIoThreads: 65 is not allowed; use an integer from 1 to 64",
+                assertThrows(IllegalArgumentException.class, () -> load("topology: {spoutIoThreads: 65}\n" + DBS)).getMessage());
+        assertEquals("topology.spoutWorkerThreads: 0 is not allowed; use an integer from 1 to 1024",
+                assertThrows(IllegalArgumentException.class, () -> load("topology: {spoutWorkerThreads: 0}\n" + DBS)).getMessage());
+        assertEquals("topology.sequencerClientsInMemory: 0 is not allowed; use an integer from 1 to 10000000",
+                assertThrows(IllegalArgumentException.class,
+                        () -> load("topology: {sequencerClientsInMemory: 0}\n" + DBS)).getMessage());
+        assertEquals("files.batchSize: 100001 is not allowed; use an integer from 1 to 100000",
+                assertThrows(IllegalArgumentException.class, () -> load("files: {batchSize: 100001}\n" + DBS)).getMessage());
+        assertEquals("files.batchSize: \"10\" is not allowed; give an integer",
+                assertThrows(IllegalArgumentException.class, () -> load("files: {batchSize: \"10\"}\n" + DBS)).getMessage());
+    }
+
+    /** Every mapping of the file refuses a key it did not read: no section forgets to check. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everyMapping")
+    void everyMappingRefusesAKeyItDoesNotRead(String key, String yaml) throws IOException {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(yaml));
+        assertTrue(e.getMessage().startsWith(key + ": unknown key; allowed here: "), e.getMessage());
+    }
+
+    static Stream<Arguments> everyMapping() {
+        return Stream.of(
+                Arguments.of("typo", "typo: 1\n" + DBS),
+                Arguments.of("http.typo", "http: {typo: 1}\n" + DBS),
+                Arguments.of("limits.typo", "limits: {typo: 1}\n" + DBS),
+                Arguments.of("ignite.typo", "ignite: {typo: 1}\n" + DBS),
+                Arguments.of("ignite.embedded.typo", "ignite: {embedded: {typo: 1}}\n" + DBS),
+                Arguments.of("topology.typo", "topology: {typo: 1}\n" + DBS),
+                Arguments.of("flume.typo", "flume: {typo: 1}\n" + DBS),
+                Arguments.of("files.typo", "files: {typo: 1}\n" + DBS),
+                Arguments.of("dbs.a.typo", "dbs: {a: {typo: 1, stores: {s: {}}}}\n"),
+                Arguments.of("dbs.a.stores.s.typo", "dbs: {a: {stores: {s: {typo: 1}}}}\n"));
+    }
+
     // ------------------------------------------------------------------ errors (IllegalArgumentException)
 
     static Stream<Arguments> invalidConfigs() {

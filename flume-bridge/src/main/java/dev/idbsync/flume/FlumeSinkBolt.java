@@ -1,12 +1,8 @@
 package dev.idbsync.flume;
 
-import static dev.idbsync.storm.TupleContract.ANSWERED_AT;
-import static dev.idbsync.storm.TupleContract.EVENT;
-import static dev.idbsync.storm.TupleContract.REDELIVER;
-
 import dev.idbsync.storm.GroupCommitBolt;
+import dev.idbsync.storm.TupleContract.Resolved;
 import dev.idbsync.config.FlumeConfig;
-import dev.idbsync.protocol.SinkEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +61,7 @@ public class FlumeSinkBolt extends GroupCommitBolt {
      */
     @Override
     protected long answeredAt(Tuple t) {
-        return t.getLongByField(ANSWERED_AT);
+        return Resolved.of(t).answeredAt();
     }
 
     @Override
@@ -106,8 +102,9 @@ public class FlumeSinkBolt extends GroupCommitBolt {
         int again = 0;
         try {
             for (Tuple t : batch) {
-                events.add(FlumeEvents.of((SinkEvent) t.getValueByField(EVENT)));
-                again += t.getBooleanByField(REDELIVER) ? 1 : 0;
+                Resolved r = Resolved.of(t);
+                events.add(FlumeEvents.of(r.event()));
+                again += r.redeliver() ? 1 : 0;
             }
             if (client == null || !client.isActive()) {
                 closeClient();

@@ -83,7 +83,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
 
     /** Starts the listener on {@code port} (0: any free port) and takes pushes. */
     void start(int port) {
-        server.start(port);
+        server.start(port, config.topology().spoutIoThreads(), config.topology().spoutWorkerThreads());
         active = true;
     }
 

@@ -1,7 +1,6 @@
 package dev.idbsync.spout;
 
 import static dev.idbsync.storm.TupleContract.CHANGES_STREAM;
-import static dev.idbsync.storm.TupleContract.CHANGE_FIELDS;
 
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.SyncConfig;
@@ -10,6 +9,7 @@ import dev.idbsync.health.SinkProbe;
 import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.ignite.IgniteProbe;
 import dev.idbsync.protocol.Change;
+import dev.idbsync.storm.TupleContract;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +18,6 @@ import org.apache.storm.spout.SpoutOutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
 import org.apache.storm.topology.base.BaseRichSpout;
-import org.apache.storm.tuple.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +39,6 @@ import org.slf4j.LoggerFactory;
 public class HttpSyncSpout extends BaseRichSpout {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(HttpSyncSpout.class);
-    /** Tuples emitted per nextTuple call, so that acks and fails are not starved by a large push. */
-    private static final int EMIT_BATCH = 200;
 
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
@@ -79,13 +76,13 @@ public class HttpSyncSpout extends BaseRichSpout {
 
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
-        declarer.declareStream(CHANGES_STREAM, CHANGE_FIELDS);
+        declarer.declareStream(CHANGES_STREAM, TupleContract.Received.FIELDS);
     }
 
     @Override
     public void nextTuple() {
         int emitted = 0;
-        while (emitted < EMIT_BATCH) {
+        while (emitted < config.topology().spoutEmitBatch()) {
             if (emitting == null) {
                 emitting = toEmit.poll();
                 if (emitting == null) {
@@ -100,7 +97,7 @@ public class HttpSyncSpout extends BaseRichSpout {
                 continue;
             }
             Change c = changes.get(push.nextToEmit);
-            collector.emit(CHANGES_STREAM, new Values(c.db(), c.store(), c.keyString(), c.clientId(), c, push.key),
+            collector.emit(CHANGES_STREAM, new TupleContract.Received(c, push.key).values(),
                     new ChangeMessageId(push, push.nextToEmit));
             emitted++;
             if (++push.nextToEmit == changes.size()) {

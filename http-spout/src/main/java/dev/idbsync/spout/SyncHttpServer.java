@@ -86,12 +86,12 @@ final class SyncHttpServer {
         this.pages = new PageQueries(config, handoff);
     }
 
-    void start(int port) {
+    void start(int port, int ioThreads, int workerThreads) {
         undertow = Undertow.builder()
                 .addHttpListener(port, config.host())
-                // 2 cores: one I/O thread; parsing and blocking work run on parseExecutor.
-                .setIoThreads(1)
-                .setWorkerThreads(4)
+                // topology.spoutIoThreads/spoutWorkerThreads; parsing runs on parseExecutor.
+                .setIoThreads(ioThreads)
+                .setWorkerThreads(workerThreads)
                 // Undertow fixes a chunked body's cap when the request starts, from this option
                 // (HttpServerExchange#setMaxEntitySize comes too late for it); see PushBodies.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, PushBodies.DRAIN_LIMIT)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idbsync.config.HttpConfig;
+import dev.idbsync.config.TopologyConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +45,7 @@ class SyncHttpServerBoundsTest {
     private SyncHttpServer start(UnaryOperator<HttpConfig.Builder> tweak, java.util.concurrent.Executor executor) {
         HttpConfig config = tweak.apply(HttpConfig.builder().port(0)).build();
         server = new SyncHttpServer(config, new FixedHandoff(), executor, System::currentTimeMillis);
-        server.start(0);
+        server.start(0, TopologyConfig.DEFAULT_SPOUT_IO_THREADS, TopologyConfig.DEFAULT_SPOUT_WORKER_THREADS);
         return server;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.idbsync.config.HttpConfig;
+import dev.idbsync.config.TopologyConfig;
 import dev.idbsync.health.HealthMonitor;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.PushRequest;
@@ -41,7 +42,7 @@ class SyncHttpServerRoutesTest {
     void start() {
         server = new SyncHttpServer(HttpConfig.builder().port(0).corsOrigins(List.of(APP)).build(), handoff, parsers,
                 System::currentTimeMillis);
-        server.start(0);
+        server.start(0, TopologyConfig.DEFAULT_SPOUT_IO_THREADS, TopologyConfig.DEFAULT_SPOUT_WORKER_THREADS);
     }
 
     @AfterEach

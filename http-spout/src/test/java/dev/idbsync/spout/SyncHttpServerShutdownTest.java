@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idbsync.config.HttpConfig;
+import dev.idbsync.config.TopologyConfig;
 import dev.idbsync.protocol.PushRequest;
 import io.undertow.server.HttpServerExchange;
 import java.io.ByteArrayOutputStream;
@@ -40,7 +41,7 @@ class SyncHttpServerShutdownTest {
 
     @Test
     void theOpenPushesAreAnsweredBeforeUndertowStops() throws Exception {
-        server.start(0);
+        server.start(0, TopologyConfig.DEFAULT_SPOUT_IO_THREADS, TopologyConfig.DEFAULT_SPOUT_WORKER_THREADS);
         int port = server.port();
         Socket a = push(port);
         Socket b = push(port);

@@ -1,5 +1,6 @@
 package dev.idbsync.ignite;
 
+import dev.idbsync.config.CacheNames;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.StoreConfig;
 import java.util.HashMap;
@@ -22,22 +23,21 @@ import org.apache.ignite.client.IgniteClient;
  * Records and outcomes are TRANSACTIONAL: the resolver writes a batch's records and outcomes in
  * one transaction, so they are committed together: after a failure there is never an outcome
  * without its record, nor a record version without its outcome. One instance per component instance; it holds no state beyond the handles.
+ *
+ * <p>The names of idbsync's own caches are {@link CacheNames}' (the config refuses them for stores);
+ * the constants here say what each holds.
  */
 public final class SyncCaches {
     /** Each client's mark: {@code db/clientId} → the seq up to which every change is decided. */
-    public static final String MARKS_CACHE = "idbsync_marks";
-    static {
-        // the config refuses these names for stores
-        assert dev.idbsync.config.SyncConfig.RESERVED_CACHES.contains("idbsync_marks");
-    }
+    public static final String MARKS_CACHE = CacheNames.MARKS;
     /** Answers that belong to one push (pending, out_of_order): push key → JSON; kept an hour. */
-    public static final String PUSH_RESULTS_CACHE = "idbsync_push_results";
+    public static final String PUSH_RESULTS_CACHE = CacheNames.PUSH_RESULTS;
     /** Rejected changes: {@code db/clientId/seq} → entry JSON ({@link RejectedLog}). */
-    public static final String REJECTED_CACHE = "idbsync_rejected";
+    public static final String REJECTED_CACHE = CacheNames.REJECTED;
     /** Each client's rejected seqs in commit order: {@code db/clientId} → {@link RejectedLog.Index} JSON. */
-    public static final String REJECTED_INDEX_CACHE = "idbsync_rejected_index";
+    public static final String REJECTED_INDEX_CACHE = CacheNames.REJECTED_INDEX;
     /** The change feed's logs and heads ({@link Feed}). */
-    public static final String FEED_CACHE = "idbsync_feed";
+    public static final String FEED_CACHE = CacheNames.FEED;
 
     private final IgniteClient client;
     private final IgniteConfig config;

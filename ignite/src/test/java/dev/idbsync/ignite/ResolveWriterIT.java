@@ -17,10 +17,7 @@ import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.Op;
 import dev.idbsync.protocol.Result;
 import dev.idbsync.resolve.RecordState;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import dev.idbsync.testkit.Ports;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +34,7 @@ import org.apache.ignite.transactions.TransactionConcurrency;
 import org.apache.ignite.transactions.TransactionIsolation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The resolver's transaction against a real, persistent Ignite node: the OPTIMISTIC SERIALIZABLE
  * commit that finds a concurrent write, and what the writer does about it.
  */
+@Tag("integration")
 class ResolveWriterIT {
     @TempDir
     static Path dir;
@@ -55,9 +54,9 @@ class ResolveWriterIT {
     static void start() {
         SyncConfig base = ConfigLoader.load(Path.of("..", "conf", "local.yaml").toAbsolutePath().normalize());
         IgniteConfig ic = base.ignite().toBuilder()
-                .addresses(List.of("127.0.0.1:" + freePort()))
-                .discoveryPort(freePort())
-                .communicationPort(freePort())
+                .addresses(List.of("127.0.0.1:" + Ports.free()))
+                .discoveryPort(Ports.free())
+                .communicationPort(Ports.free())
                 .build();
         config = base.toBuilder().dataDir(dir.toString()).ignite(ic).build();
         node = EmbeddedIgniteNode.start(config.ignite(), dir.resolve("ignite"));
@@ -178,14 +177,6 @@ class ResolveWriterIT {
                 assertEquals(null, record, "a failed batch left its record behind: " + seq);
                 assertEquals(null, outcome, "a failed batch left its outcome behind: " + seq);
             }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

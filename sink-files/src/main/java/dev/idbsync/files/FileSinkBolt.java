@@ -1,14 +1,10 @@
 package dev.idbsync.files;
 
-import static dev.idbsync.storm.TupleContract.ANSWERED_AT;
-import static dev.idbsync.storm.TupleContract.ENTRY;
-import static dev.idbsync.storm.TupleContract.EVENT;
-import static dev.idbsync.storm.TupleContract.REJECTED_LOG_STREAM;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.idbsync.storm.GroupCommitBolt;
+import dev.idbsync.storm.TupleContract;
+import dev.idbsync.storm.TupleContract.RejectedEntry;
+import dev.idbsync.storm.TupleContract.Resolved;
 import dev.idbsync.config.FilesConfig;
-import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.SinkEvent;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,7 +29,6 @@ import org.slf4j.LoggerFactory;
 public class FileSinkBolt extends GroupCommitBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FileSinkBolt.class);
-    private static final int MAX_BATCH = 1000;
 
     private final FilesConfig config;
     private final String root;
@@ -52,7 +47,7 @@ public class FileSinkBolt extends GroupCommitBolt {
 
     @Override
     protected int maxBatch() {
-        return MAX_BATCH;
+        return config.batchSize();
     }
 
     /**
@@ -62,7 +57,7 @@ public class FileSinkBolt extends GroupCommitBolt {
      */
     @Override
     protected long answeredAt(Tuple t) {
-        return t.getLongByField(ANSWERED_AT);
+        return TupleContract.delivery(t).answeredAt();
     }
 
     @Override
@@ -114,12 +109,11 @@ public class FileSinkBolt extends GroupCommitBolt {
     protected boolean write(List<Tuple> batch) {
         try {
             for (Tuple t : batch) {
-                if (REJECTED_LOG_STREAM.equals(t.getSourceStreamId())) {
-                    String entry = t.getStringByField(ENTRY);
-                    JsonNode n = Json.MAPPER.readTree(entry);
-                    writer.append(FileLines.rejectedPartition(n), entry);
-                } else {
-                    SinkEvent e = (SinkEvent) t.getValueByField(EVENT);
+                TupleContract.Delivery d = TupleContract.delivery(t);
+                if (d instanceof RejectedEntry r) {
+                    writer.append(FileLines.rejectedPartition(r.entry()), r.entry().toString());
+                } else if (d instanceof Resolved resolved) {
+                    SinkEvent e = resolved.event();
                     writer.append(FileLines.changePartition(e), FileLines.changeLine(e));
                 }
             }

@@ -9,9 +9,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Sends a protocol value ({@code Change}, {@code Result}) between workers as its JSON. The
- * values hold Jackson trees, which Kryo's field serializer cannot copy safely; JSON is also
- * what a person reads in a dump. Registered for both types by the topology.
+ * Sends a protocol value ({@code Change}, {@code Result}, {@code SinkEvent}) or a Jackson tree
+ * ({@code ObjectNode}, the rejected-changes log entry) between workers as its JSON. The values
+ * hold Jackson trees, which Kryo's field serializer cannot copy safely; JSON is also what a
+ * person reads in a dump. Registered for each of those types by the topology.
  */
 public final class JsonKryoSerializer<T> extends Serializer<T> {
     public JsonKryoSerializer() {

@@ -1,30 +1,42 @@
 package dev.idbsync.storm;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idbsync.protocol.Change;
+import dev.idbsync.protocol.Result;
+import dev.idbsync.protocol.SinkEvent;
 import org.apache.storm.tuple.Fields;
+import org.apache.storm.tuple.Tuple;
+import org.apache.storm.tuple.Values;
 
 /**
- * Every stream id and tuple field of the topology, in one place. Tuples carry one typed value
- * ({@link #CHANGE}, and {@link #RESULT} for a rejected change) plus the fields they are grouped
- * by; bolts read them by name, never by index.
+ * Every stream id and tuple field of the topology, in one place, and one record per stream that
+ * is the only way to build a tuple's values ({@code values()}) and to read a tuple
+ * ({@code of(tuple)}, by field name). Tuples carry one typed value ({@link #CHANGE},
+ * {@link #EVENT}, {@link #ENTRY}) plus the fields they are grouped by, which the record derives
+ * from that value, so they cannot disagree with it.
  *
  * <pre>
- * http --changes--> validate --checked--> sequence --admitted--> resolve --resolved--> flume, files
+ * http --changes--> validate --checked--> sequence --admitted--> resolve --resolved, rejectedLog--> flume, files
  *                                            ^                      |
  *                                            +------decided---------+
  * </pre>
+ *
+ * <p>On the wire between workers every field is a String, a boxed primitive or a type the
+ * topology registers with {@link JsonKryoSerializer} ({@link Change}, {@link Result},
+ * {@link SinkEvent}, {@link ObjectNode}); the records themselves never travel.
  */
 public final class TupleContract {
-    /** Spout → validate: every change of every accepted push. */
+    /** Spout → validate: every change of every accepted push ({@link Received}). */
     public static final String CHANGES_STREAM = "changes";
-    /** Validate → sequence: every change, with its {@code rejected} result when it failed a check. */
+    /** Validate → sequence: every change, with its {@code rejected} result when it failed a check ({@link Checked}). */
     public static final String CHECKED_STREAM = "checked";
-    /** Sequence → resolve: the changes admitted in seq order. */
+    /** Sequence → resolve: the changes admitted in seq order ({@link Admitted}). */
     public static final String ADMITTED_STREAM = "admitted";
-    /** Resolve → sequence: a change was decided and is durable ({@link #OK}), or could not be made so. */
+    /** Resolve → sequence: a change was decided and is durable ({@link #OK}), or could not be made so ({@link Decided}). */
     public static final String DECIDED_STREAM = "decided";
-    /** Resolve → the sinks after Ignite (Flume, files): one {@link #EVENT} per decided change. */
+    /** Resolve → the sinks after Ignite (Flume, files): one {@link #EVENT} per decided change ({@link Resolved}). */
     public static final String RESOLVED_STREAM = "resolved";
-    /** Resolve → the file sink: one {@link #ENTRY} per rejected change (the rejected-changes log). */
+    /** Resolve → the file sink: one {@link #ENTRY} per rejected change, the rejected-changes log ({@link RejectedEntry}). */
     public static final String REJECTED_LOG_STREAM = "rejectedLog";
 
     public static final String DB = "db";
@@ -45,7 +57,7 @@ public final class TupleContract {
     public static final String REDELIVER = "redeliver";
     /** A {@link dev.idbsync.protocol.SinkEvent}. */
     public static final String EVENT = "event";
-    /** A rejected-changes log entry, as JSON text. */
+    /** A rejected-changes log entry, an {@link ObjectNode} (the JSON of {@code RejectedLog.entry}). */
     public static final String ENTRY = "entry";
     /** When the push that sent the change is answered at the latest: its receive time + http.requestTimeoutMs (epoch ms). */
     public static final String ANSWERED_AT = "answeredAt";
@@ -55,14 +67,147 @@ public final class TupleContract {
     /** Grouping that sends every change of one client to one task, in order. */
     public static final Fields CLIENT_GROUPING = new Fields(DB, CLIENT_ID);
 
-    public static final Fields CHANGE_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH);
-    public static final Fields CHECKED_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT);
-    public static final Fields ADMITTED_FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT, REDELIVER);
-    public static final Fields DECIDED_FIELDS = new Fields(DB, CLIENT_ID, SEQ, PUSH, OK);
-    /** {@link #REDELIVER} true: the event of a change decided before, delivered again. */
-    public static final Fields RESOLVED_FIELDS = new Fields(DB, STORE, KEY, EVENT, REDELIVER, ANSWERED_AT);
-    public static final Fields REJECTED_LOG_FIELDS = new Fields(DB, CLIENT_ID, ENTRY, REDELIVER, ANSWERED_AT);
-
     private TupleContract() {
+    }
+
+    /** On {@link #CHANGES_STREAM}: a change of an accepted push, as the spout received it. */
+    public record Received(Change change, String push) {
+        public static final Fields FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH);
+
+        public static Received of(Tuple t) {
+            return new Received((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH));
+        }
+
+        /** The change after validation: {@code rejected} is its result when it failed a check, else null. */
+        public Checked checked(Result rejected) {
+            return new Checked(change, push, rejected);
+        }
+
+        public Values values() {
+            return new Values(change.db(), change.store(), change.keyString(), change.clientId(), change, push);
+        }
+    }
+
+    /** On {@link #CHECKED_STREAM}: a change with its {@code rejected} result when it failed a check, else null. */
+    public record Checked(Change change, String push, Result rejected) {
+        public static final Fields FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT);
+
+        public static Checked of(Tuple t) {
+            return new Checked((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH),
+                    (Result) t.getValueByField(RESULT));
+        }
+
+        /** The change admitted by the sequencer; {@code redeliver} when it was decided before. */
+        public Admitted admitted(boolean redeliver) {
+            return new Admitted(change, push, rejected, redeliver);
+        }
+
+        public Values values() {
+            return new Values(change.db(), change.store(), change.keyString(), change.clientId(), change, push, rejected);
+        }
+    }
+
+    /**
+     * On {@link #ADMITTED_STREAM}: a change admitted in seq order; {@code redeliver} marks one
+     * decided before, whose stored event is only delivered again.
+     */
+    public record Admitted(Change change, String push, Result rejected, boolean redeliver) {
+        public static final Fields FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT, REDELIVER);
+
+        public static Admitted of(Tuple t) {
+            return new Admitted((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH),
+                    (Result) t.getValueByField(RESULT), t.getBooleanByField(REDELIVER));
+        }
+
+        /** The resolver's notice to the sequencer: decided and durable ({@code ok}), or released undecided. */
+        public Decided decided(boolean ok) {
+            return new Decided(change.db(), change.clientId(), change.seq(), push, ok);
+        }
+
+        public Values values() {
+            return new Values(change.db(), change.store(), change.keyString(), change.clientId(), change, push, rejected,
+                    redeliver);
+        }
+    }
+
+    /** On {@link #DECIDED_STREAM}: the change {@code seq} of a client was decided and is durable ({@code ok}), or was released undecided. */
+    public record Decided(String db, String clientId, long seq, String push, boolean ok) {
+        public static final Fields FIELDS = new Fields(DB, CLIENT_ID, SEQ, PUSH, OK);
+
+        public static Decided of(Tuple t) {
+            return new Decided(t.getStringByField(DB), t.getStringByField(CLIENT_ID), t.getLongByField(SEQ),
+                    t.getStringByField(PUSH), t.getBooleanByField(OK));
+        }
+
+        public Values values() {
+            return new Values(db, clientId, seq, push, ok);
+        }
+    }
+
+    /**
+     * What the sinks after Ignite get ({@link Resolved} or {@link RejectedEntry}): {@code redeliver}
+     * for a change decided before, and the deadline of the push that sent it, {@code answeredAt}
+     * (a retry's for a redelivery).
+     */
+    public sealed interface Delivery permits Resolved, RejectedEntry {
+        boolean redeliver();
+
+        long answeredAt();
+
+        Values values();
+    }
+
+    /** A tuple of {@link #RESOLVED_STREAM} or {@link #REJECTED_LOG_STREAM}, by the stream it came on. */
+    public static Delivery delivery(Tuple t) {
+        String stream = t.getSourceStreamId();
+        if (RESOLVED_STREAM.equals(stream)) {
+            return Resolved.of(t);
+        }
+        if (REJECTED_LOG_STREAM.equals(stream)) {
+            return RejectedEntry.of(t);
+        }
+        throw new IllegalArgumentException("a tuple of stream " + stream + " is not for a sink after Ignite; expected "
+                + RESOLVED_STREAM + " or " + REJECTED_LOG_STREAM);
+    }
+
+    /** On {@link #RESOLVED_STREAM}: the event of a decided change. */
+    public record Resolved(SinkEvent event, boolean redeliver, long answeredAt) implements Delivery {
+        /** {@link #REDELIVER} true: the event of a change decided before, delivered again. */
+        public static final Fields FIELDS = new Fields(DB, STORE, KEY, EVENT, REDELIVER, ANSWERED_AT);
+
+        public static Resolved of(Tuple t) {
+            return new Resolved((SinkEvent) t.getValueByField(EVENT), t.getBooleanByField(REDELIVER),
+                    t.getLongByField(ANSWERED_AT));
+        }
+
+        @Override
+        public Values values() {
+            return new Values(event.db(), event.store(), event.keyString(), event, redeliver, answeredAt);
+        }
+    }
+
+    /**
+     * On {@link #REJECTED_LOG_STREAM}: the rejected-changes log entry of a rejected change
+     * ({@code RejectedLog.entry}: {@code eventId, db, clientId, seq, change, error, at}).
+     *
+     * <p>The entry travels as a tree, not as its text: the file sink needs its {@code db} and
+     * {@code at} for the partition and would otherwise parse it again. Its line is
+     * {@code entry.toString()}, the same text the resolver stores in Ignite; across workers
+     * {@link JsonKryoSerializer} writes and reads it with {@link dev.idbsync.protocol.Json#MAPPER},
+     * which gives the same text back (the tree was parsed with that mapper in the first place,
+     * and a redelivered entry is read back from its stored outcome the same way).
+     */
+    public record RejectedEntry(ObjectNode entry, boolean redeliver, long answeredAt) implements Delivery {
+        public static final Fields FIELDS = new Fields(DB, CLIENT_ID, ENTRY, REDELIVER, ANSWERED_AT);
+
+        public static RejectedEntry of(Tuple t) {
+            return new RejectedEntry((ObjectNode) t.getValueByField(ENTRY), t.getBooleanByField(REDELIVER),
+                    t.getLongByField(ANSWERED_AT));
+        }
+
+        @Override
+        public Values values() {
+            return new Values(entry.get("db").asText(), entry.get("clientId").asText(), entry, redeliver, answeredAt);
+        }
     }
 }

@@ -9,6 +9,7 @@ import static dev.idbsync.storm.TupleContract.RECORD_GROUPING;
 import static dev.idbsync.storm.TupleContract.REJECTED_LOG_STREAM;
 import static dev.idbsync.storm.TupleContract.RESOLVED_STREAM;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idbsync.validate.ChangeValidator;
 import dev.idbsync.bolt.ResolveBolt;
 import dev.idbsync.bolt.SequencerBolt;
@@ -121,6 +122,8 @@ public final class SyncTopology {
         conf.registerSerialization(Change.class, JsonKryoSerializer.class);
         conf.registerSerialization(Result.class, JsonKryoSerializer.class);
         conf.registerSerialization(SinkEvent.class, JsonKryoSerializer.class);
+        // the rejected-changes log entry on rejectedLog (TupleContract.RejectedEntry)
+        conf.registerSerialization(ObjectNode.class, JsonKryoSerializer.class);
         // Every tuple value is registered above; anything else is a bug to surface, not to Java-serialize.
         conf.setFallBackOnJavaSerialization(false);
         conf.putAll(config.topology().stormConfig());

@@ -9,12 +9,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idbsync.testkit.Ports;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,7 +35,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -79,20 +77,6 @@ final class FileSinkHarness {
     }
 
 
-    /** A free loopback port, never one this JVM handed out before (the runs of one test need several). */
-    static int freePort() {
-        while (true) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                if (HANDED_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     // ---------------------------------------------------------------- the lines, as pipelines see them
 
@@ -198,8 +182,8 @@ final class FileSinkHarness {
         /** Starts ./run-local on free ports and waits for its "ready on" line. */
         static Run start(Path dataDir) throws IOException, InterruptedException {
             long t0 = System.nanoTime();
-            int port = freePort();
-            int ignitePort = freePort();
+            int port = Ports.free();
+            int ignitePort = Ports.free();
             List<String> command = new ArrayList<>(List.of(repoRoot().resolve("run-local").toString(),
                     "--port", Integer.toString(port), "--ignite-port", Integer.toString(ignitePort),
                     "--data-dir", dataDir.toString()));
@@ -231,8 +215,8 @@ final class FileSinkHarness {
             Path conf = repoRoot().resolve("conf");
             String yaml = Files.readString(conf.resolve("local.yaml"));
             String changed = yaml
-                    .replaceFirst("(?m)^(\\s+discoveryPort:\\s*)\\d+", "$1" + freePort())
-                    .replaceFirst("(?m)^(\\s+communicationPort:\\s*)\\d+", "$1" + freePort());
+                    .replaceFirst("(?m)^(\\s+discoveryPort:\\s*)\\d+", "$1" + Ports.free())
+                    .replaceFirst("(?m)^(\\s+communicationPort:\\s*)\\d+", "$1" + Ports.free());
             if (changed.equals(yaml)) {
                 log("conf/local.yaml names no discoveryPort/communicationPort: using it as it is");
                 return null;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idbsync.config.FlumeConfig;
+import dev.idbsync.testkit.Ports;
 import dev.idbsync.topology.EmbeddedFlumeAgent;
 import java.io.IOException;
 import java.net.http.HttpRequest;

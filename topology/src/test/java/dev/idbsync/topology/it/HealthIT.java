@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.idbsync.ignite.ThinClientFactory;
 import dev.idbsync.config.FlumeConfig;
+import dev.idbsync.testkit.Ports;
 import dev.idbsync.topology.EmbeddedFlumeAgent;
 import java.nio.file.Files;
 import java.nio.file.Path;

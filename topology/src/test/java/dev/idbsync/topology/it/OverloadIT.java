@@ -10,6 +10,7 @@ import dev.idbsync.storm.GroupCommitBolt;
 import dev.idbsync.config.FlumeConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Json;
+import dev.idbsync.testkit.Ports;
 import dev.idbsync.topology.EmbeddedFlumeAgent;
 import dev.idbsync.topology.SyncTopology;
 import java.io.IOException;

@@ -5,6 +5,7 @@ import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.SyncConfig;
+import dev.idbsync.testkit.Ports;
 import dev.idbsync.topology.EmbeddedFlumeAgent;
 import dev.idbsync.topology.LoopbackStorm;
 import dev.idbsync.topology.SyncTopology;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launchBrowser, OUT_DIR, serverRecords, sleep, startServer } from '../testkit/harness.js';
+import { launchBrowser, OUT_DIR, serverRecords, sleep, startServer } from '../../testkit/harness.js';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
 /** @type {import('playwright-core').Browser} */ let browser;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   attach, call, events, launchBrowser, openClient, serverRecord, serverRecords, sleep, startServer, syncOk, waitFor,
-} from '../testkit/harness.js';
+} from '../../testkit/harness.js';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
 /** @type {import('playwright-core').Browser} */ let browser;

@@ -1,0 +1,28 @@
+package dev.idbsync.config;
+
+import java.util.Set;
+
+/**
+ * The names of the Ignite caches idbsync keeps for itself, defined here only: the config refuses
+ * them for a store ({@link SyncConfig}), and the ignite module's {@code SyncCaches} creates and
+ * opens them under these names (and says what they hold). Unlike a store's cache and
+ * {@code ignite.outcomesCache}, they cannot be configured.
+ */
+public final class CacheNames {
+    /** Each client's mark. */
+    public static final String MARKS = "idbsync_marks";
+    /** The answers of pushes the sequencer refused part way. */
+    public static final String PUSH_RESULTS = "idbsync_push_results";
+    /** The rejected-changes log. */
+    public static final String REJECTED = "idbsync_rejected";
+    /** Each client's rejected seqs in commit order. */
+    public static final String REJECTED_INDEX = "idbsync_rejected_index";
+    /** The change feed. */
+    public static final String FEED = "idbsync_feed";
+
+    /** All of the above. */
+    public static final Set<String> FIXED = Set.of(MARKS, PUSH_RESULTS, REJECTED, REJECTED_INDEX, FEED);
+
+    private CacheNames() {
+    }
+}
