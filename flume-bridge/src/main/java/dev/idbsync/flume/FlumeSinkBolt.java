@@ -1,6 +1,6 @@
 package dev.idbsync.flume;
 
-import dev.idbsync.storm.GroupCommitBolt;
+import dev.idbsync.storm.SinkBolt;
 import dev.idbsync.storm.TupleContract.Resolved;
 import dev.idbsync.config.FlumeConfig;
 import java.util.ArrayList;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * resend of a change already decided, after a failure or not); {@value #FAILED_METRIC} the
  * events of failed batches.
  */
-public class FlumeSinkBolt extends GroupCommitBolt {
+public class FlumeSinkBolt extends SinkBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FlumeSinkBolt.class);
     public static final String SENT_METRIC = "idbsync.flume.sent";
@@ -45,28 +45,9 @@ public class FlumeSinkBolt extends GroupCommitBolt {
     private transient CountMetric redelivered;
 
     public FlumeSinkBolt(FlumeConfig config, FlumeClientFactory clientFactory) {
+        super("flume", config.batchSize());
         this.config = config;
         this.clientFactory = clientFactory;
-    }
-
-    @Override
-    protected int maxBatch() {
-        return config.batchSize();
-    }
-
-    /**
-     * The deadline of the push that sent the event ({@code answeredAt}, set by the resolver: its
-     * receive time + {@code http.requestTimeoutMs}); a tuple that finds the queue full until then
-     * is failed. With room it is sent even when its push was answered: Ignite has it already.
-     */
-    @Override
-    protected long answeredAt(Tuple t) {
-        return Resolved.of(t).answeredAt();
-    }
-
-    @Override
-    protected String threadName(TopologyContext context) {
-        return "idbsync-flume-" + context.getThisTaskIndex();
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.idbsync.files;
 
-import dev.idbsync.storm.GroupCommitBolt;
+import dev.idbsync.storm.SinkBolt;
 import dev.idbsync.storm.TupleContract;
 import dev.idbsync.storm.TupleContract.RejectedEntry;
 import dev.idbsync.storm.TupleContract.Resolved;
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * size and line count, and are committed on clean shutdown; on start, the task commits what a
  * crash left in progress.
  */
-public class FileSinkBolt extends GroupCommitBolt {
+public class FileSinkBolt extends SinkBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FileSinkBolt.class);
 
@@ -40,29 +40,10 @@ public class FileSinkBolt extends GroupCommitBolt {
      * @param root the directory that holds the {@code changes} and {@code rejected} trees
      */
     public FileSinkBolt(FilesConfig config, String root, String topologyName) {
+        super("files", config.batchSize());
         this.config = config;
         this.root = root;
         this.topologyName = topologyName;
-    }
-
-    @Override
-    protected int maxBatch() {
-        return config.batchSize();
-    }
-
-    /**
-     * The deadline of the push that sent the line ({@code answeredAt}, set by the resolver: its
-     * receive time + {@code http.requestTimeoutMs}); a tuple that finds the queue full until then
-     * is failed. With room it is written even when its push was answered: Ignite has it already.
-     */
-    @Override
-    protected long answeredAt(Tuple t) {
-        return TupleContract.delivery(t).answeredAt();
-    }
-
-    @Override
-    protected String threadName(TopologyContext context) {
-        return "idbsync-files-" + context.getThisTaskIndex();
     }
 
     @Override
