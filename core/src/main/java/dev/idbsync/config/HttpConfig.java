@@ -60,6 +60,7 @@ public final class HttpConfig implements Serializable {
     private final int bodyTimeoutMs;
     private final int idleTimeoutMs;
     private final long maxBufferedBodyBytes;
+    private final TlsConfig tls; // STAND-IN (h/auth-core)
 
     private HttpConfig(Builder b) {
         host = Check.notBlank("http.host", b.host);
@@ -87,6 +88,7 @@ public final class HttpConfig implements Serializable {
                     + " 64 GiB; size it to a fraction of the worker's heap");
         }
         maxBufferedBodyBytes = b.maxBufferedBodyBytes;
+        tls = b.tls;
     }
 
     public static Builder builder() {
@@ -118,7 +120,7 @@ public final class HttpConfig implements Serializable {
                 .maxRequestsInFlight(maxRequestsInFlight).requestTimeoutMs(requestTimeoutMs)
                 .retryAfterSeconds(retryAfterSeconds).corsOrigins(corsOrigins).maxConnections(maxConnections)
                 .headerTimeoutMs(headerTimeoutMs).bodyTimeoutMs(bodyTimeoutMs).idleTimeoutMs(idleTimeoutMs)
-                .maxBufferedBodyBytes(maxBufferedBodyBytes);
+                .maxBufferedBodyBytes(maxBufferedBodyBytes).tls(tls);
     }
 
     /** The address the listener binds; 127.0.0.1 by default so a local run is not exposed. */
@@ -185,7 +187,19 @@ public final class HttpConfig implements Serializable {
         return maxBufferedBodyBytes;
     }
 
+    /** STAND-IN (h/auth-core): the keystore the listener serves HTTPS from; null: plain HTTP. */
+    public TlsConfig tls() {
+        return tls;
+    }
+
     public static final class Builder {
+        private TlsConfig tls;
+
+        public Builder tls(TlsConfig v) {
+            tls = v;
+            return this;
+        }
+
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;

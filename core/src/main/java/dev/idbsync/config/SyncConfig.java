@@ -26,6 +26,8 @@ public final class SyncConfig implements Serializable {
     private final FlumeConfig flume;
     private final FilesConfig files;
     private final String dataDir;
+    private final AuthConfig auth; // STAND-IN (h/auth-core)
+    private final RateLimitConfig rateLimit; // STAND-IN (h/auth-core)
     /** db -> store -> config, in file order. */
     private final Map<String, Map<String, StoreConfig>> stores;
 
@@ -37,6 +39,8 @@ public final class SyncConfig implements Serializable {
         flume = b.flume;
         files = b.files;
         dataDir = Check.notBlank("dataDir", b.dataDir);
+        auth = b.auth;
+        rateLimit = b.rateLimit;
         if (b.stores.isEmpty()) {
             throw new IllegalArgumentException("dbs: {} is not allowed; configure at least one db with one store");
         }
@@ -115,9 +119,18 @@ public final class SyncConfig implements Serializable {
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files).dataDir(dataDir);
+        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files).dataDir(dataDir)
+                .auth(auth).rateLimit(rateLimit);
         allStores().forEach(b::store);
         return b;
+    }
+
+    public AuthConfig auth() {
+        return auth;
+    }
+
+    public RateLimitConfig rateLimit() {
+        return rateLimit;
     }
 
     public HttpConfig http() {
@@ -178,6 +191,18 @@ public final class SyncConfig implements Serializable {
         private FlumeConfig flume = FlumeConfig.builder().build();
         private FilesConfig files = FilesConfig.builder().build();
         private String dataDir = DEFAULT_DATA_DIR;
+        private AuthConfig auth = AuthConfig.none();
+        private RateLimitConfig rateLimit = RateLimitConfig.OFF;
+
+        public Builder auth(AuthConfig v) {
+            auth = v;
+            return this;
+        }
+
+        public Builder rateLimit(RateLimitConfig v) {
+            rateLimit = v;
+            return this;
+        }
         private final List<StoreConfig> stores = new ArrayList<>();
 
         public Builder http(HttpConfig v) {
