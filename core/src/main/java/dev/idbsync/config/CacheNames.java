@@ -11,6 +11,8 @@ import java.util.Set;
 public final class CacheNames {
     /** Each client's mark. */
     public static final String MARKS = "idbsync_marks";
+    /** Which user owns each clientId (auth on): {@code db/clientId} → the token's {@code sub}. */
+    public static final String OWNERS = "idbsync_owners";
     /** The answers of pushes the sequencer refused part way. */
     public static final String PUSH_RESULTS = "idbsync_push_results";
     /** The rejected-changes log. */
@@ -21,7 +23,7 @@ public final class CacheNames {
     public static final String FEED = "idbsync_feed";
 
     /** All of the above. */
-    public static final Set<String> FIXED = Set.of(MARKS, PUSH_RESULTS, REJECTED, REJECTED_INDEX, FEED);
+    public static final Set<String> FIXED = Set.of(MARKS, OWNERS, PUSH_RESULTS, REJECTED, REJECTED_INDEX, FEED);
 
     private CacheNames() {
     }

@@ -30,6 +30,12 @@ import org.apache.ignite.client.IgniteClient;
 public final class SyncCaches {
     /** Each client's mark: {@code db/clientId} → the seq up to which every change is decided. */
     public static final String MARKS_CACHE = CacheNames.MARKS;
+    /**
+     * Who owns each clientId when auth is on: {@code db/clientId} (the marks' key) → the {@code sub}
+     * of the first token that pushed with it. Written once by the spout with {@code putIfAbsent},
+     * never changed; kept as long as the marks (no expiry).
+     */
+    public static final String OWNERS_CACHE = CacheNames.OWNERS;
     /** Answers that belong to one push (pending, out_of_order): push key → JSON; kept an hour. */
     public static final String PUSH_RESULTS_CACHE = CacheNames.PUSH_RESULTS;
     /** Rejected changes: {@code db/clientId/seq} → entry JSON ({@link RejectedLog}). */
@@ -73,6 +79,11 @@ public final class SyncCaches {
 
     public ClientCache<String, String> marks() {
         return cache(MARKS_CACHE, CacheAtomicityMode.ATOMIC, 0);
+    }
+
+    /** ATOMIC: one {@code putIfAbsent} per binding, atomic across spout tasks and workers. */
+    public ClientCache<String, String> owners() {
+        return cache(OWNERS_CACHE, CacheAtomicityMode.ATOMIC, 0);
     }
 
     public ClientCache<String, String> pushResults() {
