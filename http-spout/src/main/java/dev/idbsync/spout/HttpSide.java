@@ -1,5 +1,8 @@
 package dev.idbsync.spout;
 
+import dev.idbsync.auth.Authenticator;
+import dev.idbsync.auth.Authenticators;
+import dev.idbsync.auth.Principal;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.health.HealthMonitor;
@@ -18,6 +21,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import io.github.bucket4j.TimeMeter;
 import org.apache.ignite.client.IgniteClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,15 +54,18 @@ final class HttpSide implements SyncHttpServer.Handoff {
     private final ExecutorService parsers;
     private final ExecutorService responders;
     private final SyncHttpServer server;
+    /** Null when auth is off: then no binding is written. */
+    private final ClientOwners owners;
     private volatile boolean active;
 
     /**
      * Opens its Ignite client and starts its threads; {@link #start} starts the listener.
      *
      * @param keyPrefix unique across spout tasks and restarts: the start of every push key
+     * @param env the environment ({@code System::getenv}): the JWT secret and the keystore's password
      */
     HttpSide(SyncConfig config, IgniteClientFactory igniteFactory, List<SinkProbe> probes, String keyPrefix,
-             Consumer<PendingPush> emit) {
+             Consumer<PendingPush> emit, Function<String, String> env) {
         HttpConfig http = config.http();
         this.config = config;
         this.emit = emit;
@@ -78,7 +86,11 @@ final class HttpSide implements SyncHttpServer.Handoff {
         responders = Executors.newFixedThreadPool(2, OpenPushes.daemon("idbsync-http-respond"));
         health = new HealthMonitor(probes, System::currentTimeMillis);
         health.start();
-        server = new SyncHttpServer(http, this, parsers, System::currentTimeMillis);
+        Authenticator authenticator = Authenticators.from(config.auth(), env);
+        owners = authenticator == Authenticator.NONE ? null : new ClientOwners(ClientOwners.over(caches.owners()));
+        Gate gate = new Gate(authenticator, new RateLimits(config.rateLimit(), TimeMeter.SYSTEM_NANOTIME));
+        server = new SyncHttpServer(http, this, parsers, System::currentTimeMillis, gate,
+                http.tls() == null ? null : TlsContexts.load(http.tls(), env));
     }
 
     /** Starts the listener on {@code port} (0: any free port) and takes pushes. */
@@ -89,6 +101,11 @@ final class HttpSide implements SyncHttpServer.Handoff {
 
     int port() {
         return server.port();
+    }
+
+    /** Where the listener is, for the log: {@code http://host:port} or {@code https://...}. */
+    String address() {
+        return server.scheme() + "://" + config.http().host() + ":" + server.port();
     }
 
     /** While inactive, new pushes and GET /health get 503; the open pushes go on. */
@@ -136,6 +153,22 @@ final class HttpSide implements SyncHttpServer.Handoff {
                     config.http().retryAfterSeconds());
             return;
         }
+        Principal principal = Gate.principal(exchange);
+        if (!principal.all()) {
+            try {
+                // before anything is emitted: another user's clientId must not use up, skip or answer its seqs
+                if (principal.user() == null || !owners.claim(request.db(), request.clientId(), principal.user())) {
+                    Gate.forbidden(exchange, "this clientId belongs to another user; make up a new clientId for this"
+                            + " user's client");
+                    return;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("checking who owns a clientId failed: {}", e.toString());
+                Responses.retryLater(exchange, 503, "unavailable", "who owns this clientId could not be read from"
+                        + " Ignite; retry the same request", config.http().retryAfterSeconds());
+                return;
+            }
+        }
         PendingPush push = pushes.open(Responses.replyTo(exchange), request);
         if (push != null) {
             emit.accept(push);
@@ -162,6 +195,11 @@ final class HttpSide implements SyncHttpServer.Handoff {
     @Override
     public String changes(String db, String since, int limit) {
         return feedReader.page(db, since, limit);
+    }
+
+    @Override
+    public boolean mayReadRejected(Principal principal, String db, String clientId) {
+        return principal.all() || principal.user() != null && owners.owns(db, clientId, principal.user());
     }
 
     @Override

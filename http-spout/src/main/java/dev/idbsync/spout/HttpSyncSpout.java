@@ -66,11 +66,11 @@ public class HttpSyncSpout extends BaseRichSpout {
         toEmit = new ConcurrentLinkedQueue<>();
         // Task id plus a random nonce per start: push keys never repeat across tasks or restarts.
         String keyPrefix = "t" + context.getThisTaskId() + "-" + Long.toHexString(new SecureRandom().nextLong()) + "-";
-        http = new HttpSide(config, igniteFactory, probes, keyPrefix, toEmit::add);
+        http = new HttpSide(config, igniteFactory, probes, keyPrefix, toEmit::add, System::getenv);
         HttpConfig c = config.http();
         http.start(c.port() == 0 ? 0 : c.port() + context.getThisTaskIndex());
-        LOG.info("HTTP spout task {} listening on http://{}:{} (body limit {} bytes, {} changes per push, {} pushes"
-                        + " in flight, timeout {} ms)", context.getThisTaskIndex(), c.host(), http.port(),
+        LOG.info("HTTP spout task {} listening on {} (body limit {} bytes, {} changes per push, {} pushes"
+                        + " in flight, timeout {} ms)", context.getThisTaskIndex(), http.address(),
                 c.maxBodyBytes(), c.maxChangesPerRequest(), c.maxRequestsInFlight(), c.requestTimeoutMs());
     }
 

@@ -29,6 +29,10 @@ final class PageQueries {
     void changes(HttpServerExchange exchange) {
         try {
             String db = db(exchange);
+            if (!Gate.principal(exchange).canRead(db)) { // before the db check: says nothing of which dbs exist
+                Gate.forbidden(exchange, "this token does not grant reading this db; it needs the scope \"" + db + ":read\"");
+                return;
+            }
             if (!handoff.knowsDb(db)) {
                 throw new ProtocolException(404, "unknown_db", "db: '" + db + "' is not configured on this server");
             }
@@ -64,7 +68,14 @@ final class PageQueries {
                             + "\" is not a cursor this server gave; send the cursor of the last answer, or none");
                 }
             }
-            Responses.json(exchange, 200, handoff.rejected(db, clientId, since, limit(exchange)));
+            int limit = limit(exchange);
+            if (!handoff.mayReadRejected(Gate.principal(exchange), db, clientId)) {
+                // the same answer for another user's clientId and one never pushed with
+                Gate.forbidden(exchange, "only the user who owns this clientId (the first to push with it) may read"
+                        + " its rejected changes, and this token's user does not own it");
+                return;
+            }
+            Responses.json(exchange, 200, handoff.rejected(db, clientId, since, limit));
         } catch (ProtocolException e) {
             Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
         } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.idbsync.spout;
 
+import dev.idbsync.auth.Principal;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.protocol.EnvelopeParser;
 import dev.idbsync.protocol.ProtocolException;
@@ -32,7 +33,6 @@ final class PushBodies {
     static final int PARSE_QUEUE = 64;
 
     private final HttpConfig config;
-    private final EnvelopeParser parser;
     private final SyncHttpServer.Handoff handoff;
     private final Executor parseExecutor;
     private final LongSupplier clock;
@@ -40,7 +40,6 @@ final class PushBodies {
 
     PushBodies(HttpConfig config, SyncHttpServer.Handoff handoff, Executor parseExecutor, LongSupplier clock) {
         this.config = config;
-        this.parser = new EnvelopeParser(config.maxChangesPerRequest(), handoff::knowsDb);
         this.handoff = handoff;
         this.parseExecutor = parseExecutor;
         this.clock = clock;
@@ -146,6 +145,11 @@ final class PushBodies {
     }
 
     private void parsed(HttpServerExchange exchange, byte[] body, long receivedAt) {
+        Principal principal = Gate.principal(exchange);
+        // A db the token does not grant is refused below alike whether it is configured or not;
+        // the parser's own check of the db would say which dbs exist.
+        EnvelopeParser parser = new EnvelopeParser(config.maxChangesPerRequest(),
+                db -> !principal.canWrite(db) || handoff.knowsDb(db));
         PushRequest request;
         try {
             request = parser.parse(body, receivedAt);
@@ -155,6 +159,11 @@ final class PushBodies {
         } catch (RuntimeException e) {
             LOG.error("unexpected error parsing a push", e);
             Responses.error(exchange, 500, "internal", "the server could not read this push; see its log");
+            return;
+        }
+        if (!principal.canWrite(request.db())) {
+            Gate.forbidden(exchange, "this token does not grant pushing to this db; it needs the scope \""
+                    + request.db() + ":write\"");
             return;
         }
         handoff.push(exchange, request);

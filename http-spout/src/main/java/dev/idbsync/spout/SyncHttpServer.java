@@ -1,5 +1,6 @@
 package dev.idbsync.spout;
 
+import dev.idbsync.auth.Principal;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.health.HealthMonitor;
 import dev.idbsync.protocol.PushRequest;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
+import javax.net.ssl.SSLContext;
 import org.xnio.Options;
 
 /**
@@ -39,6 +41,12 @@ final class SyncHttpServer {
 
         /** The body of GET /v1/changes for a checked query; may block on Ignite. */
         String changes(String db, String since, int limit);
+
+        /**
+         * Whether the request's user may read this clientId's rejected changes: with auth on only
+         * its owner may (false for a clientId never pushed with); may block on Ignite.
+         */
+        boolean mayReadRejected(Principal principal, String db, String clientId);
 
         /** The body of GET /v1/rejected for a checked query; may block on Ignite. */
         String rejected(String db, String clientId, long since, int limit);
@@ -73,13 +81,28 @@ final class SyncHttpServer {
     private final Cors cors;
     private final PushBodies bodies;
     private final PageQueries pages;
+    private final Gate gate;
+    /** Null: plain HTTP. */
+    private final SSLContext tls;
     private Undertow undertow;
     /** The listener's counters (open connections). */
     private volatile ConnectorStatistics stats;
     private int boundPort;
 
+    /** Auth and rate limits off, plain HTTP. */
     SyncHttpServer(HttpConfig config, Handoff handoff, Executor parseExecutor, LongSupplier clock) {
+        this(config, handoff, parseExecutor, clock, Gate.OPEN, null);
+    }
+
+    /**
+     * @param gate the token and rate-limit checks of every API request
+     * @param tls the context to serve HTTPS with; null: plain HTTP
+     */
+    SyncHttpServer(HttpConfig config, Handoff handoff, Executor parseExecutor, LongSupplier clock, Gate gate,
+                   SSLContext tls) {
         this.config = config;
+        this.gate = gate;
+        this.tls = tls;
         this.handoff = handoff;
         this.cors = new Cors(config);
         this.bodies = new PushBodies(config, handoff, parseExecutor, clock);
@@ -87,8 +110,9 @@ final class SyncHttpServer {
     }
 
     void start(int port, int ioThreads, int workerThreads) {
-        undertow = Undertow.builder()
-                .addHttpListener(port, config.host())
+        Undertow.Builder builder = Undertow.builder();
+        // http.tls: HTTPS instead of HTTP on the same port (docs/auth.md, "TLS")
+        undertow = (tls != null ? builder.addHttpsListener(port, config.host(), tls) : builder.addHttpListener(port, config.host()))
                 // topology.spoutIoThreads/spoutWorkerThreads; parsing runs on parseExecutor.
                 .setIoThreads(ioThreads)
                 .setWorkerThreads(workerThreads)
@@ -125,6 +149,11 @@ final class SyncHttpServer {
         return boundPort;
     }
 
+    /** {@code https} when the listener serves TLS, else {@code http}. */
+    String scheme() {
+        return tls != null ? "https" : "http";
+    }
+
     /** Body bytes buffered now, for tests. */
     long bufferedBodyBytes() {
         return bodies.buffered();
@@ -139,14 +168,17 @@ final class SyncHttpServer {
         }
     }
 
-    /** Every request: the connection cap, CORS, then the routes; a path no route has goes to the static files. */
+    /**
+     * Every request: the connection cap, CORS, then the routes; a path no route has goes to the
+     * static files. The API's routes are behind the {@link Gate} (token, rate limit).
+     */
     private HttpHandler handler() {
         HttpHandler routes = Handlers.routing()
-                .post("/v1/sync", this::push)
+                .post("/v1/sync", gate.guard(this::push))
                 .get("/health", this::health)
                 .add(Methods.HEAD, "/health", this::health)
-                .get("/v1/changes", onWorker(pages::changes))
-                .get("/v1/rejected", onWorker(pages::rejected))
+                .get("/v1/changes", gate.guard(onWorker(pages::changes)))
+                .get("/v1/rejected", gate.guard(onWorker(pages::rejected)))
                 .setInvalidMethodHandler(SyncHttpServer::methodNotAllowed)
                 .setFallbackHandler(new StaticFiles());
         return exchange -> {

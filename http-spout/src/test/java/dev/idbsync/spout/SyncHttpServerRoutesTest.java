@@ -225,6 +225,11 @@ class SyncHttpServerRoutesTest {
         }
 
         @Override
+        public boolean mayReadRejected(dev.idbsync.auth.Principal principal, String db, String clientId) {
+            return true;
+        }
+
+        @Override
         public String rejected(String db, String clientId, long since, int limit) {
             if (readsFail) {
                 throw new IllegalStateException("Ignite is down");
