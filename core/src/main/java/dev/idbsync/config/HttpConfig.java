@@ -60,6 +60,7 @@ public final class HttpConfig implements Serializable {
     private final int bodyTimeoutMs;
     private final int idleTimeoutMs;
     private final long maxBufferedBodyBytes;
+    private final TlsConfig tls;
 
     private HttpConfig(Builder b) {
         host = Check.notBlank("http.host", b.host);
@@ -87,6 +88,7 @@ public final class HttpConfig implements Serializable {
                     + " 64 GiB; size it to a fraction of the worker's heap");
         }
         maxBufferedBodyBytes = b.maxBufferedBodyBytes;
+        tls = b.tls;
     }
 
     public static Builder builder() {
@@ -109,7 +111,11 @@ public final class HttpConfig implements Serializable {
         s.integer("bodyTimeoutMs", b::bodyTimeoutMs);
         s.integer("idleTimeoutMs", b::idleTimeoutMs);
         s.longInteger("maxBufferedBodyBytes", b::maxBufferedBodyBytes);
+        Section tls = s.raw("tls") != null ? s.section("tls") : null;
         s.finish();
+        if (tls != null) {
+            b.tls(TlsConfig.fromYaml(tls));
+        }
         return b.build();
     }
 
@@ -118,7 +124,7 @@ public final class HttpConfig implements Serializable {
                 .maxRequestsInFlight(maxRequestsInFlight).requestTimeoutMs(requestTimeoutMs)
                 .retryAfterSeconds(retryAfterSeconds).corsOrigins(corsOrigins).maxConnections(maxConnections)
                 .headerTimeoutMs(headerTimeoutMs).bodyTimeoutMs(bodyTimeoutMs).idleTimeoutMs(idleTimeoutMs)
-                .maxBufferedBodyBytes(maxBufferedBodyBytes);
+                .maxBufferedBodyBytes(maxBufferedBodyBytes).tls(tls);
     }
 
     /** The address the listener binds; 127.0.0.1 by default so a local run is not exposed. */
@@ -185,6 +191,11 @@ public final class HttpConfig implements Serializable {
         return maxBufferedBodyBytes;
     }
 
+    /** HTTPS from a keystore; null (the default): plain HTTP, e.g. behind a TLS-terminating load balancer. */
+    public TlsConfig tls() {
+        return tls;
+    }
+
     public static final class Builder {
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
@@ -199,6 +210,7 @@ public final class HttpConfig implements Serializable {
         private int bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS;
         private int idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         private long maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES;
+        private TlsConfig tls;
 
         public Builder host(String v) {
             host = v;
@@ -262,6 +274,11 @@ public final class HttpConfig implements Serializable {
 
         public Builder maxBufferedBodyBytes(long v) {
             maxBufferedBodyBytes = v;
+            return this;
+        }
+
+        public Builder tls(TlsConfig v) {
+            tls = v;
             return this;
         }
 
