@@ -7,6 +7,7 @@ import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -148,7 +149,9 @@ public final class JwtAuthenticator implements Authenticator {
                 throw new IOException(e);
             }
         };
-        return JWKSourceBuilder.<SecurityContext>create(url, fromDisk).build();
+        // Not rate limited, unlike a URL: a local read is cheap, and a file replaced twice within
+        // nimbus's 30 s window would otherwise leave the new key unseen until the window ends.
+        return JWKSourceBuilder.<SecurityContext>create(url, fromDisk).rateLimited(false).build();
     }
 
     @Override
@@ -191,6 +194,9 @@ public final class JwtAuthenticator implements Authenticator {
             return processor.process(signed, null);
         } catch (BadJWTException e) {
             throw new AuthException(claimsProblem(e.getMessage()), true);
+        } catch (RateLimitReachedException e) {
+            // The set was fetched again moments ago and still lacks the kid: as good as unknown.
+            throw new AuthException(signatureProblem(signed, "no matching key"), true);
         } catch (KeySourceException e) {
             throw new AuthException("the token's signing keys could not be fetched; try again later", true);
         } catch (BadJOSEException e) {
