@@ -51,7 +51,7 @@ import java.util.stream.Collectors;
  * {@code scope}) or an array of strings. Messages of {@link AuthException} say what was wrong and
  * never echo the token. Thread safe: nimbus's processor and key sources are.
  */
-public final class JwtAuthenticator implements Authenticator {
+public final class JwtAuthenticator implements Authenticator, AutoCloseable {
     /** The algorithms of a JWKS: RSA and EC signatures, never a MAC (a public key is no secret). */
     public static final Set<JWSAlgorithm> JWKS_ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
     /** A JWKS larger than this is not a key set; nimbus's own default limit. */
@@ -61,6 +61,7 @@ public final class JwtAuthenticator implements Authenticator {
     private static final String BEARER = "Bearer ";
 
     private final Set<JWSAlgorithm> algorithms;
+    private final JWKSource<SecurityContext> keys;
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final String grantsClaim;
 
@@ -76,6 +77,7 @@ public final class JwtAuthenticator implements Authenticator {
     JwtAuthenticator(Set<JWSAlgorithm> algorithms, JWKSource<SecurityContext> keys, String issuer, String audience,
             String grantsClaim, int clockSkewSeconds, Clock clock) {
         this.algorithms = Set.copyOf(algorithms);
+        this.keys = keys;
         this.grantsClaim = grantsClaim;
         processor = new DefaultJWTProcessor<>();
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(this.algorithms, keys));
@@ -280,6 +282,17 @@ public final class JwtAuthenticator implements Authenticator {
         }
         throw new AuthException("the token's " + grantsClaim + " claim must be a space-separated string or an"
                 + " array of strings", true);
+    }
+
+    /**
+     * Stops the JWKS source's background refresh, if it has one; the spout task calls it when it
+     * closes ({@code if (authenticator instanceof AutoCloseable c) c.close()}).
+     */
+    @Override
+    public void close() throws IOException {
+        if (keys instanceof java.io.Closeable c) {
+            c.close();
+        }
     }
 
     /** For the spout's log line: what this authenticator accepts. */

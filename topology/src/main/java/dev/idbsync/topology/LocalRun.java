@@ -100,10 +100,11 @@ public final class LocalRun implements AutoCloseable {
             System.exit(2);
             return;
         }
-        try {
-            Authenticators.from(config.auth(), System::getenv); // a missing or short secret stops here, not in the spout
+        try (AutoCloseable check = closeable(Authenticators.from(config.auth(), System::getenv))) {
+            // made only to fail here, before anything starts, on a missing or short secret
         } catch (IllegalArgumentException | IllegalStateException e) {
-            System.err.println(e.getMessage());
+            System.err.println(jwtSecretEnv != null ? e.getMessage().replaceFirst("^auth\\.hs256SecretEnv", "--jwt-secret-env")
+                    : e.getMessage());
             System.exit(2);
             return;
         }
@@ -172,6 +173,10 @@ public final class LocalRun implements AutoCloseable {
         out.println(authLine(config, base));
         awaitHealthy(base + "/health", Duration.ofSeconds(120));
         out.println("ready on " + base);
+    }
+
+    private static AutoCloseable closeable(Object o) {
+        return o instanceof AutoCloseable c ? c : () -> { };
     }
 
     /** The one console line about auth: on with what, or off and how to turn it on. */
