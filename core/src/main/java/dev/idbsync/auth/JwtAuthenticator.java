@@ -171,6 +171,9 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
             throw new AuthException("no bearer token; send Authorization: Bearer <JWT>", false);
         }
         JWTClaimsSet claims = verify(token);
+        if (claims.getSubject().isBlank()) {
+            throw new AuthException("the token's sub (the user) is empty", true);
+        }
         return Principal.of(claims.getSubject(), grants(claims));
     }
 

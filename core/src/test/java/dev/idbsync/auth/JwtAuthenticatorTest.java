@@ -216,6 +216,25 @@ class JwtAuthenticatorTest {
     }
 
     @Test
+    void anEmptySubIsRefused() throws Exception {
+        assertTrue(refused(hsAuth(), hs(b -> b.subject("  "))).contains("sub (the user) is empty"));
+    }
+
+    @Test
+    void expiryIsCheckedAgainstTheInjectedClockWithTheConfiguredSkew() throws Exception {
+        Instant exp = Instant.parse("2026-01-01T00:00:00Z");
+        String token = hs(b -> b.expirationTime(Date.from(exp)));
+        JwtAuthenticator at = new JwtAuthenticator(Set.of(JWSAlgorithm.HS256),
+                new com.nimbusds.jose.jwk.source.ImmutableSecret<>(SECRET), ISS, AUD, "scope", 30,
+                java.time.Clock.fixed(exp.plusSeconds(29), java.time.ZoneOffset.UTC));
+        assertEquals("alice", at.authenticate(token).user());
+        JwtAuthenticator later = new JwtAuthenticator(Set.of(JWSAlgorithm.HS256),
+                new com.nimbusds.jose.jwk.source.ImmutableSecret<>(SECRET), ISS, AUD, "scope", 30,
+                java.time.Clock.fixed(exp.plusSeconds(31), java.time.ZoneOffset.UTC));
+        assertTrue(refused(later, token).contains("expired"));
+    }
+
+    @Test
     void anHs256SecretUnder32BytesIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> JwtAuthenticator.hs256("short".getBytes(StandardCharsets.UTF_8), null, null, "scope", 60));
