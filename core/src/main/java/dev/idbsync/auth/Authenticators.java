@@ -1,62 +1,55 @@
 package dev.idbsync.auth;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.crypto.MACVerifier;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.idbsync.config.AuthConfig;
-import java.text.ParseException;
-import java.util.Date;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.function.Function;
 
-/** STAND-IN until h/auth-core lands (HS256 only, nimbus does the checks); deleted at the merge. */
+/** Makes a spout task's {@link Authenticator} from the config's {@code auth} section. */
 public final class Authenticators {
     private Authenticators() {
     }
 
+    /**
+     * {@link Authenticator#NONE} when auth is off, else a {@link JwtAuthenticator} on the one
+     * configured key source.
+     *
+     * @param env reads an environment variable (System::getenv; tests hand in a map's get)
+     * @throws IllegalStateException the HS256 secret's variable is unset or shorter than 32 bytes
+     */
     public static Authenticator from(AuthConfig config, Function<String, String> env) {
-        if (config == null || !config.configured()) {
+        if (!config.enabled()) {
             return Authenticator.NONE;
         }
-        String secret = env.apply(config.hs256SecretEnv());
-        if (secret == null || secret.length() < 32) {
-            throw new IllegalStateException("auth.hs256SecretEnv: the environment variable " + config.hs256SecretEnv()
-                    + " must hold a secret of at least 32 bytes");
+        String iss = config.issuer();
+        String aud = config.audience();
+        String claim = config.grantsClaim();
+        int skew = config.clockSkewSeconds();
+        if (config.hs256SecretEnv() != null) {
+            String name = config.hs256SecretEnv();
+            String secret = env.apply(name);
+            if (secret == null || secret.isEmpty()) {
+                throw new IllegalStateException("auth.hs256SecretEnv: the environment variable " + name + " is not set;"
+                        + " export it with a random secret of at least " + JwtAuthenticator.MIN_SECRET_BYTES
+                        + " bytes, e.g. export " + name + "=$(head -c 32 /dev/urandom | base64)");
+            }
+            byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length < JwtAuthenticator.MIN_SECRET_BYTES) {
+                throw new IllegalStateException("auth.hs256SecretEnv: the environment variable " + name + " holds "
+                        + bytes.length + " bytes; HS256 needs a secret of at least " + JwtAuthenticator.MIN_SECRET_BYTES
+                        + " bytes, e.g. export " + name + "=$(head -c 32 /dev/urandom | base64)");
+            }
+            return JwtAuthenticator.hs256(bytes, iss, aud, claim, skew);
         }
-        MACVerifier verifier;
+        if (config.jwksFile() != null) {
+            return JwtAuthenticator.jwksFile(Path.of(config.jwksFile()), iss, aud, claim, skew);
+        }
         try {
-            verifier = new MACVerifier(secret);
-        } catch (JOSEException e) {
-            throw new IllegalStateException(e);
+            return JwtAuthenticator.jwksUrl(URI.create(config.jwksUrl()).toURL(), iss, aud, claim, skew);
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException("auth.jwksUrl: \"" + config.jwksUrl() + "\" is not a URL", e);
         }
-        return header -> {
-            if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                throw new AuthException("send Authorization: Bearer <token>", header != null);
-            }
-            try {
-                SignedJWT jwt = SignedJWT.parse(header.substring(7).trim());
-                if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm()) || !jwt.verify(verifier)) {
-                    throw new AuthException("the token's signature is not valid", true);
-                }
-                JWTClaimsSet c = jwt.getJWTClaimsSet();
-                if (c.getExpirationTime() == null || c.getExpirationTime().before(new Date())) {
-                    throw new AuthException("the token has expired", true);
-                }
-                Object scope = c.getClaim("scope");
-                Set<String> grants = new HashSet<>();
-                if (scope instanceof String s) {
-                    grants.addAll(List.of(s.trim().split("\\s+")));
-                } else if (scope instanceof List<?> l) {
-                    l.forEach(o -> grants.add(String.valueOf(o)));
-                }
-                return Principal.of(c.getSubject(), grants);
-            } catch (ParseException | JOSEException e) {
-                throw new AuthException("the token could not be read", true);
-            }
-        };
     }
 }

@@ -60,7 +60,7 @@ public final class HttpConfig implements Serializable {
     private final int bodyTimeoutMs;
     private final int idleTimeoutMs;
     private final long maxBufferedBodyBytes;
-    private final TlsConfig tls; // STAND-IN (h/auth-core)
+    private final TlsConfig tls;
 
     private HttpConfig(Builder b) {
         host = Check.notBlank("http.host", b.host);
@@ -111,7 +111,11 @@ public final class HttpConfig implements Serializable {
         s.integer("bodyTimeoutMs", b::bodyTimeoutMs);
         s.integer("idleTimeoutMs", b::idleTimeoutMs);
         s.longInteger("maxBufferedBodyBytes", b::maxBufferedBodyBytes);
+        Section tls = s.raw("tls") != null ? s.section("tls") : null;
         s.finish();
+        if (tls != null) {
+            b.tls(TlsConfig.fromYaml(tls));
+        }
         return b.build();
     }
 
@@ -187,19 +191,12 @@ public final class HttpConfig implements Serializable {
         return maxBufferedBodyBytes;
     }
 
-    /** STAND-IN (h/auth-core): the keystore the listener serves HTTPS from; null: plain HTTP. */
+    /** HTTPS from a keystore; null (the default): plain HTTP, e.g. behind a TLS-terminating load balancer. */
     public TlsConfig tls() {
         return tls;
     }
 
     public static final class Builder {
-        private TlsConfig tls;
-
-        public Builder tls(TlsConfig v) {
-            tls = v;
-            return this;
-        }
-
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
@@ -213,6 +210,7 @@ public final class HttpConfig implements Serializable {
         private int bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS;
         private int idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         private long maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES;
+        private TlsConfig tls;
 
         public Builder host(String v) {
             host = v;
@@ -276,6 +274,11 @@ public final class HttpConfig implements Serializable {
 
         public Builder maxBufferedBodyBytes(long v) {
             maxBufferedBodyBytes = v;
+            return this;
+        }
+
+        public Builder tls(TlsConfig v) {
+            tls = v;
             return this;
         }
 

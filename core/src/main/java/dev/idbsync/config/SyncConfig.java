@@ -25,9 +25,9 @@ public final class SyncConfig implements Serializable {
     private final TopologyConfig topology;
     private final FlumeConfig flume;
     private final FilesConfig files;
+    private final AuthConfig auth;
+    private final RateLimitConfig rateLimit;
     private final String dataDir;
-    private final AuthConfig auth; // STAND-IN (h/auth-core)
-    private final RateLimitConfig rateLimit; // STAND-IN (h/auth-core)
     /** db -> store -> config, in file order. */
     private final Map<String, Map<String, StoreConfig>> stores;
 
@@ -38,9 +38,9 @@ public final class SyncConfig implements Serializable {
         topology = b.topology;
         flume = b.flume;
         files = b.files;
-        dataDir = Check.notBlank("dataDir", b.dataDir);
         auth = b.auth;
         rateLimit = b.rateLimit;
+        dataDir = Check.notBlank("dataDir", b.dataDir);
         if (b.stores.isEmpty()) {
             throw new IllegalArgumentException("dbs: {} is not allowed; configure at least one db with one store");
         }
@@ -83,6 +83,9 @@ public final class SyncConfig implements Serializable {
         Section topology = root.section("topology");
         Section flume = root.section("flume");
         Section files = root.section("files");
+        boolean authGiven = root.has("auth");
+        Section auth = root.section("auth");
+        Section rateLimit = root.section("rateLimit");
         JsonNode dbs = root.raw("dbs");
         root.finish(true);
         b.http(HttpConfig.fromYaml(http))
@@ -90,7 +93,9 @@ public final class SyncConfig implements Serializable {
                 .ignite(IgniteConfig.fromYaml(ignite))
                 .topology(TopologyConfig.fromYaml(topology))
                 .flume(FlumeConfig.fromYaml(flume))
-                .files(FilesConfig.fromYaml(files));
+                .files(FilesConfig.fromYaml(files))
+                .auth(authGiven ? AuthConfig.fromYaml(auth) : AuthConfig.absent())
+                .rateLimit(RateLimitConfig.fromYaml(rateLimit));
         if (dbs == null || !dbs.isObject() || dbs.isEmpty()) {
             throw new IllegalArgumentException("dbs: is required; configure at least one db with one store, e.g."
                     + " dbs: {notes-app: {stores: {notes: {schema: schemas/notes-app/notes.schema.json}}}}");
@@ -119,18 +124,10 @@ public final class SyncConfig implements Serializable {
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files).dataDir(dataDir)
-                .auth(auth).rateLimit(rateLimit);
+        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files)
+                .auth(auth).rateLimit(rateLimit).dataDir(dataDir);
         allStores().forEach(b::store);
         return b;
-    }
-
-    public AuthConfig auth() {
-        return auth;
-    }
-
-    public RateLimitConfig rateLimit() {
-        return rateLimit;
     }
 
     public HttpConfig http() {
@@ -155,6 +152,16 @@ public final class SyncConfig implements Serializable {
 
     public FilesConfig files() {
         return files;
+    }
+
+    /** Who may push and pull; {@link AuthConfig#configured()} is false when the file had no auth section. */
+    public AuthConfig auth() {
+        return auth;
+    }
+
+    /** Requests per second per user (auth on) or per client address (auth off). */
+    public RateLimitConfig rateLimit() {
+        return rateLimit;
     }
 
     /** The root of the file sink's trees: files.dir, else the data dir. */
@@ -190,19 +197,9 @@ public final class SyncConfig implements Serializable {
         private TopologyConfig topology = TopologyConfig.builder().build();
         private FlumeConfig flume = FlumeConfig.builder().build();
         private FilesConfig files = FilesConfig.builder().build();
+        private AuthConfig auth = AuthConfig.absent();
+        private RateLimitConfig rateLimit = RateLimitConfig.off();
         private String dataDir = DEFAULT_DATA_DIR;
-        private AuthConfig auth = AuthConfig.none();
-        private RateLimitConfig rateLimit = RateLimitConfig.OFF;
-
-        public Builder auth(AuthConfig v) {
-            auth = v;
-            return this;
-        }
-
-        public Builder rateLimit(RateLimitConfig v) {
-            rateLimit = v;
-            return this;
-        }
         private final List<StoreConfig> stores = new ArrayList<>();
 
         public Builder http(HttpConfig v) {
@@ -232,6 +229,16 @@ public final class SyncConfig implements Serializable {
 
         public Builder files(FilesConfig v) {
             files = v;
+            return this;
+        }
+
+        public Builder auth(AuthConfig v) {
+            auth = java.util.Objects.requireNonNull(v, "auth");
+            return this;
+        }
+
+        public Builder rateLimit(RateLimitConfig v) {
+            rateLimit = java.util.Objects.requireNonNull(v, "rateLimit");
             return this;
         }
 

@@ -131,6 +131,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void repositoryClusterYamlTurnsAuthOnWithAJwksUrlAndLocalYamlLeavesItUnconfigured() throws IOException {
+        AuthConfig a = ConfigLoader.load(CONF.resolve("cluster.yaml")).auth();
+        assertTrue(a.configured());
+        assertEquals(AuthConfig.Mode.JWT, a.mode());
+        assertEquals("https://login.example.com/.well-known/jwks.json", a.jwksUrl());
+        assertEquals("idbsync", a.audience());
+        assertFalse(ConfigLoader.load(CONF.resolve("local.yaml")).auth().configured());
+    }
+
+    @Test
     void loadedConfigIsSerializable() throws Exception {
         SyncConfig c = ConfigLoader.load(CONF.resolve("cluster.yaml"));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -362,6 +372,9 @@ class ConfigLoaderTest {
                 Arguments.of("topology.typo", "topology: {typo: 1}\n" + DBS),
                 Arguments.of("flume.typo", "flume: {typo: 1}\n" + DBS),
                 Arguments.of("files.typo", "files: {typo: 1}\n" + DBS),
+                Arguments.of("auth.typo", "auth: {mode: none, typo: 1}\n" + DBS),
+                Arguments.of("rateLimit.typo", "rateLimit: {typo: 1}\n" + DBS),
+                Arguments.of("http.tls.typo", "http: {tls: {keyStore: k.p12, keyStorePasswordEnv: P, typo: 1}}\n" + DBS),
                 Arguments.of("dbs.a.typo", "dbs: {a: {typo: 1, stores: {s: {}}}}\n"),
                 Arguments.of("dbs.a.stores.s.typo", "dbs: {a: {stores: {s: {typo: 1}}}}\n"));
     }
@@ -517,7 +530,7 @@ class ConfigLoaderTest {
                 () -> load("http: {prot: 8080}\n" + DBS));
         assertEquals("http.prot: unknown key; allowed here: bodyTimeoutMs, corsOrigins, headerTimeoutMs, host,"
                 + " idleTimeoutMs, maxBodyBytes, maxBufferedBodyBytes, maxChangesPerRequest, maxConnections,"
-                + " maxRequestsInFlight, port, requestTimeoutMs, retryAfterSeconds", e.getMessage());
+                + " maxRequestsInFlight, port, requestTimeoutMs, retryAfterSeconds, tls", e.getMessage());
     }
 
     @Test
@@ -525,7 +538,8 @@ class ConfigLoaderTest {
         SyncConfig c = load("nimbus.seeds: [nimbus-1]\nstorm.zookeeper.servers: [zk-1]\n" + DBS);
         assertEquals(8080, c.http().port());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("htp: {port: 1}\n" + DBS));
-        assertEquals("htp: unknown key; allowed here: dataDir, dbs, files, flume, http, ignite, limits, topology", e.getMessage());
+        assertEquals("htp: unknown key; allowed here: auth, dataDir, dbs, files, flume, http, ignite, limits, rateLimit,"
+                + " topology", e.getMessage());
     }
 
     @Test
@@ -725,5 +739,180 @@ class ConfigLoaderTest {
         assertEquals("a.notes", c.store("a", "notes").cache());
         assertEquals("b.notes", c.store("b", "notes").cache());
         assertFalse(c.store("a", "notes").cache().equals(c.store("b", "notes").cache()));
+    }
+
+    // ------------------------------------------------------------------ auth, rateLimit, http.tls (issue 12)
+
+    @Test
+    void noAuthSectionIsAuthOffAndNotConfigured() throws IOException {
+        AuthConfig a = load(DBS).auth();
+        assertEquals(AuthConfig.Mode.NONE, a.mode());
+        assertFalse(a.configured());
+        assertFalse(a.enabled());
+        assertEquals("scope", a.grantsClaim());
+        assertEquals(60, a.clockSkewSeconds());
+    }
+
+    @Test
+    void authModeNoneGivenExplicitlyIsConfigured() throws IOException {
+        AuthConfig a = load("auth: {mode: none}\n" + DBS).auth();
+        assertEquals(AuthConfig.Mode.NONE, a.mode());
+        assertTrue(a.configured());
+        assertFalse(a.enabled());
+    }
+
+    @Test
+    void authJwtWithAnHs256SecretEnv() throws IOException {
+        AuthConfig a = load("auth: {mode: jwt, hs256SecretEnv: IDBSYNC_JWT_SECRET}\n" + DBS).auth();
+        assertEquals(AuthConfig.Mode.JWT, a.mode());
+        assertTrue(a.configured());
+        assertTrue(a.enabled());
+        assertEquals("IDBSYNC_JWT_SECRET", a.hs256SecretEnv());
+        assertNull(a.jwksFile());
+        assertNull(a.jwksUrl());
+        assertNull(a.issuer());
+        assertNull(a.audience());
+    }
+
+    @Test
+    void authJwtWithAJwksUrlAndEveryKey() throws IOException {
+        AuthConfig a = load("""
+                auth:
+                  mode: jwt
+                  jwksUrl: https://login.example.com/.well-known/jwks.json
+                  issuer: https://login.example.com/
+                  audience: idbsync
+                  grantsClaim: permissions
+                  clockSkewSeconds: 30
+                """ + DBS).auth();
+        assertEquals("https://login.example.com/.well-known/jwks.json", a.jwksUrl());
+        assertEquals("https://login.example.com/", a.issuer());
+        assertEquals("idbsync", a.audience());
+        assertEquals("permissions", a.grantsClaim());
+        assertEquals(30, a.clockSkewSeconds());
+    }
+
+    @Test
+    void authJwksFileIsResolvedAgainstTheConfigFile() throws IOException {
+        AuthConfig a = load("auth: {mode: jwt, jwksFile: keys/jwks.json}\n" + DBS).auth();
+        assertEquals(dir.resolve("keys/jwks.json").toAbsolutePath().normalize().toString(), a.jwksFile());
+    }
+
+    @Test
+    void authJwtNeedsExactlyOneKeySource() throws IOException {
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> load("auth: {mode: jwt}\n" + DBS));
+        assertContainsAll(none.getMessage(), "auth: mode jwt needs exactly one key source, none is given",
+                "auth.hs256SecretEnv", "auth.jwksFile", "auth.jwksUrl");
+        IllegalStateException two = assertThrows(IllegalStateException.class,
+                () -> load("auth: {mode: jwt, hs256SecretEnv: S, jwksUrl: 'https://x.example.com/jwks'}\n" + DBS));
+        assertContainsAll(two.getMessage(), "exactly one key source, 2 are given");
+    }
+
+    @Test
+    void authModeNoneTakesNoOtherKey() throws IOException {
+        for (String extra : List.of("hs256SecretEnv: S", "jwksUrl: 'https://x.example.com/jwks'", "issuer: x",
+                "audience: y", "grantsClaim: perms", "clockSkewSeconds: 5")) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> load("auth: {mode: none, " + extra + "}\n" + DBS), extra);
+            assertContainsAll(e.getMessage(), "auth: mode none takes no other key", "auth.mode: jwt");
+        }
+    }
+
+    @Test
+    void authValuesAreChecked() throws IOException {
+        assertEquals("auth.mode: \"basic\" is not allowed; use none or jwt", assertThrows(IllegalArgumentException.class,
+                () -> load("auth: {mode: basic}\n" + DBS)).getMessage());
+        assertContainsAll(assertThrows(IllegalArgumentException.class, () -> load("auth: {}\n" + DBS)).getMessage(),
+                "auth.mode: is required", "jwt", "none");
+        assertContainsAll(assertThrows(IllegalArgumentException.class,
+                () -> load("auth: {mode: jwt, hs256SecretEnv: 'abc def secret'}\n" + DBS)).getMessage(),
+                "auth.hs256SecretEnv", "name of an environment variable");
+        assertContainsAll(assertThrows(IllegalArgumentException.class,
+                () -> load("auth: {mode: jwt, jwksUrl: 'ftp://x/jwks'}\n" + DBS)).getMessage(),
+                "auth.jwksUrl", "ftp://x/jwks", "https URL");
+        assertEquals("auth.clockSkewSeconds: 601 is not allowed; use an integer from 0 to 600",
+                assertThrows(IllegalArgumentException.class,
+                        () -> load("auth: {mode: jwt, hs256SecretEnv: S, clockSkewSeconds: 601}\n" + DBS)).getMessage());
+        assertContainsAll(assertThrows(IllegalArgumentException.class,
+                () -> load("auth: {mode: jwt, hs256SecretEnv: S, grantsClaim: ''}\n" + DBS)).getMessage(),
+                "auth.grantsClaim");
+    }
+
+    @Test
+    void rateLimitIsOffByDefaultAndItsBurstDefaultsToTwoSeconds() throws IOException {
+        RateLimitConfig off = load(DBS).rateLimit();
+        assertFalse(off.enabled());
+        assertEquals(0, off.requestsPerSecond());
+
+        RateLimitConfig on = load("rateLimit: {requestsPerSecond: 50}\n" + DBS).rateLimit();
+        assertTrue(on.enabled());
+        assertEquals(50, on.requestsPerSecond());
+        assertEquals(100, on.burst());
+
+        assertEquals(7, load("rateLimit: {requestsPerSecond: 1, burst: 7}\n" + DBS).rateLimit().burst());
+        assertEquals(2, RateLimitConfig.of(1).burst());
+    }
+
+    @Test
+    void rateLimitValuesAreChecked() throws IOException {
+        assertEquals("rateLimit.requestsPerSecond: -1 is not allowed; use an integer from 0 to 1000000",
+                assertThrows(IllegalArgumentException.class,
+                        () -> load("rateLimit: {requestsPerSecond: -1}\n" + DBS)).getMessage());
+        assertEquals("rateLimit.burst: 0 is not allowed; use an integer from 1 to 10000000",
+                assertThrows(IllegalArgumentException.class,
+                        () -> load("rateLimit: {requestsPerSecond: 5, burst: 0}\n" + DBS)).getMessage());
+        assertContainsAll(assertThrows(IllegalStateException.class,
+                () -> load("rateLimit: {burst: 10}\n" + DBS)).getMessage(),
+                "rateLimit.burst", "rateLimit.requestsPerSecond");
+    }
+
+    @Test
+    void tlsIsAbsentByDefaultAndReadWhenGiven() throws IOException {
+        assertNull(load(DBS).http().tls());
+        TlsConfig t = load("http: {tls: {keyStore: tls/server.p12, keyStorePasswordEnv: IDBSYNC_KEYSTORE_PASSWORD}}\n"
+                + DBS).http().tls();
+        assertEquals(dir.resolve("tls/server.p12").toAbsolutePath().normalize().toString(), t.keyStore());
+        assertEquals("IDBSYNC_KEYSTORE_PASSWORD", t.keyStorePasswordEnv());
+        assertEquals("PKCS12", t.keyStoreType());
+        assertEquals("JKS", load("http: {tls: {keyStore: k.jks, keyStorePasswordEnv: P, keyStoreType: JKS}}\n" + DBS)
+                .http().tls().keyStoreType());
+        assertEquals(t, load("http: {tls: {keyStore: tls/server.p12, keyStorePasswordEnv: IDBSYNC_KEYSTORE_PASSWORD}}\n"
+                + DBS).http().toBuilder().build().tls(), "toBuilder keeps tls");
+    }
+
+    @Test
+    void tlsValuesAreChecked() throws IOException {
+        assertContainsAll(assertThrows(IllegalArgumentException.class,
+                () -> load("http: {tls: {keyStorePasswordEnv: P}}\n" + DBS)).getMessage(),
+                "http.tls.keyStore: is required");
+        assertContainsAll(assertThrows(IllegalArgumentException.class,
+                () -> load("http: {tls: {keyStore: k.p12}}\n" + DBS)).getMessage(),
+                "http.tls.keyStorePasswordEnv: missing is not allowed");
+        assertEquals("http.tls.keyStoreType: \"PEM\" is not allowed; use PKCS12 or JKS",
+                assertThrows(IllegalArgumentException.class,
+                        () -> load("http: {tls: {keyStore: k, keyStorePasswordEnv: P, keyStoreType: PEM}}\n" + DBS))
+                        .getMessage());
+    }
+
+    @Test
+    void authRateLimitAndTlsSurviveSerializationAndToBuilder() throws Exception {
+        SyncConfig c = load("""
+                auth: {mode: jwt, jwksUrl: 'https://login.example.com/jwks', issuer: iss, audience: aud}
+                rateLimit: {requestsPerSecond: 10}
+                http: {tls: {keyStore: k.p12, keyStorePasswordEnv: P}}
+                """ + DBS);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(c);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            SyncConfig back = (SyncConfig) in.readObject();
+            assertEquals(c.auth(), back.auth());
+            assertEquals(c.rateLimit(), back.rateLimit());
+            assertEquals(c.http().tls(), back.http().tls());
+        }
+        SyncConfig rebuilt = c.toBuilder().build();
+        assertEquals(c.auth(), rebuilt.auth());
+        assertEquals(c.rateLimit(), rebuilt.rateLimit());
     }
 }

@@ -56,6 +56,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
     private final SyncHttpServer server;
     /** Null when auth is off: then no binding is written. */
     private final ClientOwners owners;
+    private final Authenticator authenticator;
     private volatile boolean active;
 
     /**
@@ -86,7 +87,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
         responders = Executors.newFixedThreadPool(2, OpenPushes.daemon("idbsync-http-respond"));
         health = new HealthMonitor(probes, System::currentTimeMillis);
         health.start();
-        Authenticator authenticator = Authenticators.from(config.auth(), env);
+        authenticator = Authenticators.from(config.auth(), env);
         owners = authenticator == Authenticator.NONE ? null : new ClientOwners(ClientOwners.over(caches.owners()));
         Gate gate = new Gate(authenticator, new RateLimits(config.rateLimit(), TimeMeter.SYSTEM_NANOTIME));
         server = new SyncHttpServer(http, this, parsers, System::currentTimeMillis, gate,
@@ -139,6 +140,13 @@ final class HttpSide implements SyncHttpServer.Handoff {
         health.close();
         responders.shutdownNow();
         parsers.shutdownNow();
+        try {
+            if (authenticator instanceof AutoCloseable c) {
+                c.close(); // a JWKS source's refresh
+            }
+        } catch (Exception e) {
+            LOG.warn("closing the token check failed", e);
+        }
         try {
             ignite.close();
         } catch (Exception e) {

@@ -36,6 +36,7 @@ public final class ClusterMain {
         StormTopology topology;
         try {
             config = ConfigLoader.load(Path.of(file));
+            requireAuthChoice(config);
             topology = SyncTopology.build(config);
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("config " + file + ": " + e.getMessage());
@@ -43,5 +44,19 @@ public final class ClusterMain {
             return;
         }
         StormSubmitter.submitTopology(config.topology().name(), SyncTopology.stormConfig(config), topology);
+    }
+
+    /**
+     * A cluster faces browsers: it never runs open by default. A file without an {@code auth}
+     * section is refused, with the two ways on (the local run, which stays on loopback, does not ask).
+     */
+    static void requireAuthChoice(SyncConfig config) {
+        if (!config.auth().configured()) {
+            throw new IllegalStateException("auth: missing; a cluster does not start without a choice, since without"
+                    + " auth anyone who reaches the spout may push to any db, read any feed and write under any"
+                    + " clientId. Turn auth on with auth: {mode: jwt, jwksUrl: https://<your issuer>/.well-known/jwks.json,"
+                    + " issuer: <iss>, audience: <aud>} (or jwksFile, or hs256SecretEnv for an HS256 secret; see"
+                    + " docs/auth.md), or leave the API open on purpose with auth: {mode: none}");
+        }
     }
 }

@@ -1,8 +1,11 @@
 package dev.idbsync.topology;
 
 import dev.idbsync.ignite.EmbeddedIgniteNode;
+import dev.idbsync.auth.Authenticators;
+import dev.idbsync.config.AuthConfig;
 import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.IgniteConfig;
+import dev.idbsync.config.RateLimitConfig;
 import dev.idbsync.config.StoreConfig;
 import dev.idbsync.config.SyncConfig;
 import java.io.IOException;
@@ -45,6 +48,8 @@ public final class LocalRun implements AutoCloseable {
         Integer port = null;
         Integer ignitePort = null;
         String dataDir = null;
+        String jwtSecretEnv = null;
+        Integer rateLimit = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             boolean hasValue = i + 1 < args.length;
@@ -54,6 +59,9 @@ public final class LocalRun implements AutoCloseable {
                         : usage("--ignite-port needs a number");
                 case "--data-dir" -> dataDir = hasValue ? args[++i] : usage("--data-dir needs a directory");
                 case "--config" -> configFile = hasValue ? Path.of(args[++i]) : usage("--config needs a file");
+                case "--jwt-secret-env" -> jwtSecretEnv = hasValue ? args[++i]
+                        : usage("--jwt-secret-env needs the name of an environment variable");
+                case "--rate-limit" -> rateLimit = hasValue ? parseRate(args[++i]) : usage("--rate-limit needs a number");
                 case "-h", "--help" -> {
                     usage(null);
                 }
@@ -79,9 +87,24 @@ public final class LocalRun implements AutoCloseable {
             }
             b.ignite(localIgnitePorts(ic, ignitePort, System.out));
             b.flume(localFlumePort(loaded.flume(), System.out));
+            if (jwtSecretEnv != null) {
+                // The secret itself never comes from a flag or a file: a flag shows in ps, a file ends up in git.
+                b.auth(AuthConfig.hs256(jwtSecretEnv));
+            }
+            if (rateLimit != null) {
+                b.rateLimit(RateLimitConfig.of(rateLimit));
+            }
             config = b.build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("config " + configFile + ": " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try (AutoCloseable check = closeable(Authenticators.from(config.auth(), System::getenv))) {
+            // made only to fail here, before anything starts, on a missing or short secret
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println(jwtSecretEnv != null ? e.getMessage().replaceFirst("^auth\\.hs256SecretEnv", "--jwt-secret-env")
+                    : e.getMessage());
             System.exit(2);
             return;
         }
@@ -147,8 +170,26 @@ public final class LocalRun implements AutoCloseable {
                     + (s.schemaSource() != null ? ", schema " + s.schemaSource() : ", no schema"));
         }
         String base = "http://" + config.http().host() + ":" + config.http().port();
+        out.println(authLine(config, base));
         awaitHealthy(base + "/health", Duration.ofSeconds(120));
         out.println("ready on " + base);
+    }
+
+    private static AutoCloseable closeable(Object o) {
+        return o instanceof AutoCloseable c ? c : () -> { };
+    }
+
+    /** The one console line about auth: on with what, or off and how to turn it on. */
+    static String authLine(SyncConfig config, String base) {
+        AuthConfig a = config.auth();
+        if (!a.enabled()) {
+            return "auth: off, anyone who reaches " + base + " may push and pull any db; turn it on with"
+                    + " ./run-local --jwt-secret-env NAME (docs/auth.md)";
+        }
+        String keys = a.hs256SecretEnv() != null ? "an HS256 secret from $" + a.hs256SecretEnv()
+                : a.jwksFile() != null ? "keys from " + a.jwksFile() : "keys from " + a.jwksUrl();
+        return "auth: on, every API request needs Authorization: Bearer <JWT> signed with " + keys
+                + " (grants in the " + a.grantsClaim() + " claim; docs/auth.md)";
     }
 
     @Override
@@ -265,16 +306,33 @@ public final class LocalRun implements AutoCloseable {
         return usage(flag + ": \"" + v + "\" is not a port; use a number from 1 to 65535");
     }
 
+    private static int parseRate(String v) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1 && n <= 1_000_000) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        return usage("--rate-limit: \"" + v + "\" is not allowed; use requests per second from 1 to 1000000");
+    }
+
     private static <T> T usage(String problem) {
         PrintStream s = problem == null ? System.out : System.err;
         if (problem != null) {
             s.println(problem);
         }
-        s.println("usage: ./run-local [--port N] [--data-dir DIR] [--ignite-port N] [--config FILE]");
+        s.println("usage: ./run-local [--port N] [--data-dir DIR] [--ignite-port N] [--config FILE]"
+                + " [--jwt-secret-env NAME] [--rate-limit N]");
         s.println("  --port N         HTTP port on 127.0.0.1 (default 8080)");
         s.println("  --data-dir DIR   where Ignite's and Flume's files, the change files and the logs go (default data/)");
         s.println("  --ignite-port N  the embedded Ignite node's thin-client port (default 10800)");
         s.println("  --config FILE    the YAML config (default conf/local.yaml)");
+        s.println("  --jwt-secret-env NAME  turn auth on: bearer JWTs signed HS256 with the secret in the environment");
+        s.println("                   variable NAME (at least 32 bytes; docs/auth.md). Without it the API is open");
+        s.println("  --rate-limit N   at most N requests per second per user (per client address with auth off),");
+        s.println("                   bursts of 2N; over it 429 rate_limited");
         System.exit(problem == null ? 0 : 2);
         return null;
     }

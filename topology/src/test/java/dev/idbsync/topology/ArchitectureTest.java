@@ -17,7 +17,8 @@ import com.tngtech.archunit.lang.ArchRule;
 class ArchitectureTest {
 
     private static final String[] CORE = {"dev.idbsync.protocol..", "dev.idbsync.config..",
-            "dev.idbsync.resolve..", "dev.idbsync.sequence..", "dev.idbsync.validate..", "dev.idbsync.health.."};
+            "dev.idbsync.resolve..", "dev.idbsync.sequence..", "dev.idbsync.validate..", "dev.idbsync.health..",
+            "dev.idbsync.auth.."};
 
     @ArchTest
     static final ArchRule coreIsPlainJava = noClasses().that().resideInAnyPackage(CORE)
