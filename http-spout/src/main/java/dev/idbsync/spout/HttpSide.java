@@ -13,6 +13,7 @@ import dev.idbsync.ignite.PushAnswers;
 import dev.idbsync.ignite.RejectedLogReader;
 import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.protocol.PushRequest;
+import io.github.bucket4j.TimeMeter;
 import io.undertow.server.HttpServerExchange;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -22,7 +23,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import io.github.bucket4j.TimeMeter;
+import javax.net.ssl.SSLContext;
 import org.apache.ignite.client.IgniteClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +69,9 @@ final class HttpSide implements SyncHttpServer.Handoff {
     HttpSide(SyncConfig config, IgniteClientFactory igniteFactory, List<SinkProbe> probes, String keyPrefix,
              Consumer<PendingPush> emit, Function<String, String> env) {
         HttpConfig http = config.http();
+        // First: a missing secret or keystore stops the task before any thread or client is started.
+        authenticator = Authenticators.from(config.auth(), env);
+        SSLContext tls = http.tls() == null ? null : TlsContexts.load(http.tls(), env);
         this.config = config;
         this.emit = emit;
         ignite = igniteFactory.create();
@@ -87,11 +91,9 @@ final class HttpSide implements SyncHttpServer.Handoff {
         responders = Executors.newFixedThreadPool(2, OpenPushes.daemon("idbsync-http-respond"));
         health = new HealthMonitor(probes, System::currentTimeMillis);
         health.start();
-        authenticator = Authenticators.from(config.auth(), env);
         owners = authenticator == Authenticator.NONE ? null : new ClientOwners(ClientOwners.over(caches.owners()));
         Gate gate = new Gate(authenticator, new RateLimits(config.rateLimit(), TimeMeter.SYSTEM_NANOTIME));
-        server = new SyncHttpServer(http, this, parsers, System::currentTimeMillis, gate,
-                http.tls() == null ? null : TlsContexts.load(http.tls(), env));
+        server = new SyncHttpServer(http, this, parsers, System::currentTimeMillis, gate, tls);
     }
 
     /** Starts the listener on {@code port} (0: any free port) and takes pushes. */
