@@ -2,6 +2,7 @@ package dev.idbsync.topology.it;
 
 import static dev.idbsync.topology.it.Push.note;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,6 +79,8 @@ class PushIT {
         assertEquals("put", n1.get("op").asText());
         assertEquals("c-5f0c2a", n1.get("clientId").asText());
         assertEquals(2, n1.get("seq").asInt());
+        assertFalse(stack.reader().cacheNames().contains(dev.idbsync.ignite.SyncCaches.OWNERS_CACHE),
+                "auth off (the default): no clientId is bound to a user");
 
         JsonNode tomb = Json.MAPPER.readTree(stack.record(CACHE, "[\"2026\",7]"));
         assertEquals("delete", tomb.get("op").asText());
