@@ -183,3 +183,34 @@ test('a token refused twice stops syncing with the outbox kept; a good token the
     if (seqs.every((s) => s != null)) assert.deepEqual(seqs, [1, 2, 3, 4], 'applied in order');
     await context.close();
   });
+
+test('the demo page with auth on: asks for a token, syncs once one is pasted in, or given as ?token=',
+  { skip, timeout: 120_000 }, async () => {
+    const b = /** @type {import('playwright-core').Browser} */ (browser);
+    const title = `demo with a token ${run}`;
+    const ctxA = await b.newContext();
+    const a = await ctxA.newPage();
+    a.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    await a.goto(base + '/');
+    await a.locator('#auth-box').waitFor({ state: 'visible' }); // the server refused the page's first requests
+    await a.fill('#new-title', title);
+    await a.press('#new-title', 'Enter');
+    const noteA = a.locator('#notes li').filter({ has: a.locator('.title', { hasText: title }) });
+    await noteA.locator('.meta.unsynced').waitFor();
+    await a.locator('#pending', { hasText: /^1 pending$/ }).waitFor();
+    await a.fill('#token', token());
+    await a.click('#use-token');
+    await noteA.locator('.meta', { hasText: /^v1$/ }).waitFor();
+    await a.locator('#pending', { hasText: /^0 pending$/ }).waitFor();
+    assert.equal(await a.locator('#auth-box').isHidden(), true);
+
+    // another browser, another user with the read grant, the token in the address
+    const ctxB = await b.newContext();
+    const p = await ctxB.newPage();
+    p.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    await p.goto(`${base}/?token=${encodeURIComponent(token({ sub: 'bob' }))}`);
+    await p.locator('#notes li .title', { hasText: title }).waitFor();
+    assert.ok(!p.url().includes('token='), 'the token is taken out of the address bar');
+    assert.equal(await p.locator('#auth-box').isHidden(), true);
+    await Promise.all([ctxA.close(), ctxB.close()]);
+  });
