@@ -4,7 +4,21 @@ import { openSync } from '/client/idbsync.js';
 const STORE = 'notes';
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-const sync = await openSync({ url: '', db: 'notes-app', stores: [STORE], pullIntervalMs: 3000 });
+// A server with auth on wants a bearer token: the demo takes one from ?token=... (then drops it
+// from the address bar) or pasted into the token field, keeps it for this tab (sessionStorage)
+// and hands it to the library through getToken, which is asked before each request. With auth
+// off there is no token and nothing changes.
+const TOKEN_KEY = 'idbsync-demo-token';
+const fromQuery = new URLSearchParams(location.search).get('token');
+if (fromQuery) {
+  sessionStorage.setItem(TOKEN_KEY, fromQuery);
+  const url = new URL(location.href);
+  url.searchParams.delete('token');
+  history.replaceState(null, '', url);
+}
+let token = sessionStorage.getItem(TOKEN_KEY);
+
+const sync = await openSync({ url: '', db: 'notes-app', stores: [STORE], pullIntervalMs: 3000, getToken: async () => token });
 /** @type {any} */ (window).notesSync = sync; // for the console (and the tests)
 $('client-id').textContent = sync.clientId;
 
@@ -163,6 +177,28 @@ sync.on('conflict', (d) => {
 });
 sync.on('rejected', () => { renderRejected(); refresh(); });
 $('sync-now').addEventListener('click', () => sync.sync());
+
+// ------------------------------------------------------------------ the token
+
+/** @param {string} [message] */
+function showTokenBox(message) {
+  $('auth-box').hidden = false;
+  if (message) $('auth-message').textContent = message;
+}
+sync.on('auth', (d) => showTokenBox(d.status === 403
+  ? `The server refused this token for notes-app (${d.code}): ${d.message}. Syncing is paused; your changes wait here.`
+  : `The server refused the token (${d.code}). Syncing is paused; your changes wait here. Paste a new token.`));
+$('show-token').addEventListener('click', () => showTokenBox());
+$('token-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($('token'));
+  token = input.value.trim() || null;
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+  input.value = '';
+  $('auth-box').hidden = true;
+  sync.sync();
+});
 
 renderStatus(await sync.status());
 await Promise.all([renderNotes(), renderRejected()]);

@@ -50,6 +50,121 @@ function parseRetryAfter(v) {
   return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
+// src/transport.js
+async function send(what, call) {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof SyncError) throw err;
+    const e = (
+      /** @type {any} */
+      err
+    );
+    throw new SyncError("network", `${what} failed: ${String(e?.message ?? e)}`, { transient: true });
+  }
+}
+function fetchTransport({ url, headers, requestTimeoutMs }) {
+  async function request(method, path, body, auth) {
+    const ctrl = typeof AbortController === "function" ? new AbortController() : null;
+    const timer = setTimeout(() => ctrl?.abort(), requestTimeoutMs);
+    try {
+      const extra = typeof headers === "function" ? await headers() : headers;
+      const h = new Headers(extra ?? void 0);
+      if (auth?.token != null) h.set("Authorization", "Bearer " + auth.token);
+      if (body != null) h.set("Content-Type", "application/json");
+      h.set("Accept", "application/json");
+      const res = await fetch(url + path, {
+        method,
+        headers: h,
+        body: body ?? void 0,
+        cache: "no-store",
+        signal: ctrl?.signal
+      });
+      const text = await res.text();
+      let parsed = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        parsed = null;
+      }
+      return { status: res.status, headers: res.headers, body: parsed };
+    } catch (err) {
+      if (
+        /** @type {any} */
+        err?.name === "AbortError"
+      ) throw new Error(`no answer within ${requestTimeoutMs} ms`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return {
+    push: (_body, json, auth) => request("POST", "/v1/sync", json, auth),
+    pull(query, auth) {
+      const q = new URLSearchParams({ db: query.db });
+      if (query.since != null) q.set("since", query.since);
+      q.set("limit", String(query.limit));
+      return request("GET", "/v1/changes?" + q, null, auth);
+    }
+  };
+}
+
+// src/auth.js
+var Auth = class {
+  /** @param {(() => string | null | undefined | Promise<string | null | undefined>) | null} getToken */
+  constructor(getToken) {
+    this.getToken = getToken;
+    this.lastToken = null;
+  }
+  /**
+   * A fresh token from getToken (null without getToken). A getToken that throws, rejects or
+   * returns something else than a string or null is a transient error: the run is retried later.
+   * @returns {Promise<string | null>}
+   */
+  async token() {
+    if (!this.getToken) return null;
+    let t;
+    try {
+      t = await this.getToken();
+    } catch (err) {
+      const e = (
+        /** @type {any} */
+        err
+      );
+      throw new SyncError("token", `getToken failed: ${String(e?.message ?? e)}`, { transient: true });
+    }
+    if (t == null || t === "") return null;
+    if (typeof t !== "string") throw new SyncError("token", `getToken returned ${typeof t}, not a string or null`, { transient: true });
+    return t;
+  }
+  /**
+   * Sends one request with a fresh token; on a 401 gets a token again and sends the same
+   * request once more. A second 401, or a 403, throws an auth error (see isAuthError).
+   * @param {string} what e.g. "POST /v1/sync"
+   * @param {(auth: TransportAuth) => Promise<TransportResponse>} call
+   * @returns {Promise<TransportResponse>} any other answer, for the caller to read
+   */
+  async request(what, call) {
+    let token = await this.token();
+    this.lastToken = token;
+    let res = await send(what, () => call({ token }));
+    if (res.status === 401) {
+      token = await this.token();
+      this.lastToken = token;
+      res = await send(what, () => call({ token }));
+    }
+    if (res.status === 401 || res.status === 403) {
+      const err = httpError(res, what);
+      err.transient = false;
+      throw err;
+    }
+    return res;
+  }
+};
+function isAuthError(e) {
+  return e instanceof SyncError && !e.transient && (e.status === 401 || e.status === 403);
+}
+
 // src/events.js
 var Events = class {
   /**
@@ -249,64 +364,6 @@ function writeRecord(s, key, state) {
   else s.put(state.value);
 }
 
-// src/transport.js
-async function send(what, call) {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof SyncError) throw err;
-    const e = (
-      /** @type {any} */
-      err
-    );
-    throw new SyncError("network", `${what} failed: ${String(e?.message ?? e)}`, { transient: true });
-  }
-}
-function fetchTransport({ url, headers, requestTimeoutMs }) {
-  async function request(method, path, body) {
-    const ctrl = typeof AbortController === "function" ? new AbortController() : null;
-    const timer = setTimeout(() => ctrl?.abort(), requestTimeoutMs);
-    try {
-      const extra = typeof headers === "function" ? await headers() : headers;
-      const h = new Headers(extra ?? void 0);
-      if (body != null) h.set("Content-Type", "application/json");
-      h.set("Accept", "application/json");
-      const res = await fetch(url + path, {
-        method,
-        headers: h,
-        body: body ?? void 0,
-        cache: "no-store",
-        signal: ctrl?.signal
-      });
-      const text = await res.text();
-      let parsed = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = null;
-      }
-      return { status: res.status, headers: res.headers, body: parsed };
-    } catch (err) {
-      if (
-        /** @type {any} */
-        err?.name === "AbortError"
-      ) throw new Error(`no answer within ${requestTimeoutMs} ms`);
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  return {
-    push: (_body, json) => request("POST", "/v1/sync", json),
-    pull(query) {
-      const q = new URLSearchParams({ db: query.db });
-      if (query.since != null) q.set("since", query.since);
-      q.set("limit", String(query.limit));
-      return request("GET", "/v1/changes?" + q, null);
-    }
-  };
-}
-
 // src/options.js
 var NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
 var CLIENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -336,7 +393,8 @@ function readOptions(options) {
   const maxBackoffMs = positive(options.maxBackoffMs, 6e4, "maxBackoffMs");
   const requestTimeoutMs = positive(options.requestTimeoutMs, 6e4, "requestTimeoutMs");
   const maxBodyBytes = positive(options.maxBodyBytes, 4 * 1024 * 1024, "maxBodyBytes");
-  const { transport } = options;
+  const { transport, getToken } = options;
+  if (getToken != null && typeof getToken !== "function") throw new TypeError("getToken must be a function");
   if (transport != null && (typeof transport.push !== "function" || typeof transport.pull !== "function")) {
     throw new TypeError("transport must have the functions push and pull");
   }
@@ -354,6 +412,7 @@ function readOptions(options) {
     maxBackoffMs,
     maxBodyBytes,
     lockName: "idbsync-push-" + idbName,
+    getToken: getToken ?? null,
     /** @type {import('./transport.js').Transport} */
     transport: transport ?? fetchTransport({ url, headers: options.headers ?? null, requestTimeoutMs })
   });
@@ -507,7 +566,7 @@ function wireChange(e) {
 
 // src/pull.js
 async function pullFeed(ctx) {
-  const { config, idb, events } = ctx;
+  const { config, idb, events, auth } = ctx;
   let received = 0;
   let resetCursor = false;
   const changed = [];
@@ -515,7 +574,7 @@ async function pullFeed(ctx) {
     if (idb.closed) throw new SyncError("closed", "this sync client is closed");
     const cursor = await idb.tx([META], "readonly", (tx) => req(tx.objectStore(META).get("cursor")));
     const query = cursor == null ? { db: config.db, limit: config.pullLimit } : { db: config.db, since: String(cursor), limit: config.pullLimit };
-    const res = await send("GET /v1/changes", () => config.transport.pull(query));
+    const res = await auth.request("GET /v1/changes", (a) => config.transport.pull(query, a));
     if (res.status === 400 && res.body?.error?.code === "bad_cursor" && !resetCursor) {
       resetCursor = true;
       await idb.tx([META], "readwrite", async (tx) => {
@@ -589,7 +648,7 @@ async function pushOutbox(ctx, clientId) {
       size = Math.max(1, Math.floor(batch.length / 2));
       continue;
     }
-    const res = await send("POST /v1/sync", () => config.transport.push(request, body));
+    const res = await ctx.auth.request("POST /v1/sync", (auth) => config.transport.push(request, body, auth));
     if (res.status === 413 && batch.length > 1) {
       size = Math.max(1, Math.floor(batch.length / 2));
       continue;
@@ -731,6 +790,7 @@ var Scheduler = class {
     this.retryAt = 0;
     this.retryAfterUntil = 0;
     this.lastError = null;
+    this.authStopped = void 0;
     this.timers = [];
     this.retryTimer = 0;
     this.pushSoonTimer = 0;
@@ -824,6 +884,17 @@ var Scheduler = class {
       result.pending = await pending().catch(() => 0);
       return result;
     }
+    if (this.authStopped !== void 0) {
+      if (!opts.manual) {
+        const token = await this.deps.auth.token().catch(() => this.authStopped);
+        if (token === this.authStopped) {
+          result.skipped = true;
+          result.pending = await pending().catch(() => 0);
+          return result;
+        }
+      }
+      this.authStopped = void 0;
+    }
     if (opts.manual && now < this.retryAfterUntil) await sleep(this.retryAfterUntil - now);
     this.syncing = true;
     events.emitStatus();
@@ -846,6 +917,20 @@ var Scheduler = class {
         /** @type {any} */
         err?.message ?? err
       ), { transient: true });
+      if (isAuthError(e)) {
+        this.authStopped = this.deps.auth.lastToken;
+        this.attempt = 0;
+        this.retryAt = 0;
+        clearTimeout(this.retryTimer);
+        this.lastError = e;
+        result.error = e;
+        result.pending = await pending().catch(() => 0);
+        events.emit("auth", { error: e, status: (
+          /** @type {number} */
+          e.status
+        ), code: e.code, message: e.message }, false);
+        return result;
+      }
       this.attempt++;
       const exp = Math.min(config.maxBackoffMs, BASE_BACKOFF_MS * 2 ** (this.attempt - 1));
       let delay = exp / 2 + Math.random() * (exp / 2);
@@ -962,10 +1047,12 @@ var SyncClient = class extends EventTarget {
     this._events = events;
     this._tabs = new Tabs(config.idbName, config.storeSet, events, isClosed);
     events.tabs = this._tabs;
-    const ctx = { config, idb, events };
+    const auth = new Auth(config.getToken);
+    const ctx = { config, idb, events, auth };
     this._scheduler = new Scheduler({
       config,
       events,
+      auth,
       isClosed,
       pending: () => this.pending(),
       push: () => pushOutbox(ctx, this.clientId),

@@ -5,6 +5,7 @@
  * other tabs (tabs.js); the server is reached through a transport (transport.js).
  */
 
+import { Auth } from './auth.js';
 import { Events } from './events.js';
 import { LocalDb, req } from './idb.js';
 import { META, OUTBOX, REJECTED } from './names.js';
@@ -38,7 +39,7 @@ export async function openSync(options) {
  * A sync client over one IndexedDB database. Made by {@link openSync}.
  *
  * Events (use `addEventListener(type, e => e.detail)` or `on(type, detail => ...)`):
- * `conflict`, `rejected`, `change`, `synced`, `error`, `status`.
+ * `conflict`, `rejected`, `change`, `synced`, `error`, `auth`, `status`.
  */
 export class SyncClient extends EventTarget {
   /** @param {OpenSyncOptions} options */
@@ -57,9 +58,10 @@ export class SyncClient extends EventTarget {
     /** @internal */ this._events = events;
     /** @internal */ this._tabs = new Tabs(config.idbName, config.storeSet, events, isClosed);
     events.tabs = this._tabs;
-    const ctx = { config, idb, events };
+    const auth = new Auth(config.getToken);
+    const ctx = { config, idb, events, auth };
     /** @internal */ this._scheduler = new Scheduler({
-      config, events, isClosed,
+      config, events, auth, isClosed,
       pending: () => this.pending(),
       push: () => pushOutbox(ctx, this.clientId),
       pull: () => pullFeed(ctx),

@@ -77,6 +77,15 @@ export interface OpenSyncOptions<Schema extends SyncSchema | unknown = unknown> 
   /** Extra request headers (e.g. Authorization), or a function returning them for each request. */
   headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
   /**
+   * Gives the token for a request, sent as `Authorization: Bearer <token>` (null or undefined:
+   * no token). Called before each request (each push and each pull page), and once more after
+   * a 401, whose request is then sent again; nothing is cached beyond one request. A token
+   * refused twice in a row (401), or a 403, fires `auth` and stops automatic syncing until
+   * getToken gives another token or sync(), push() or pull() is called; the outbox is kept.
+   * Throwing or rejecting counts as a transient error (retried with backoff).
+   */
+  getToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /**
    * How pushes and pulls reach the server. Default: fetch() to `url` (with `headers` and
    * `requestTimeoutMs`, which only the default uses).
    */
@@ -108,6 +117,15 @@ export interface TransportResponse {
   headers?: { get(name: string): string | null };
 }
 
+/** What a transport must send with a request to authenticate it. */
+export interface TransportAuth {
+  /**
+   * The token openSync's `getToken` gave for this request, to send as
+   * `Authorization: Bearer <token>`; null: none (no getToken, or it returned null).
+   */
+  token: string | null;
+}
+
 /**
  * How the library talks to the server (as Replicache's pusher and puller). A transport answers
  * with the server's status and body, whatever they are; the library decides what they mean
@@ -115,10 +133,13 @@ export interface TransportResponse {
  * (transient, retried), except a SyncError, which is passed on as it is.
  */
 export interface Transport {
-  /** Sends a push. `json` is `body` serialized, as the default transport sends it. */
-  push(body: PushBody, json: string): Promise<TransportResponse>;
-  /** Reads one page of the change feed. */
-  pull(query: PullQuery): Promise<TransportResponse>;
+  /**
+   * Sends a push. `json` is `body` serialized, as the default transport sends it; `auth.token`,
+   * when not null, goes in `Authorization: Bearer <token>`.
+   */
+  push(body: PushBody, json: string, auth: TransportAuth): Promise<TransportResponse>;
+  /** Reads one page of the change feed (with `auth` as for push). */
+  pull(query: PullQuery, auth: TransportAuth): Promise<TransportResponse>;
 }
 
 /** A change as it is sent to the server. */
@@ -232,12 +253,28 @@ export interface ErrorDetail {
   retryInMs: number;
 }
 
+/**
+ * The server refused the token (401, also after getting a new one) or the grant (403):
+ * automatic syncing stops until getToken gives another token or the app calls sync(), push()
+ * or pull(). The outbox is kept as it is.
+ */
+export interface AuthDetail {
+  error: SyncError;
+  /** 401 or 403. */
+  status: number;
+  /** The server's error code (`unauthorized`, `forbidden`). */
+  code: string;
+  /** The error's message, with the server's. */
+  message: string;
+}
+
 export interface SyncEventMap {
   conflict: ConflictDetail;
   rejected: RejectedDetail;
   change: ChangeDetail;
   synced: SyncedDetail;
   error: ErrorDetail;
+  auth: AuthDetail;
   status: SyncStatus;
 }
 

@@ -26,6 +26,9 @@ const CLIENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
  * @property {number} [maxBodyBytes] Largest push body sent (default 4 MiB, the server's default limit).
  * @property {HeadersInit | (() => HeadersInit | Promise<HeadersInit>)} [headers] Extra request
  *   headers (e.g. an Authorization header), or a function that returns them for each request.
+ * @property {() => string | null | undefined | Promise<string | null | undefined>} [getToken] Gives
+ *   the token for a request, sent as `Authorization: Bearer <token>` (null: no token). Called
+ *   before each request, and once more after a 401; nothing is cached beyond one request.
  * @property {import('./transport.js').Transport} [transport] How pushes and pulls reach the
  *   server (default: fetch() to `url`, with `headers` and `requestTimeoutMs`).
  */
@@ -60,7 +63,8 @@ export function readOptions(options) {
   const maxBackoffMs = positive(options.maxBackoffMs, 60000, 'maxBackoffMs');
   const requestTimeoutMs = positive(options.requestTimeoutMs, 60000, 'requestTimeoutMs');
   const maxBodyBytes = positive(options.maxBodyBytes, 4 * 1024 * 1024, 'maxBodyBytes');
-  const { transport } = options;
+  const { transport, getToken } = options;
+  if (getToken != null && typeof getToken !== 'function') throw new TypeError('getToken must be a function');
   if (transport != null && (typeof transport.push !== 'function' || typeof transport.pull !== 'function')) {
     throw new TypeError('transport must have the functions push and pull');
   }
@@ -78,6 +82,7 @@ export function readOptions(options) {
     maxBackoffMs,
     maxBodyBytes,
     lockName: 'idbsync-push-' + idbName,
+    getToken: getToken ?? null,
     /** @type {import('./transport.js').Transport} */
     transport: transport ?? fetchTransport({ url, headers: options.headers ?? null, requestTimeoutMs }),
   });

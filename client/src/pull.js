@@ -3,7 +3,6 @@
 import { SyncError, httpError } from './errors.js';
 import { req, writeRecord } from './idb.js';
 import { META, OUTBOX, VERSIONS } from './names.js';
-import { send } from './transport.js';
 import { normalizeKey, ridOf } from './util.js';
 
 /** @typedef {import('./push.js').SyncContext} SyncContext */
@@ -15,7 +14,7 @@ import { normalizeKey, ridOf } from './util.js';
  * @param {SyncContext} ctx @returns {Promise<number>} changes received
  */
 export async function pullFeed(ctx) {
-  const { config, idb, events } = ctx;
+  const { config, idb, events, auth } = ctx;
   let received = 0;
   let resetCursor = false;
   /** @type {ChangedRecord[]} */ const changed = [];
@@ -24,7 +23,7 @@ export async function pullFeed(ctx) {
     const cursor = await idb.tx([META], 'readonly', (tx) => req(tx.objectStore(META).get('cursor')));
     /** @type {import('./transport.js').PullQuery} */
     const query = cursor == null ? { db: config.db, limit: config.pullLimit } : { db: config.db, since: String(cursor), limit: config.pullLimit };
-    const res = await send('GET /v1/changes', () => config.transport.pull(query));
+    const res = await auth.request('GET /v1/changes', (a) => config.transport.pull(query, a));
     if (res.status === 400 && res.body?.error?.code === 'bad_cursor' && !resetCursor) {
       resetCursor = true; // start over: versions only go up, so nothing is applied twice
       await idb.tx([META], 'readwrite', async (tx) => { tx.objectStore(META).delete('cursor'); });

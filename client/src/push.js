@@ -4,7 +4,6 @@ import { SyncError, httpError } from './errors.js';
 import { req, writeRecord } from './idb.js';
 import { OUTBOX, REJECTED, SENT, VERSIONS } from './names.js';
 import { dropBefore, readBatch, wireChange } from './outbox.js';
-import { send } from './transport.js';
 import { byteLength, sleep } from './util.js';
 
 /** @typedef {import('./types.js').ServerState} ServerState */
@@ -12,7 +11,7 @@ import { byteLength, sleep } from './util.js';
 /** @typedef {import('./types.js').ChangedRecord} ChangedRecord */
 /**
  * What a push or a pull works with.
- * @typedef {{config: import('./options.js').Config, idb: import('./idb.js').LocalDb, events: import('./events.js').Events}} SyncContext
+ * @typedef {{config: import('./options.js').Config, idb: import('./idb.js').LocalDb, events: import('./events.js').Events, auth: import('./auth.js').Auth}} SyncContext
  */
 
 const FINAL = new Set(['applied', 'conflict', 'rejected', 'duplicate']);
@@ -45,7 +44,7 @@ export async function pushOutbox(ctx, clientId) {
       size = Math.max(1, Math.floor(batch.length / 2));
       continue;
     }
-    const res = await send('POST /v1/sync', () => config.transport.push(request, body));
+    const res = await ctx.auth.request('POST /v1/sync', (auth) => config.transport.push(request, body, auth));
     if (res.status === 413 && batch.length > 1) {
       size = Math.max(1, Math.floor(batch.length / 2));
       continue;

@@ -1,9 +1,12 @@
 /**
  * When the client talks to the server: one run (push, then pull) at a time in a tab and across
  * tabs (Web Locks), automatic runs (on open, after writes, online, visible, on intervals),
- * and exponential backoff after a failure, never sooner than the server's Retry-After.
+ * and exponential backoff after a failure, never sooner than the server's Retry-After. A token
+ * the server refuses (401 twice, or 403) stops the automatic runs until getToken gives another
+ * token or the app calls sync(), push() or pull().
  */
 
+import { isAuthError } from './auth.js';
 import { SyncError } from './errors.js';
 import { isOnline, sleep } from './util.js';
 
@@ -19,6 +22,7 @@ const pageLocks = new Map();
  * @typedef {object} SchedulerDeps
  * @property {import('./options.js').Config} config
  * @property {import('./events.js').Events} events
+ * @property {import('./auth.js').Auth} auth
  * @property {() => boolean} isClosed
  * @property {() => Promise<number>} pending the number of changes in the outbox
  * @property {() => Promise<number>} push pushes the outbox; resolves with how many changes got a final result
@@ -37,6 +41,11 @@ export class Scheduler {
     /** When the next retry is due (0: none). */ this.retryAt = 0;
     /** Until when the server asked us to wait. */ this.retryAfterUntil = 0;
     /** @type {SyncError|null} */ this.lastError = null;
+    /**
+     * Stopped by a refused token: the token refused (null: none was sent), else undefined.
+     * @type {string|null|undefined}
+     */
+    this.authStopped = undefined;
     /** @type {any[]} */ this.timers = [];
     this.retryTimer = 0;
     this.pushSoonTimer = 0;
@@ -129,6 +138,18 @@ export class Scheduler {
       result.pending = await pending().catch(() => 0);
       return result;
     }
+    if (this.authStopped !== undefined) {
+      if (!opts.manual) {
+        // stopped by a refused token: go on only once getToken gives another one
+        const token = await this.deps.auth.token().catch(() => this.authStopped);
+        if (token === this.authStopped) {
+          result.skipped = true;
+          result.pending = await pending().catch(() => 0);
+          return result;
+        }
+      }
+      this.authStopped = undefined;
+    }
     if (opts.manual && now < this.retryAfterUntil) await sleep(this.retryAfterUntil - now);
     this.syncing = true;
     events.emitStatus();
@@ -149,6 +170,18 @@ export class Scheduler {
     } catch (err) {
       const e = err instanceof SyncError ? err
         : new SyncError('internal', String(/** @type {any} */ (err)?.message ?? err), { transient: true });
+      if (isAuthError(e)) {
+        // no retries: the same token would be refused again
+        this.authStopped = this.deps.auth.lastToken;
+        this.attempt = 0;
+        this.retryAt = 0;
+        clearTimeout(this.retryTimer);
+        this.lastError = e;
+        result.error = e;
+        result.pending = await pending().catch(() => 0);
+        events.emit('auth', { error: e, status: /** @type {number} */ (e.status), code: e.code, message: e.message }, false);
+        return result;
+      }
       this.attempt++;
       const exp = Math.min(config.maxBackoffMs, BASE_BACKOFF_MS * 2 ** (this.attempt - 1));
       let delay = exp / 2 + Math.random() * (exp / 2);

@@ -30,10 +30,17 @@ import { SyncError } from './errors.js';
  */
 
 /**
+ * @typedef {object} TransportAuth What a transport must send with a request to authenticate it.
+ * @property {string | null} token The token openSync's `getToken` gave for this request, to send
+ *   as `Authorization: Bearer <token>`; null: none (no getToken, or it returned null).
+ */
+
+/**
  * @typedef {object} Transport
- * @property {(body: PushBody, json: string) => Promise<TransportResponse>} push Sends a push;
- *   `json` is `body` serialized, as the default transport sends it.
- * @property {(query: PullQuery) => Promise<TransportResponse>} pull Reads one page of the change feed.
+ * @property {(body: PushBody, json: string, auth: TransportAuth) => Promise<TransportResponse>} push
+ *   Sends a push; `json` is `body` serialized, as the default transport sends it.
+ * @property {(query: PullQuery, auth: TransportAuth) => Promise<TransportResponse>} pull Reads one
+ *   page of the change feed.
  */
 
 /**
@@ -59,15 +66,16 @@ export async function send(what, call) {
  */
 export function fetchTransport({ url, headers, requestTimeoutMs }) {
   /**
-   * @param {string} method @param {string} path @param {string|null} body
+   * @param {string} method @param {string} path @param {string|null} body @param {TransportAuth} [auth]
    * @returns {Promise<TransportResponse>}
    */
-  async function request(method, path, body) {
+  async function request(method, path, body, auth) {
     const ctrl = typeof AbortController === 'function' ? new AbortController() : null;
     const timer = setTimeout(() => ctrl?.abort(), requestTimeoutMs);
     try {
       const extra = typeof headers === 'function' ? await headers() : headers;
       const h = new Headers(extra ?? undefined);
+      if (auth?.token != null) h.set('Authorization', 'Bearer ' + auth.token);
       if (body != null) h.set('Content-Type', 'application/json');
       h.set('Accept', 'application/json');
       const res = await fetch(url + path, {
@@ -85,12 +93,12 @@ export function fetchTransport({ url, headers, requestTimeoutMs }) {
     }
   }
   return {
-    push: (_body, json) => request('POST', '/v1/sync', json),
-    pull(query) {
+    push: (_body, json, auth) => request('POST', '/v1/sync', json, auth),
+    pull(query, auth) {
       const q = new URLSearchParams({ db: query.db });
       if (query.since != null) q.set('since', query.since);
       q.set('limit', String(query.limit));
-      return request('GET', '/v1/changes?' + q, null);
+      return request('GET', '/v1/changes?' + q, null, auth);
     },
   };
 }

@@ -95,12 +95,23 @@
 /** @typedef {{error: import('./errors.js').SyncError, retryInMs: number}} ErrorDetail */
 
 /**
+ * @typedef {object} AuthDetail The server refused the token (401, also after getting a new one)
+ *   or the grant (403): automatic syncing stops until getToken gives another token or the app
+ *   calls sync(), push() or pull(). The outbox is kept as it is.
+ * @property {import('./errors.js').SyncError} error
+ * @property {number} status 401 or 403
+ * @property {string} code The server's error code (`unauthorized`, `forbidden`).
+ * @property {string} message The error's message, with the server's.
+ */
+
+/**
  * @typedef {object} SyncEventMap
  * @property {ConflictDetail} conflict
  * @property {RejectedDetail} rejected
  * @property {ChangeDetail} change
  * @property {SyncedDetail} synced
  * @property {ErrorDetail} error
+ * @property {AuthDetail} auth
  * @property {SyncStatus} status
  */
 

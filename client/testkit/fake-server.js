@@ -1,6 +1,7 @@
 // An in-memory idbsync server for the Node tests (test/node/): enough of PROTOCOL.md's push and
 // pull for the library (seqs, duplicate, out_of_order, lww and server-wins conflicts, a schema
-// rule, unknown_version, a paged change feed with opaque cursors), plus scripted failures.
+// rule, unknown_version, a paged change feed with opaque cursors), plus scripted failures and,
+// when given tokens, PROTOCOL.md's bearer tokens (401 with WWW-Authenticate, 403) and 429s.
 // Reachable two ways: transport() for openSync's `transport` option, and fetch for the
 // library's default fetch transport (installed as globalThis.fetch).
 
@@ -10,18 +11,27 @@
  * fetch fails on a dropped connection), or a function of the request that returns either, or
  * undefined to let the server answer.
  * @typedef {FakeAnswer | 'network' | ((req: FakeRequest) => FakeAnswer | 'network' | undefined | Promise<FakeAnswer | 'network' | undefined>)} Step
- * @typedef {{kind: 'push', body: any} | {kind: 'pull', query: {db: string, since?: string, limit: number}}} FakeRequest
+ * @typedef {({kind: 'push', body: any} | {kind: 'pull', query: {db: string, since?: string, limit: number}}) & {token?: string | null, headers?: Record<string, string>, at?: number}} FakeRequest
+ *   `token`: the bearer token the request carried (null: none); `at`: when it came (Date.now()).
  */
 
 const SCHEMA_ERROR = { code: 'schema', path: '/value/title', message: "required property 'title' is missing" };
 
 export class FakeServer {
   /**
-   * @param {{db?: string, stores?: Record<string, string>}} [opts] stores: name → policy
-   *   ('lww' or 'server-wins'); default one store "notes" with lww, as conf/local.yaml.
+   * @param {{db?: string, stores?: Record<string, string>, tokens?: string[]}} [opts] stores:
+   *   name → policy ('lww' or 'server-wins'); default one store "notes" with lww, as
+   *   conf/local.yaml. tokens: auth is on, and these bearer tokens are accepted (see allow,
+   *   revoke, forbid); without: auth is off and any token is ignored.
    */
   constructor(opts = {}) {
     this.db = opts.db ?? 'notes-app';
+    /** The accepted tokens; null: auth is off. @type {Set<string>|null} */
+    this.tokens = opts.tokens ? new Set(opts.tokens) : null;
+    /** Accepted tokens without the grant (answered 403). @type {Set<string>} */
+    this.forbidden = new Set();
+    /** The next requests answered 429: how many, and their Retry-After in seconds. */
+    this.limited = { count: 0, retryAfter: 1 };
     /** @type {Record<string, string>} */ this.policies = opts.stores ?? { notes: 'lww' };
     /** @type {Map<string, {store: string, key: any, op: string, value?: any, version: number, ts: number, clientId: string, writers: Map<string, number>}>} */
     this.records = new Map();
@@ -47,13 +57,34 @@ export class FakeServer {
     return this.requests.filter((r) => r.kind === kind);
   }
 
+  /** Accepts these tokens (turns auth on). @param {...string} tokens */
+  allow(...tokens) {
+    this.tokens ??= new Set();
+    for (const t of tokens) this.tokens.add(t);
+  }
+
+  /** Refuses these tokens from now on (401, as an expired token). @param {...string} tokens */
+  revoke(...tokens) {
+    for (const t of tokens) this.tokens?.delete(t);
+  }
+
+  /** Answers these (accepted) tokens 403, as a token without the grant. @param {...string} tokens */
+  forbid(...tokens) {
+    for (const t of tokens) this.forbidden.add(t);
+  }
+
+  /** Answers the next `count` requests 429 rate_limited with Retry-After. @param {number} count @param {number} [retryAfter] seconds */
+  rateLimit(count, retryAfter = 1) {
+    this.limited = { count, retryAfter };
+  }
+
   /** openSync's `transport` option over this server. */
   transport() {
     return {
-      /** @param {any} body */
-      push: (body) => this.answer({ kind: 'push', body: structuredClone(body) }),
-      /** @param {{db: string, since?: string, limit: number}} query */
-      pull: (query) => this.answer({ kind: 'pull', query: { ...query } }),
+      /** @param {any} body @param {string} [_json] @param {{token: string|null}} [auth] */
+      push: (body, _json, auth) => this.answer({ kind: 'push', body: structuredClone(body), token: auth?.token ?? null }),
+      /** @param {{db: string, since?: string, limit: number}} query @param {{token: string|null}} [auth] */
+      pull: (query, auth) => this.answer({ kind: 'pull', query: { ...query }, token: auth?.token ?? null }),
     };
   }
 
@@ -74,19 +105,45 @@ export class FakeServer {
     } else {
       return new Response(JSON.stringify({ error: { code: 'not_found', message: url.pathname } }), { status: 404 });
     }
-    /** @type {any} */ (req).headers = Object.fromEntries(new Headers(init.headers).entries());
+    req.headers = Object.fromEntries(new Headers(init.headers).entries());
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    req.token = bearer ? bearer[1] : null;
     const a = await this.answer(req);
     return new Response(a.body === undefined ? '' : JSON.stringify(a.body), { status: a.status, headers: a.headers });
   }
 
   /** @param {FakeRequest} req @returns {Promise<{status: number, body: any, headers: Headers}>} */
   async answer(req) {
+    req.at = Date.now();
     this.requests.push(req);
+    const refused = this.authorize(req);
+    if (refused) return { status: refused.status, body: refused.body, headers: new Headers(refused.headers ?? {}) };
     const step = this.steps[req.kind].shift();
     let a = typeof step === 'function' ? await step(req) : step;
     if (a === 'network') throw new TypeError('fetch failed');
     a ??= req.kind === 'push' ? this.push(req.body) : this.pull(req.query);
     return { status: a.status, body: a.body, headers: new Headers(a.headers ?? {}) };
+  }
+
+  /**
+   * What PROTOCOL.md's "Authentication and scoping" answers before the request is handled:
+   * 401 (no or an unknown token), 403 (no grant), 429 (rate limited), or undefined to go on.
+   * @param {FakeRequest} req @returns {FakeAnswer|undefined}
+   */
+  authorize(req) {
+    if (this.tokens) {
+      const token = req.token ?? null;
+      if (token == null || !this.tokens.has(token)) {
+        const challenge = token == null ? 'Bearer realm="idbsync"' : 'Bearer realm="idbsync", error="invalid_token"';
+        return error(401, 'unauthorized', token == null ? 'a bearer token is required' : 'the token is expired or invalid', { 'WWW-Authenticate': challenge });
+      }
+      if (this.forbidden.has(token)) return error(403, 'forbidden', `the token does not grant ${this.db}:${req.kind === 'push' ? 'write' : 'read'}`);
+    }
+    if (this.limited.count > 0) {
+      this.limited.count--;
+      return error(429, 'rate_limited', 'too many requests', { 'Retry-After': String(this.limited.retryAfter) });
+    }
+    return undefined;
   }
 
   /** @param {any} body @returns {FakeAnswer} */

@@ -2,6 +2,7 @@
 // and helpers that drive the library inside a page. Not a test file itself (node --test runs
 // every .js under test/).
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -36,9 +37,18 @@ export function freePort() {
 }
 
 /**
+ * @typedef {object} ServerOptions
+ * @property {number} [port]
+ * @property {string} [dataDir]
+ * @property {string[]} [args] more arguments for run-local, e.g. ['--jwt-secret-env', 'NAME']
+ * @property {Record<string, string>} [env] more environment variables for it
+ */
+
+/**
  * Starts ../run-local and waits for "ready on http://127.0.0.1:PORT". A start-up that fails at
- * once (e.g. a port taken by another local run between its check and its bind) is tried again.
- * @param {{port?: number, dataDir?: string}} [opts]
+ * once (e.g. a port taken by another local run between its check and its bind) is tried again,
+ * unless run-local refused one of its arguments (UnknownArgument: a server without that option).
+ * @param {ServerOptions} [opts]
  * @returns {Promise<Server>}
  */
 export async function startServer(opts = {}) {
@@ -46,7 +56,7 @@ export async function startServer(opts = {}) {
     try {
       return await startServerOnce(opts);
     } catch (e) {
-      if (attempt >= 3 || !(e instanceof EarlyExit)) throw e;
+      if (attempt >= 3 || !(e instanceof EarlyExit) || e instanceof UnknownArgument) throw e;
       console.log(`run-local failed to start (attempt ${attempt}), trying again: ${e.message.split('\n').find((l) => /error|failed/i.test(l)) ?? ''}`);
       await sleep(2000);
     }
@@ -55,9 +65,18 @@ export async function startServer(opts = {}) {
 
 class EarlyExit extends Error {}
 
+/** run-local exited at once because it does not know one of the arguments it was given. */
+export class UnknownArgument extends EarlyExit {
+  /** @param {string} message @param {string} argument */
+  constructor(message, argument) {
+    super(message);
+    /** The argument it refused. */ this.argument = argument;
+  }
+}
+
 /**
  * @typedef {{url: string, port: number, dataDir: string, logFile: string, startMs: number, stop: () => Promise<void>}} Server
- * @param {{port?: number, dataDir?: string}} opts
+ * @param {ServerOptions} opts
  * @returns {Promise<Server>}
  */
 async function startServerOnce(opts) {
@@ -70,8 +89,8 @@ async function startServerOnce(opts) {
   // IDBSYNC_RUN_LOCAL: another command that takes run-local's options (default: the repo's ./run-local)
   const command = process.env.IDBSYNC_RUN_LOCAL || path.join(REPO_ROOT, 'run-local');
   const child = spawn(command,
-    ['--port', String(port), '--ignite-port', String(ignitePort), '--data-dir', dataDir],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    ['--port', String(port), '--ignite-port', String(ignitePort), '--data-dir', dataDir, ...(opts.args ?? [])],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env ?? {}) } });
   children.add(child);
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
     children.delete(child);
@@ -99,7 +118,9 @@ async function startServerOnce(opts) {
     child.stderr.on('data', onData);
     exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new EarlyExit(`./run-local exited (${code ?? signal}) before it was ready; output:\n${tail}`));
+      const message = `./run-local exited (${code ?? signal}) before it was ready; output:\n${tail}`;
+      const unknown = /unknown argument:? (\S+)/i.exec(tail);
+      reject(unknown ? new UnknownArgument(message, unknown[1]) : new EarlyExit(message));
     });
   });
   const startMs = Date.now() - started;
@@ -200,16 +221,29 @@ export async function waitFor(fn, { timeout = 20_000, interval = 100, what = 'co
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The server's view, read with GET /v1/changes from the beginning: the latest change per record.
- * @param {string} base @returns {Promise<Map<string, any>>} by JSON.stringify([store, key])
+ * A development JWT for a server started with --jwt-secret-env: HS256 over `secret` (PROTOCOL.md,
+ * "Authentication and scoping"), with `sub`, `scope` and `exp` (default: an hour from now).
+ * @param {string} secret @param {{sub?: string, scope?: string, exp?: number, [claim: string]: any}} [claims]
  */
-export async function serverRecords(base) {
+export function mintToken(secret, claims = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (/** @type {any} */ o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'alice', scope: `${DB}:read ${DB}:write`, iat: now, exp: now + 3600, ...claims })}`;
+  return `${body}.${crypto.createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+/**
+ * The server's view, read with GET /v1/changes from the beginning: the latest change per record.
+ * @param {string} base @param {string} [token] a bearer token, for a server with auth on
+ * @returns {Promise<Map<string, any>>} by JSON.stringify([store, key])
+ */
+export async function serverRecords(base, token) {
   const records = new Map();
   let since = null;
   for (let i = 0; i < 1000; i++) {
     const q = new URLSearchParams({ db: DB, limit: '1000' });
     if (since != null) q.set('since', since);
-    const res = await fetch(`${base}/v1/changes?${q}`);
+    const res = await fetch(`${base}/v1/changes?${q}`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
     const body = await res.json();
     if (res.status !== 200) throw new Error(`GET /v1/changes answered ${res.status}: ${JSON.stringify(body)}`);
     for (const c of body.changes) {

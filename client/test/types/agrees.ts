@@ -51,6 +51,7 @@ export const transport: Agree<Tr.Transport, Decl.Transport> = true;
 export const pushBody: Agree<Tr.PushBody, Decl.PushBody> = true;
 export const pullQuery: Agree<Tr.PullQuery, Decl.PullQuery> = true;
 export const transportResponse: Agree<Tr.TransportResponse, Decl.TransportResponse> = true;
+export const transportAuth: Agree<Tr.TransportAuth, Decl.TransportAuth> = true;
 
 // Events.
 export const eventMap: Agree<T.SyncEventMap, Decl.SyncEventMap> = true;
@@ -60,3 +61,4 @@ export const changeDetail: Agree<T.ChangeDetail, Decl.ChangeDetail> = true;
 export const changedRecord: Agree<T.ChangedRecord, Decl.ChangedRecord> = true;
 export const syncedDetail: Agree<T.SyncedDetail, Decl.SyncedDetail> = true;
 export const errorDetail: Agree<T.ErrorDetail, Decl.ErrorDetail> = true;
+export const authDetail: Agree<T.AuthDetail, Decl.AuthDetail> = true;
