@@ -21,9 +21,12 @@ public final class CacheNames {
     public static final String REJECTED_INDEX = "idbsync_rejected_index";
     /** The change feed. */
     public static final String FEED = "idbsync_feed";
+    /** Each spout task's HTTP endpoint with a heartbeat: {@code topologyName/taskIndex} → endpoint JSON. */
+    public static final String ENDPOINTS = "idbsync_endpoints";
 
     /** All of the above. */
-    public static final Set<String> FIXED = Set.of(MARKS, OWNERS, PUSH_RESULTS, REJECTED, REJECTED_INDEX, FEED);
+    public static final Set<String> FIXED = Set.of(MARKS, OWNERS, PUSH_RESULTS, REJECTED, REJECTED_INDEX, FEED,
+            ENDPOINTS);
 
     private CacheNames() {
     }

@@ -13,7 +13,7 @@ class CacheNamesTest {
 
     @Test
     void aStoreMayNotUseAnyOfIdbsyncsOwnCaches() {
-        assertEquals(6, CacheNames.FIXED.size());
+        assertEquals(7, CacheNames.FIXED.size());
         for (String name : CacheNames.FIXED) {
             SyncConfig.Builder b = LOCAL.toBuilder().stores(List.of(new StoreConfig("notes-app", "notes", null, null, "lww",
                     name)));

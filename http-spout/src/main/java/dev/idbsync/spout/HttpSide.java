@@ -7,6 +7,7 @@ import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.health.HealthMonitor;
 import dev.idbsync.health.SinkProbe;
+import dev.idbsync.ignite.Endpoints;
 import dev.idbsync.ignite.FeedReader;
 import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.ignite.PushAnswers;
@@ -55,6 +56,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
     private final ExecutorService parsers;
     private final ExecutorService responders;
     private final SyncHttpServer server;
+    private final Endpoints endpoints;
     /** Null when auth is off: then no binding is written. */
     private final ClientOwners owners;
     private final Authenticator authenticator;
@@ -79,6 +81,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
         caches.outcomes();
         caches.pushResults();
         caches.feed();
+        endpoints = new Endpoints(caches.endpoints());
         feedReader = new FeedReader(config, FeedReader.over(caches), System::currentTimeMillis,
                 config.ignite().feedStallSkipMs());
         rejectedReader = new RejectedLogReader(RejectedLogReader.over(caches), System::currentTimeMillis,
@@ -104,6 +107,15 @@ final class HttpSide implements SyncHttpServer.Handoff {
 
     int port() {
         return server.port();
+    }
+
+    String scheme() {
+        return server.scheme();
+    }
+
+    /** Where this task registers its endpoint, through its own Ignite client. */
+    Endpoints endpoints() {
+        return endpoints;
     }
 
     /** Where the listener is, for the log: {@code http://host:port} or {@code https://...}. */

@@ -6,10 +6,12 @@ import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.health.HealthMonitor;
 import dev.idbsync.health.SinkProbe;
+import dev.idbsync.ignite.Endpoints;
 import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.ignite.IgniteProbe;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.storm.TupleContract;
+import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,7 @@ import org.apache.storm.spout.SpoutOutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
 import org.apache.storm.topology.base.BaseRichSpout;
+import org.apache.storm.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +49,7 @@ public class HttpSyncSpout extends BaseRichSpout {
 
     private transient SpoutOutputCollector collector;
     private transient HttpSide http;
+    private transient EndpointRegistry registry;
     private transient ConcurrentLinkedQueue<PendingPush> toEmit;
     private transient PendingPush emitting;
 
@@ -72,6 +76,24 @@ public class HttpSyncSpout extends BaseRichSpout {
         LOG.info("HTTP spout task {} listening on {} (body limit {} bytes, {} changes per push, {} pushes"
                         + " in flight, timeout {} ms)", context.getThisTaskIndex(), http.address(),
                 c.maxBodyBytes(), c.maxChangesPerRequest(), c.maxRequestsInFlight(), c.requestTimeoutMs());
+        long now = System.currentTimeMillis();
+        registry = new EndpointRegistry(http.endpoints(), config.topology().name(), new Endpoints.Endpoint(
+                advertisedHost(c.host()), http.port(), http.scheme(), context.getThisTaskIndex(), now, now),
+                System::currentTimeMillis);
+        registry.start();
+    }
+
+    /** A listener on every interface is reached through the host's name (Storm's, so {@code storm.local.hostname} counts). */
+    static String advertisedHost(String bindHost) {
+        if (!bindHost.equals("0.0.0.0") && !bindHost.equals("::")) {
+            return bindHost;
+        }
+        try {
+            return Utils.hostname();
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("http.host: 0.0.0.0 needs this host's name for the endpoint list,"
+                    + " but it cannot be found (" + e.getMessage() + "); set storm.local.hostname", e);
+        }
     }
 
     @Override
@@ -133,6 +155,10 @@ public class HttpSyncSpout extends BaseRichSpout {
 
     @Override
     public void close() {
+        // First: the load balancer's list drops this task before its listener stops.
+        if (registry != null) {
+            registry.close();
+        }
         if (http != null) {
             http.close();
         }

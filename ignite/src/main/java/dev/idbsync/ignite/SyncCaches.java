@@ -44,6 +44,12 @@ public final class SyncCaches {
     public static final String REJECTED_INDEX_CACHE = CacheNames.REJECTED_INDEX;
     /** The change feed's logs and heads ({@link Feed}). */
     public static final String FEED_CACHE = CacheNames.FEED;
+    /**
+     * Each spout task's HTTP endpoint ({@link Endpoints}): {@code topologyName/taskIndex} → endpoint
+     * JSON, rewritten every 5 s and removed on a clean close; an entry not rewritten for an hour
+     * (a task that died) expires.
+     */
+    public static final String ENDPOINTS_CACHE = CacheNames.ENDPOINTS;
 
     private final IgniteClient client;
     private final IgniteConfig config;
@@ -84,6 +90,11 @@ public final class SyncCaches {
     /** ATOMIC: one {@code putIfAbsent} per binding, atomic across spout tasks and workers. */
     public ClientCache<String, String> owners() {
         return cache(OWNERS_CACHE, CacheAtomicityMode.ATOMIC, 0);
+    }
+
+    /** ATOMIC: one task writes each key; kept an hour from its last heartbeat. */
+    public ClientCache<String, String> endpoints() {
+        return cache(ENDPOINTS_CACHE, CacheAtomicityMode.ATOMIC, -1);
     }
 
     public ClientCache<String, String> pushResults() {
