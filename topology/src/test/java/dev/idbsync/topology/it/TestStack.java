@@ -35,6 +35,7 @@ public final class TestStack implements AutoCloseable {
     private final EmbeddedFlumeAgent flume;
     private final LoopbackStorm storm;
     private final IgniteClient reader;
+    private boolean stormStopped;
 
     private TestStack(SyncConfig config, EmbeddedIgniteNode ignite, EmbeddedFlumeAgent flume, LoopbackStorm storm,
                       IgniteClient reader) {
@@ -132,10 +133,18 @@ public final class TestStack implements AutoCloseable {
         ignite.close();
     }
 
+    /** Stops Storm cleanly (every spout closed, every bolt cleaned up) and leaves Ignite up; close() stops the rest. */
+    public void stopStorm() throws Exception {
+        if (!stormStopped) {
+            stormStopped = true;
+            storm.close();
+        }
+    }
+
     @Override
     public void close() throws Exception {
         reader.close();
-        storm.close();
+        stopStorm();
         if (flume != null) {
             flume.close();
         }
