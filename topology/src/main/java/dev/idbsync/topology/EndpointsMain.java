@@ -16,7 +16,7 @@ import org.apache.ignite.client.IgniteClient;
 
 /**
  * Prints the live spout endpoints ({@link Endpoints}) of the config's topology, to generate a load
- * balancer's config: {@code java -cp idbsync-topology-<version>-cluster.jar dev.idbsync.topology.EndpointsMain
+ * balancer's config: {@code java @conf/jvm/ignite.args -cp idbsync-topology-<version>-cluster.jar dev.idbsync.topology.EndpointsMain
  * --config conf/cluster.yaml [--format lines|haproxy|nginx] [--ignite host:port,...]}. Needs only
  * Ignite's thin client (no Storm). Exit 0 (an empty list too, with a note on stderr), 2 for a bad
  * argument or config or when Ignite cannot be reached. See docs/operations.md.
@@ -81,6 +81,11 @@ public final class EndpointsMain {
         try (IgniteClient client = new ThinClientFactory(ic).create()) {
             live = new Endpoints(new SyncCaches(client, ic).endpoints())
                     .live(config.topology().name(), System.currentTimeMillis());
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            // Ignite's classes need the --add-opens flags on Java 17; without them they fail to load.
+            err.println("cannot start Ignite's thin client (" + e + "); run java with Ignite's JVM flags:"
+                    + " java @conf/jvm/ignite.args -cp ... dev.idbsync.topology.EndpointsMain ...");
+            return 2;
         } catch (Exception e) {
             err.println("cannot read the endpoints from Ignite at " + String.join(",", ic.addresses()) + ": " + e
                     + "\nis the cluster's Ignite up, and are ignite.addresses (or --ignite) its thin-client ports?");
