@@ -1,5 +1,6 @@
 package dev.idbsync.bolt;
 
+import dev.idbsync.ignite.FeedRetention;
 import dev.idbsync.ignite.ResolveWriter;
 import static dev.idbsync.storm.TupleContract.DECIDED_STREAM;
 import static dev.idbsync.storm.TupleContract.REJECTED_LOG_STREAM;
@@ -61,6 +62,7 @@ public class ResolveBolt extends GroupCommitBolt {
 
     private transient IgniteClient ignite;
     private transient ResolveWriter writer;
+    private transient FeedRetention retention;
     /**
      * Pushes a failed batch held changes of, touched only by the writer thread. Their later
      * changes that reach this task are failed without being decided: a change must not be applied
@@ -103,15 +105,22 @@ public class ResolveBolt extends GroupCommitBolt {
         clock = System::currentTimeMillis;
         answered = context.registerCounter(ANSWERED_COUNTER);
         ignite = igniteFactory.create();
-        writer = new ResolveWriter(config, new SyncCaches(ignite, config.ignite()), System::currentTimeMillis,
-                context.getThisTaskIndex());
+        SyncCaches caches = new SyncCaches(ignite, config.ignite());
+        writer = new ResolveWriter(config, caches, System::currentTimeMillis, context.getThisTaskIndex());
         writer.createCaches();
+        retention = new FeedRetention(config, caches, context.getThisTaskIndex(), System::currentTimeMillis);
         failedPushes = new LinkedHashMap<>(256, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
                 return size() > 10_000;
             }
         };
+    }
+
+    /** Between batches, on the writer thread (the only one that writes this task's feed logs): retention. */
+    @Override
+    protected void idle() {
+        retention.maybeSweep();
     }
 
     @Override

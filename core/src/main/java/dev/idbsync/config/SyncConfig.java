@@ -27,6 +27,7 @@ public final class SyncConfig implements Serializable {
     private final FilesConfig files;
     private final AuthConfig auth;
     private final RateLimitConfig rateLimit;
+    private final RetentionConfig retention;
     private final String dataDir;
     /** db -> store -> config, in file order. */
     private final Map<String, Map<String, StoreConfig>> stores;
@@ -40,6 +41,7 @@ public final class SyncConfig implements Serializable {
         files = b.files;
         auth = b.auth;
         rateLimit = b.rateLimit;
+        retention = b.retention;
         dataDir = Check.notBlank("dataDir", b.dataDir);
         if (b.stores.isEmpty()) {
             throw new IllegalArgumentException("dbs: {} is not allowed; configure at least one db with one store");
@@ -86,6 +88,7 @@ public final class SyncConfig implements Serializable {
         boolean authGiven = root.has("auth");
         Section auth = root.section("auth");
         Section rateLimit = root.section("rateLimit");
+        Section retention = root.section("retention");
         JsonNode dbs = root.raw("dbs");
         root.finish(true);
         b.http(HttpConfig.fromYaml(http))
@@ -95,7 +98,8 @@ public final class SyncConfig implements Serializable {
                 .flume(FlumeConfig.fromYaml(flume))
                 .files(FilesConfig.fromYaml(files))
                 .auth(authGiven ? AuthConfig.fromYaml(auth) : AuthConfig.absent())
-                .rateLimit(RateLimitConfig.fromYaml(rateLimit));
+                .rateLimit(RateLimitConfig.fromYaml(rateLimit))
+                .retention(RetentionConfig.fromYaml(retention));
         if (dbs == null || !dbs.isObject() || dbs.isEmpty()) {
             throw new IllegalArgumentException("dbs: is required; configure at least one db with one store, e.g."
                     + " dbs: {notes-app: {stores: {notes: {schema: schemas/notes-app/notes.schema.json}}}}");
@@ -125,7 +129,7 @@ public final class SyncConfig implements Serializable {
 
     public Builder toBuilder() {
         Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files)
-                .auth(auth).rateLimit(rateLimit).dataDir(dataDir);
+                .auth(auth).rateLimit(rateLimit).retention(retention).dataDir(dataDir);
         allStores().forEach(b::store);
         return b;
     }
@@ -164,6 +168,11 @@ public final class SyncConfig implements Serializable {
         return rateLimit;
     }
 
+    /** How long the change feed and tombstones are kept (on by default). */
+    public RetentionConfig retention() {
+        return retention;
+    }
+
     /** The root of the file sink's trees: files.dir, else the data dir. */
     public String filesRoot() {
         return files.dir() != null ? files.dir() : dataDir;
@@ -199,6 +208,7 @@ public final class SyncConfig implements Serializable {
         private FilesConfig files = FilesConfig.builder().build();
         private AuthConfig auth = AuthConfig.absent();
         private RateLimitConfig rateLimit = RateLimitConfig.off();
+        private RetentionConfig retention = RetentionConfig.defaults();
         private String dataDir = DEFAULT_DATA_DIR;
         private final List<StoreConfig> stores = new ArrayList<>();
 
@@ -239,6 +249,11 @@ public final class SyncConfig implements Serializable {
 
         public Builder rateLimit(RateLimitConfig v) {
             rateLimit = java.util.Objects.requireNonNull(v, "rateLimit");
+            return this;
+        }
+
+        public Builder retention(RetentionConfig v) {
+            retention = java.util.Objects.requireNonNull(v, "retention");
             return this;
         }
 

@@ -46,15 +46,27 @@ public final class Resolver {
      */
     public Decision decide(Change change, RecordState current, String policyName, ConflictPolicy policy,
                            long serverNow) {
+        return decide(change, current, policyName, policy, serverNow, 0);
+    }
+
+    /**
+     * As {@link #decide(Change, RecordState, String, ConflictPolicy, long)}, for a db whose
+     * expired tombstones were removed: a record that is not there counts as being at version
+     * {@code absentVersion} (the highest version a removed tombstone of the db had; 0 when none
+     * was removed), so a key written again after its tombstone expired gets a version above any
+     * it had before, and a client that still holds an older version sees the new one as newer.
+     */
+    public Decision decide(Change change, RecordState current, String policyName, ConflictPolicy policy,
+                           long serverNow, long absentVersion) {
         Objects.requireNonNull(change, "change");
         Objects.requireNonNull(policy, "policy");
-        long currentVersion = current == null ? 0 : current.version();
+        long currentVersion = current == null ? absentVersion : current.version();
         if (change.baseVersion() > currentVersion) {
-            return new Decision(Result.rejected(change.seq(), unknownVersion(change, current)), null);
+            return new Decision(Result.rejected(change.seq(), unknownVersion(change, current, absentVersion)), null);
         }
         List<Write> others = othersSinceBase(change, current);
         if (others.isEmpty()) {
-            return apply(change, current, serverNow);
+            return apply(change, current, serverNow, absentVersion);
         }
         // The policy gets copies: whatever it does to them cannot touch the record or the change.
         Conflict conflict = new Conflict(copy(change), change.correctedTs(), copy(current), others);
@@ -69,7 +81,7 @@ public final class Resolver {
                     null);
         }
         if (resolution instanceof Resolution.ApplyChange) {
-            return apply(change, current, serverNow);
+            return apply(change, current, serverNow, absentVersion);
         }
         // a copy: the policy may hold on to the node it returned
         return store(change, current, ((Resolution.StoreValue) resolution).value().deepCopy(), policyName,
@@ -81,11 +93,15 @@ public final class Resolver {
         return History.othersSince(current, change.baseVersion(), change.clientId());
     }
 
-    private static ChangeError unknownVersion(Change change, RecordState current) {
-        String message = current == null
+    private static ChangeError unknownVersion(Change change, RecordState current, long absentVersion) {
+        String message = current == null && absentVersion == 0
                 ? "baseVersion " + change.baseVersion() + " is above the record's current version 0: the server has"
                 + " never accepted a write to this record; send baseVersion 0 for a record the client has never"
                 + " seen from the server"
+                : current == null
+                ? "baseVersion " + change.baseVersion() + " is above the record's current version " + absentVersion
+                + ": the server holds no such record (never written, or deleted so long ago that its tombstone"
+                + " expired); send baseVersion 0 for a record the client has never seen from the server"
                 : "baseVersion " + change.baseVersion() + " is above the record's current version "
                 + current.version() + "; send the version the server last gave this record (0 if the client"
                 + " has never seen it from the server)";
@@ -93,8 +109,8 @@ public final class Resolver {
     }
 
     /** The change as it is: a new version holding its value (none for a delete). */
-    private static Decision apply(Change change, RecordState current, long serverNow) {
-        long version = current == null ? 1 : current.version() + 1;
+    private static Decision apply(Change change, RecordState current, long serverNow, long absentVersion) {
+        long version = current == null ? absentVersion + 1 : current.version() + 1;
         long ts = change.correctedTs();
         boolean put = change.op() == Op.PUT;
         List<String> fields = put && change.fields() != null ? List.copyOf(change.fields()) : null;

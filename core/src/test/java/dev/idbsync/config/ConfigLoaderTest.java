@@ -374,6 +374,7 @@ class ConfigLoaderTest {
                 Arguments.of("files.typo", "files: {typo: 1}\n" + DBS),
                 Arguments.of("auth.typo", "auth: {mode: none, typo: 1}\n" + DBS),
                 Arguments.of("rateLimit.typo", "rateLimit: {typo: 1}\n" + DBS),
+                Arguments.of("retention.typo", "retention: {typo: 1d}\n" + DBS),
                 Arguments.of("http.tls.typo", "http: {tls: {keyStore: k.p12, keyStorePasswordEnv: P, typo: 1}}\n" + DBS),
                 Arguments.of("dbs.a.typo", "dbs: {a: {typo: 1, stores: {s: {}}}}\n"),
                 Arguments.of("dbs.a.stores.s.typo", "dbs: {a: {stores: {s: {typo: 1}}}}\n"));
@@ -539,7 +540,7 @@ class ConfigLoaderTest {
         assertEquals(8080, c.http().port());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("htp: {port: 1}\n" + DBS));
         assertEquals("htp: unknown key; allowed here: auth, dataDir, dbs, files, flume, http, ignite, limits, rateLimit,"
-                + " topology", e.getMessage());
+                + " retention, topology", e.getMessage());
     }
 
     @Test
@@ -851,6 +852,37 @@ class ConfigLoaderTest {
 
         assertEquals(7, load("rateLimit: {requestsPerSecond: 1, burst: 7}\n" + DBS).rateLimit().burst());
         assertEquals(2, RateLimitConfig.of(1).burst());
+    }
+
+    @Test
+    void retentionIsOnByDefaultAndTakesDurationsWithUnits() throws IOException {
+        RetentionConfig d = load(DBS).retention();
+        assertTrue(d.enabled());
+        assertEquals(30 * RetentionConfig.DAY_MS, d.feedMs());
+        assertEquals(30 * RetentionConfig.DAY_MS, d.tombstonesMs());
+        assertEquals(60_000, d.sweepEveryMs());
+
+        RetentionConfig r = load("retention: {feed: 12h, tombstones: 90d, sweepEvery: 500ms}\n" + DBS).retention();
+        assertEquals(12 * 3_600_000L, r.feedMs());
+        assertEquals(90 * RetentionConfig.DAY_MS, r.tombstonesMs());
+        assertEquals(500, r.sweepEveryMs());
+        assertEquals(7 * RetentionConfig.DAY_MS, load("retention: {feed: 7d}\n" + DBS).retention().tombstonesMs(),
+                "tombstones default to the feed's horizon");
+        assertFalse(load("retention: {enabled: false}\n" + DBS).retention().enabled());
+        assertEquals("2h", RetentionConfig.format(7_200_000));
+    }
+
+    @Test
+    void retentionValuesAreChecked() throws IOException {
+        assertEquals("retention.feed: \"30 days\" is not a duration; give a number and a unit, one of ms, s, m, h, d, e.g. \"30d\"",
+                assertThrows(IllegalArgumentException.class, () -> load("retention: {feed: 30 days}\n" + DBS)).getMessage());
+        assertEquals("retention.feed: 30 is not allowed; give a string",
+                assertThrows(IllegalArgumentException.class, () -> load("retention: {feed: 30}\n" + DBS)).getMessage());
+        assertEquals("retention.feed: 500ms is not allowed; give a duration from 1s to 3650d",
+                assertThrows(IllegalArgumentException.class, () -> load("retention: {feed: 500ms}\n" + DBS)).getMessage());
+        assertContainsAll(assertThrows(IllegalStateException.class,
+                        () -> load("retention: {feed: 30d, tombstones: 7d}\n" + DBS)).getMessage(),
+                "retention.tombstones: 7d is shorter than retention.feed (30d)", "at least as long as the feed");
     }
 
     @Test

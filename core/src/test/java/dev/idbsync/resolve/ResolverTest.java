@@ -613,4 +613,27 @@ class ResolverTest {
         }
         return server;
     }
+
+    @Test
+    void aRecordWhoseTombstoneExpiredCountsAsAtTheDbsFloorSoItsNextVersionIsAboveAnyItHad() {
+        Resolver resolver = new Resolver();
+        // floor 7: a tombstone at version 7 was removed by retention (docs/ignite.md, "Retention")
+        Decision d = resolver.decide(put("a", 1, 0, 0, A1).build(), null, "lww", new LastWriterWins(), NOW, 7);
+        assertEquals(Status.APPLIED, d.result().status());
+        assertEquals(8, d.result().version());
+        assertEquals(8, d.next().version());
+        // a client that still held version 5 of it writes on top: no conflict, the next version
+        d = resolver.decide(put("b", 1, 5, 0, A1).build(), null, "lww", new LastWriterWins(), NOW, 7);
+        assertEquals(Status.APPLIED, d.result().status());
+        assertEquals(8, d.next().version());
+        // a baseVersion above the floor was never given by this server
+        d = resolver.decide(put("b", 2, 9, 0, A1).build(), null, "lww", new LastWriterWins(), NOW, 7);
+        assertEquals(Status.REJECTED, d.result().status());
+        assertEquals("unknown_version", d.result().error().code());
+        assertTrue(d.result().error().message().contains("current version 7"), d.result().error().message());
+        // without a floor, as before: version 1, and the message for a record never written
+        d = resolver.decide(put("b", 3, 1, 0, A1).build(), null, "lww", new LastWriterWins(), NOW);
+        assertTrue(d.result().error().message().contains("current version 0: the server has never accepted"));
+        assertEquals(1, resolver.decide(put("b", 4, 0, 0, A1).build(), null, "lww", new LastWriterWins(), NOW).next().version());
+    }
 }

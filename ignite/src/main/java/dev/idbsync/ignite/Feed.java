@@ -49,6 +49,28 @@ public final class Feed {
         return db + "|p" + partition + "|head";
     }
 
+    /**
+     * The last position the retention sweep removed from a partition's log ({@link FeedRetention});
+     * absent: nothing removed. A cursor before it is answered 410 {@code resync}.
+     */
+    public static String trimmedKey(String db, int partition) {
+        return db + "|p" + partition + "|trimmed";
+    }
+
+    /** When the log's head was where: the sweep's checkpoints, a JSON array of [epoch ms, head] pairs. */
+    public static String agesKey(String db, int partition) {
+        return db + "|p" + partition + "|ages";
+    }
+
+    /**
+     * The highest version an expired tombstone of the db had, a decimal string (absent: none
+     * removed). A record that is not there counts as at this version, so a key written again
+     * gets a version above any it had ({@link dev.idbsync.resolve.Resolver}).
+     */
+    public static String floorKey(String db) {
+        return db + "|floor";
+    }
+
     public static String entryKey(String db, int partition, long pos) {
         return db + "|p" + partition + "|" + pos;
     }

@@ -1,6 +1,7 @@
 package dev.idbsync.ignite;
 
 import dev.idbsync.config.TopologyConfig;
+import dev.idbsync.protocol.ProtocolException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.SortedSet;
@@ -13,8 +14,10 @@ import java.util.TreeSet;
  * check throws {@code bad_cursor} 400, so a forged cursor costs at most the read of the heads.
  *
  * @param positions partition → position read up to; empty for "from the beginning"
+ * @param given     whether the client sent a cursor at all (a cursor of a feed that had no entry yet
+ *                  names no partition, but still says the client has read the feed up to then)
  */
-record FeedCursor(Map<Integer, Feed.Position> positions) {
+record FeedCursor(Map<Integer, Feed.Position> positions, boolean given) {
     /** A block holds one resolver batch at most; a page can end inside one no longer than this. */
     static final long MAX_BLOCK = TopologyConfig.MAX_IGNITE_BATCH_SIZE;
 
@@ -39,7 +42,7 @@ record FeedCursor(Map<Integer, Feed.Position> positions) {
                         + " this server writes");
             }
         }
-        return new FeedCursor(cursor);
+        return new FeedCursor(cursor, since != null && !since.isEmpty());
     }
 
     /** The partitions a page reads: 0 to {@code probed} - 1 and those the cursor names, in order. */
@@ -56,6 +59,25 @@ record FeedCursor(Map<Integer, Feed.Position> positions) {
         if (names(partition) && positions.get(partition).read() > head) {
             throw Feed.badCursor("it is ahead of the feed it names; it belongs to another server's data");
         }
+    }
+
+    /**
+     * A log whose positions up to {@code trimmed} were removed by the retention sweep
+     * ({@link FeedRetention}): a cursor that has not read that far missed what was removed, and is
+     * answered 410 {@code resync} (the client pulls again from the beginning); a pull from the
+     * beginning starts after them.
+     */
+    Feed.Position from(int partition, long trimmed) {
+        Feed.Position at = at(partition);
+        if (at.read() >= trimmed) {
+            return at;
+        }
+        if (given) {
+            throw new ProtocolException(410, "resync", "since: this cursor points into the part of the change feed this"
+                    + " server no longer keeps (its retention has removed it); pull again without since, from the"
+                    + " beginning: that gives every record's current version, deletes included");
+        }
+        return Feed.Position.at(trimmed);
     }
 
     boolean names(int partition) {

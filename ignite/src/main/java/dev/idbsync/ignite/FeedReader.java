@@ -94,13 +94,13 @@ public final class FeedReader {
         int probed = partitionsProbed();
         FeedCursor cursor = FeedCursor.parse(since, probed);
         SortedSet<Integer> partitions = cursor.partitions(probed);
-        Map<Integer, Long> heads = heads(db, partitions, cursor);
+        Map<Integer, long[]> heads = heads(db, partitions, cursor);
         Map<Integer, Feed.Position> pos = new TreeMap<>(cursor.positions());
         FeedPage page = new FeedPage(limit);
         boolean more = false;
         for (int p : partitions) {
-            long head = heads.get(p);
-            Feed.Position at = cursor.at(p);
+            long head = heads.get(p)[0];
+            Feed.Position at = cursor.from(p, heads.get(p)[1]);
             if (at.read() < head && page.open()) {
                 at = new PartitionScan(config, source, stalls, page, db, p, head, at).read();
             }
@@ -114,17 +114,27 @@ public final class FeedReader {
         return page.body(pos, more);
     }
 
-    /** Each partition's head (its last position; 0 for a log with no entry), read at once, each checked against the cursor. */
-    private Map<Integer, Long> heads(String db, SortedSet<Integer> partitions, FeedCursor cursor) {
+    /**
+     * Each partition's head (its last position; 0 for a log with no entry) and how far the
+     * retention sweep has removed it (0: nothing), read at once, each checked against the cursor:
+     * {@code [head, trimmed]}. Any cursor behind a trimmed mark is answered 410 before a page is read.
+     */
+    private Map<Integer, long[]> heads(String db, SortedSet<Integer> partitions, FeedCursor cursor) {
         Set<String> keys = new TreeSet<>();
-        partitions.forEach(p -> keys.add(Feed.headKey(db, p)));
+        partitions.forEach(p -> {
+            keys.add(Feed.headKey(db, p));
+            keys.add(Feed.trimmedKey(db, p));
+        });
         Map<String, String> stored = source.feed(keys);
-        Map<Integer, Long> heads = new TreeMap<>();
+        Map<Integer, long[]> heads = new TreeMap<>();
         for (int p : partitions) {
             String h = stored.get(Feed.headKey(db, p));
+            String t = stored.get(Feed.trimmedKey(db, p));
             long head = h == null ? 0 : Long.parseLong(h);
+            long trimmed = t == null ? 0 : Long.parseLong(t);
             cursor.checkNotAhead(p, head);
-            heads.put(p, head);
+            cursor.from(p, trimmed); // 410 now, before anything is read, when any partition is behind
+            heads.put(p, new long[] {head, trimmed});
         }
         return heads;
     }

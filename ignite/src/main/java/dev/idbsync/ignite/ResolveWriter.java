@@ -93,9 +93,10 @@ public final class ResolveWriter {
      * rejected with {@code policy_failed}, which uses up its seq like any rejection, and the
      * record is left as it was.
      */
-    private Decision decide(Change c, RecordState current, StoreConfig store, long now) {
+    private Decision decide(Change c, RecordState current, StoreConfig store, long now, long absentVersion) {
         try {
-            return resolver.decide(c, current, store.policy(), policies.get(store.db() + "/" + store.store()), now);
+            return resolver.decide(c, current, store.policy(), policies.get(store.db() + "/" + store.store()), now,
+                    absentVersion);
         } catch (RuntimeException | StackOverflowError | LinkageError e) {
             LOG.warn("policy {} of store {}/{} failed on {}; the change is rejected: {}", store.policy(), store.db(),
                     store.store(), c.eventId(), e.toString());
@@ -185,6 +186,7 @@ public final class ResolveWriter {
                 caches.records(e.getKey()).getAll(e.getValue()).forEach((k, v) -> m.put(k, RecordState.fromJson(v)));
                 states.put(e.getKey(), m);
             }
+            Map<String, String> feedMeta = feedMeta(keysByStore, states);
             Map<StoreConfig, Map<String, String>> recordWrites = new LinkedHashMap<>();
             Map<String, String> outcomeWrites = new TreeMap<>();
             Map<String, String> rejectedWrites = new TreeMap<>();
@@ -208,7 +210,7 @@ public final class ResolveWriter {
                     StoreConfig store = config.store(c.db(), c.store());
                     Map<String, RecordState> m = states.get(store);
                     RecordState current = m.get(c.keyString());
-                    Decision d = decide(c, current, store, now);
+                    Decision d = decide(c, current, store, now, floor(feedMeta, c.db()));
                     result = d.result();
                     if (d.next() != null) {
                         m.put(c.keyString(), d.next());
@@ -231,7 +233,7 @@ public final class ResolveWriter {
                 outcomeWrites.put(id, new StoredOutcome(result, item.push(), event, rejectedEntry).toJson());
             }
             if (!feedVersions.isEmpty()) {
-                caches.feed().putAll(feedBlocks(feedVersions));
+                caches.feed().putAll(feedBlocks(feedVersions, feedMeta));
             }
             if (!rejectedWrites.isEmpty()) {
                 caches.rejected().putAll(rejectedWrites);
@@ -252,15 +254,39 @@ public final class ResolveWriter {
     }
 
     /**
+     * In one read, in the transaction: the head of this partition's log of each db the batch may
+     * write ({@link #feedBlocks}), and, for each db with a record of the batch that is not there,
+     * the version such a record counts as being at ({@link Feed#floorKey}). In the transaction, so
+     * that a retention sweep that moves either meanwhile makes the commit fail and the batch is
+     * decided again.
+     */
+    private Map<String, String> feedMeta(Map<StoreConfig, Set<String>> keysByStore,
+                                         Map<StoreConfig, Map<String, RecordState>> states) {
+        Set<String> keys = new TreeSet<>();
+        keysByStore.forEach((store, ids) -> {
+            keys.add(Feed.headKey(store.db(), partition));
+            if (!states.get(store).keySet().containsAll(ids)) {
+                keys.add(Feed.floorKey(store.db()));
+            }
+        });
+        return keys.isEmpty() ? Map.of() : caches.feed().getAll(keys);
+    }
+
+    private static long floor(Map<String, String> feedMeta, String db) {
+        String v = feedMeta.get(Feed.floorKey(db));
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    /**
      * Appends the batch's new record versions to this partition's feed log of each db as one
      * block: one entry at the head + 1 that stands for as many positions as it holds versions,
      * and the head moved past them ({@link Feed}).
      */
-    private Map<String, String> feedBlocks(Map<String, List<RecordState>> versionsByDb) {
+    private Map<String, String> feedBlocks(Map<String, List<RecordState>> versionsByDb, Map<String, String> feedMeta) {
         Map<String, String> writes = new TreeMap<>();
         for (Map.Entry<String, List<RecordState>> e : versionsByDb.entrySet()) {
             String headKey = Feed.headKey(e.getKey(), partition);
-            String stored = caches.feed().get(headKey); // in the transaction: the commit fails if it moved meanwhile
+            String stored = feedMeta.get(headKey); // read in the transaction: the commit fails if it moved meanwhile
             long head = stored == null ? 0 : Long.parseLong(stored);
             writes.put(Feed.entryKey(e.getKey(), partition, head + 1), Feed.block(e.getValue()));
             writes.put(headKey, Long.toString(head + e.getValue().size()));

@@ -71,4 +71,23 @@ class FeedCursorTest {
         c.checkNotAhead(1, 0);
         assertTrue(refused(() -> c.checkNotAhead(0, 4)).getMessage().contains("another server's data"));
     }
+
+    @Test
+    void aCursorBehindWhatRetentionRemovedIsAnswered410ResyncAndAPullFromTheBeginningStartsAfterIt() {
+        FeedCursor behind = FeedCursor.parse(cursor(Map.of(0, Feed.Position.at(7))), 4);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> behind.from(0, 8));
+        assertEquals(410, e.httpStatus());
+        assertEquals("resync", e.code());
+        assertTrue(e.getMessage().contains("pull again without since"), e.getMessage());
+        assertEquals(Feed.Position.at(7), behind.from(0, 7), "read up to the trimmed mark: nothing missed");
+        // a partition the cursor does not name was empty when it was given: removed entries were missed
+        assertEquals("resync", assertThrows(ProtocolException.class, () -> behind.from(1, 3)).code());
+        assertEquals(Feed.Position.at(0), behind.from(2, 0));
+        // no cursor: from the beginning, which now is the trimmed mark
+        FeedCursor none = FeedCursor.parse(null, 4);
+        assertEquals(Feed.Position.at(8), none.from(0, 8));
+        // a cursor of a feed that had no entry yet still says the client read it up to then
+        FeedCursor empty = FeedCursor.parse(cursor(Map.of()), 4);
+        assertEquals("resync", assertThrows(ProtocolException.class, () -> empty.from(0, 1)).code());
+    }
 }
