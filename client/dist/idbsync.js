@@ -569,10 +569,18 @@ async function pullFeed(ctx) {
   const { config, idb, events, auth } = ctx;
   let received = 0;
   let resetCursor = false;
+  let resynced = false;
   const changed = [];
+  let resync;
   for (let page = 0; page < 1e5; page++) {
     if (idb.closed) throw new SyncError("closed", "this sync client is closed");
-    const cursor = await idb.tx([META], "readonly", (tx) => req(tx.objectStore(META).get("cursor")));
+    const meta = await idb.tx([META], "readonly", async (tx) => {
+      const m = tx.objectStore(META);
+      const [cursor2, gen] = await Promise.all([req(m.get("cursor")), req(m.get("resync"))]);
+      return { cursor: cursor2, gen };
+    });
+    const cursor = meta.cursor;
+    resync = typeof meta.gen === "number" ? meta.gen : void 0;
     const query = cursor == null ? { db: config.db, limit: config.pullLimit } : { db: config.db, since: String(cursor), limit: config.pullLimit };
     const res = await auth.request("GET /v1/changes", (a) => config.transport.pull(query, a));
     if (res.status === 400 && res.body?.error?.code === "bad_cursor" && !resetCursor) {
@@ -582,17 +590,58 @@ async function pullFeed(ctx) {
       });
       continue;
     }
+    if (res.status === 410 && res.body?.error?.code === "resync" && !resynced) {
+      resynced = true;
+      await idb.tx([META], "readwrite", async (tx) => {
+        const m = tx.objectStore(META);
+        m.delete("cursor");
+        m.put(Date.now(), "resync");
+      });
+      continue;
+    }
     if (res.status !== 200) throw httpError(res, "GET /v1/changes");
     const body = res.body;
     if (!body || !Array.isArray(body.changes)) throw new SyncError("bad_response", "GET /v1/changes answered 200 without changes", { transient: true });
     received += body.changes.length;
-    changed.push(...await applyPulled(ctx, body.changes, body.cursor));
+    changed.push(...await applyPulled(ctx, body.changes, body.cursor, resync));
     if (!body.hasMore || body.cursor == null || body.cursor === cursor && body.changes.length === 0) break;
   }
+  if (resync !== void 0) changed.push(...await endResync(ctx, resync));
   if (changed.length) events.emit("change", { origin: "server", changes: changed }, true);
   return received;
 }
-async function applyPulled({ config, idb }, changes, cursor) {
+async function endResync({ config, idb }, gen) {
+  const appStores = (await idb.appStoreNames()).filter((n) => config.storeSet.has(n));
+  const changed = [];
+  await idb.tx([...appStores, OUTBOX, VERSIONS, META], "readwrite", async (tx) => {
+    const vs = tx.objectStore(VERSIONS);
+    const byRid = tx.objectStore(OUTBOX).index("rid");
+    const [rids, vers] = await Promise.all([req(vs.getAllKeys()), req(vs.getAll())]);
+    for (let i = 0; i < rids.length; i++) {
+      const rid = (
+        /** @type {string} */
+        rids[i]
+      );
+      const ver = vers[i];
+      if (ver.g === gen) {
+        delete ver.g;
+        vs.put(ver, rid);
+        continue;
+      }
+      if (await req(byRid.count(rid)) > 0) continue;
+      const [store, key] = JSON.parse(rid);
+      vs.delete(rid);
+      if (!appStores.includes(store) || !ver.v) continue;
+      const s = tx.objectStore(store);
+      if (await req(s.count(key)) === 0) continue;
+      writeRecord(s, key, { op: "delete" });
+      changed.push({ store, key, op: "delete", value: void 0, version: ver.v, clientId: void 0 });
+    }
+    tx.objectStore(META).delete("resync");
+  }, "strict");
+  return changed;
+}
+async function applyPulled({ config, idb }, changes, cursor, resync) {
   const appStores = (await idb.appStoreNames()).filter((n) => config.storeSet.has(n));
   const changed = [];
   await idb.tx([...appStores, OUTBOX, VERSIONS, META], "readwrite", async (tx) => {
@@ -608,6 +657,10 @@ async function applyPulled({ config, idb }, changes, cursor) {
       }
       const rid = ridOf(c.store, key);
       const ver = await req(vs.get(rid)) ?? { v: 0 };
+      if (resync !== void 0 && ver.g !== resync) {
+        ver.g = resync;
+        vs.put(ver, rid);
+      }
       if (c.version <= Math.max(ver.v, ver.d?.version ?? 0)) continue;
       const state = c.op === "delete" || c.value == null ? { version: c.version, op: "delete" } : { version: c.version, op: "put", value: c.value };
       if (await req(byRid.count(rid)) > 0) {

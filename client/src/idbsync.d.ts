@@ -129,7 +129,7 @@ export interface TransportAuth {
 /**
  * How the library talks to the server (as Replicache's pusher and puller). A transport answers
  * with the server's status and body, whatever they are; the library decides what they mean
- * (retries, backoff, 413 halving, bad_cursor). What it throws counts as a network error
+ * (retries, backoff, 413 halving, bad_cursor, 410 resync). What it throws counts as a network error
  * (transient, retried), except a SyncError, which is passed on as it is.
  */
 export interface Transport {

@@ -37,6 +37,10 @@ export class FakeServer {
     this.records = new Map();
     /** @type {any[]} the change feed, oldest first; a cursor is "c<index>" */
     this.feed = [];
+    /** Feed entries before this index were removed by retention ({@link FakeServer#expire}): older cursors get 410. */
+    this.trimmed = 0;
+    /** The highest version of a removed tombstone: a record that is not there counts as at this version. */
+    this.floor = 0;
     /** @type {Map<string, {nextSeq: number, outcomes: Map<number, any>}>} */
     this.clients = new Map();
     /** @type {FakeRequest[]} every request, as the server saw it */
@@ -182,7 +186,7 @@ export class FakeServer {
     }
     const rid = JSON.stringify([c.store, c.key]);
     const rec = this.records.get(rid);
-    const current = rec?.version ?? 0;
+    const current = rec?.version ?? this.floor;
     if (c.baseVersion > current) {
       return { seq: c.seq, status: 'rejected', error: { code: 'unknown_version', message: `no version ${c.baseVersion}` } };
     }
@@ -221,11 +225,36 @@ export class FakeServer {
       const m = /^c(\d+)$/.exec(q.since);
       if (!m || Number(m[1]) > this.feed.length) return error(400, 'bad_cursor', `cannot read cursor ${q.since}`);
       from = Number(m[1]);
+      if (from < this.trimmed) return error(410, 'resync', `the feed before ${q.since} is no longer kept; pull again without since`);
+    } else {
+      from = this.trimmed;
     }
     const limit = Math.min(q.limit || 500, 1000);
     const changes = this.feed.slice(from, from + limit).map((c) => structuredClone(c));
     const to = from + changes.length;
     return { status: 200, body: { changes, cursor: 'c' + to, hasMore: to < this.feed.length } };
+  }
+
+  /**
+   * Retention, as the server does it once everything so far is past its horizon: the feed so far
+   * is removed (older cursors get 410 resync), each record's current version is appended again,
+   * and tombstones too unless `dropTombstones` (then those records are gone, and a key written
+   * again gets a version above the ones it had).
+   * @param {{dropTombstones?: boolean}} [opts]
+   */
+  expire({ dropTombstones = false } = {}) {
+    const end = this.feed.length;
+    for (const [rid, r] of [...this.records]) {
+      if (r.op === 'delete' && dropTombstones) {
+        this.records.delete(rid);
+        this.floor = Math.max(this.floor, r.version);
+        continue;
+      }
+      const change = { store: r.store, key: r.key, op: r.op, version: r.version, clientId: r.clientId, seq: 0 };
+      this.feed.push(r.op === 'put' ? { ...change, value: structuredClone(r.value) } : change);
+    }
+    for (let i = 0; i < end; i++) this.feed[i] = null;
+    this.trimmed = end;
   }
 
   /** The server's record, or undefined. @param {any} key @param {string} [store] */

@@ -108,3 +108,59 @@ test('a delete pulled from the feed removes the local record', async () => {
   assert.deepEqual(await client.all('notes'), []);
   assert.deepEqual(of('change').map((d) => d.changes.map((/** @type {any} */ c) => [c.op, c.version])), [[['put', 1]], [['delete', 2]]]);
 });
+
+test('a cursor older than the server keeps (410 resync): the client pulls it all again, drops what the server no longer has, keeps local edits', async () => {
+  const server = new FakeServer();
+  for (const k of ['k1', 'k2', 'k3']) server.write('other', { store: 'notes', key: k, op: 'put', value: { title: k } });
+  const { client, of } = await open(server);
+  await syncOk(client);
+  server.write('other', { store: 'notes', key: 'k2', op: 'delete' });
+  server.write('other', { store: 'notes', key: 'k4', op: 'put', value: { title: 'k4' } });
+  server.expire({ dropTombstones: true }); // k2's tombstone is past its horizon too: the server forgets k2
+  await client.put('notes', 'k3', { title: 'k3, edited here' });
+
+  const r = await client.pull();
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.deepEqual(queries(server).slice(1), [{ db: 'notes-app', since: 'c3', limit: 500 }, { db: 'notes-app', limit: 500 }]);
+  assert.deepEqual((await client.all('notes')).map((e) => [e.key, e.value.title, e.pending]),
+    [['k1', 'k1', false], ['k3', 'k3, edited here', true], ['k4', 'k4', false]], 'k2 is gone; the local edit of k3 is kept');
+  const last = of('change').at(-1);
+  assert.deepEqual(last.changes.map((/** @type {any} */ c) => [c.key, c.op]), [['k4', 'put'], ['k2', 'delete']]);
+
+  // the next pull goes on from the full pull's cursor, with no resync left over
+  server.write('other', { store: 'notes', key: 'k5', op: 'put', value: { title: 'k5' } });
+  assert.equal((await client.pull()).pulled, 1);
+  assert.deepEqual(queries(server).at(-1), { db: 'notes-app', since: 'c8', limit: 500 });
+  await syncOk(client);
+  assert.deepEqual(server.record('k3')?.value, { title: 'k3, edited here' }, 'the kept edit reaches the server');
+});
+
+test('a resync cut short goes on at the next pull, and still drops what the server no longer has', async () => {
+  const server = new FakeServer();
+  for (const k of ['a', 'b', 'c', 'd']) server.write('other', { store: 'notes', key: k, op: 'put', value: { title: k } });
+  const { client } = await open(server, { pullLimit: 2 });
+  await syncOk(client);
+  server.write('other', { store: 'notes', key: 'b', op: 'delete' });
+  server.expire({ dropTombstones: true });
+  server.script('pull', undefined, undefined, 'network'); // 410, the full pull's first page, then its second fails
+  const cut = await client.pull();
+  assert.equal(cut.ok, false, 'the full pull failed on its second page');
+  assert.deepEqual((await client.all('notes')).map((e) => e.key), ['a', 'b', 'c', 'd'], 'nothing dropped before the full pull ends');
+  const r = await client.pull();
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.deepEqual((await client.all('notes')).map((e) => e.key), ['a', 'c', 'd']);
+});
+
+test('a key the server forgot (tombstone expired) and another client wrote again comes back at a version above the old ones', async () => {
+  const server = new FakeServer();
+  server.write('other', { store: 'notes', key: 'k', op: 'put', value: { title: 'v1' } });
+  const { client } = await open(server);
+  await syncOk(client);
+  server.write('other', { store: 'notes', key: 'k', op: 'delete' });
+  await syncOk(client);
+  assert.deepEqual(await client.all('notes'), []);
+  server.expire({ dropTombstones: true });
+  server.write('another', { store: 'notes', key: 'k', op: 'put', value: { title: 'back' } });
+  await syncOk(client);
+  assert.deepEqual(await client.all('notes'), [{ key: 'k', value: { title: 'back' }, version: 3, pending: false }]);
+});
