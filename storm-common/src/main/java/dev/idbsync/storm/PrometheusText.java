@@ -47,7 +47,9 @@ import java.util.regex.Pattern;
  * {@code component}, {@code task}, {@code worker_port} (and {@code stream}), so one family holds
  * every task's value. A name may carry labels of its own, {@code base{key=value,...}}
  * ({@link #name}): {@code idbsync.changes{status=applied}} is the family
- * {@code idbsync_changes_total} with {@code status="applied"}. idbsync's names start with
+ * {@code idbsync_changes_total} with {@code status="applied"}. A gauge whose value is a map is a
+ * bounded table: its name has one label whose value is {@value #TABLE}, and each entry of the map is
+ * a data point with the entry's key as that label's value ({@code idbsync.sequence.client.lag{client=*}}). idbsync's names start with
  * {@code idbsync.}; every other metric (Storm's own) is given the prefix {@code storm_}.
  *
  * <p>Types: a counter or a meter is a counter ({@code _total}); a gauge of a number or a boolean
@@ -64,6 +66,8 @@ public final class PrometheusText {
             "storm\\.(?:topology|worker)\\.([^.]+)\\.([^.]*)\\.([^.]*)\\.(?:([^.]+)\\.)?(-?\\d+)\\.(-?\\d+)-(.+)");
     private static final Pattern LABELLED = Pattern.compile("([^{]+)\\{([^}]*)}");
     private static final double[] QUANTILES = {0.5, 0.95, 0.99};
+    /** The value of a table gauge's label: each row's key takes its place. */
+    public static final String TABLE = "*";
 
     private PrometheusText() {
     }
@@ -109,19 +113,25 @@ public final class PrometheusText {
             Parsed p = parse(e.getKey());
             Metric m = e.getValue();
             if (m instanceof Counter c) {
-                family(families, p.family, Kind.COUNTER).add(p.labels, c.getCount());
+                family(families, p.family, Kind.COUNTER).add(p.labels(), c.getCount());
             } else if (m instanceof Meter meter) {
-                family(families, p.family, Kind.COUNTER).add(p.labels, meter.getCount());
+                family(families, p.family, Kind.COUNTER).add(p.labels(), meter.getCount());
             } else if (m instanceof Gauge<?> g) {
-                Double v = gaugeValue(g);
-                if (v != null) {
-                    family(families, p.family, Kind.GAUGE).add(p.labels, v);
+                Object v = gaugeValue(g);
+                if (v instanceof Double d) {
+                    family(families, p.family, Kind.GAUGE).add(p.labels(), d);
+                } else if (v instanceof Map<?, ?> table && p.tableLabel >= 0) {
+                    for (Map.Entry<?, ?> row : table.entrySet()) {
+                        if (row.getValue() instanceof Number n) {
+                            family(families, p.family, Kind.GAUGE).add(p.labels(String.valueOf(row.getKey())), n.doubleValue());
+                        }
+                    }
                 }
             } else if (m instanceof Timer t) {
                 family(families, p.family + "_seconds", Kind.SUMMARY)
-                        .add(p.labels, summary(t.getCount(), t.getSnapshot(), 1.0 / TimeUnit.SECONDS.toNanos(1)));
+                        .add(p.labels(), summary(t.getCount(), t.getSnapshot(), 1.0 / TimeUnit.SECONDS.toNanos(1)));
             } else if (m instanceof Histogram h) {
-                family(families, p.family, Kind.SUMMARY).add(p.labels, summary(h.getCount(), h.getSnapshot(), 1.0));
+                family(families, p.family, Kind.SUMMARY).add(p.labels(), summary(h.getCount(), h.getSnapshot(), 1.0));
             }
         }
         MetricSnapshots.Builder all = MetricSnapshots.builder();
@@ -131,7 +141,8 @@ public final class PrometheusText {
         return all.build();
     }
 
-    private static Double gaugeValue(Gauge<?> g) {
+    /** A number as a double, a boolean as 1 or 0, a map (a table gauge) as it is; else null. */
+    private static Object gaugeValue(Gauge<?> g) {
         Object v;
         try {
             v = g.getValue();
@@ -144,7 +155,7 @@ public final class PrometheusText {
         if (v instanceof Boolean b) {
             return b ? 1.0 : 0.0;
         }
-        return null;
+        return v instanceof Map<?, ?> ? v : null;
     }
 
     private static SummarySnapshot.SummaryDataPointSnapshot summary(long count, Snapshot s, double scale) {
@@ -206,8 +217,21 @@ public final class PrometheusText {
         return families.computeIfAbsent(name + "_" + kind.name().toLowerCase(), n -> new Family(kind));
     }
 
-    /** A registry name as a family name (sanitized, without a reserved suffix) and its labels. */
-    record Parsed(String family, Labels labels) {
+    /**
+     * A registry name as a family name (sanitized, without a reserved suffix) and its labels;
+     * {@code tableLabel}: the index of the label whose value is {@code *}, else -1.
+     */
+    record Parsed(String family, List<String> names, List<String> values, int tableLabel) {
+        Labels labels() {
+            return Labels.of(names, values);
+        }
+
+        /** The labels with the table label's value set to {@code row}. */
+        Labels labels(String row) {
+            List<String> v = new ArrayList<>(values);
+            v.set(tableLabel, row);
+            return Labels.of(names, v);
+        }
     }
 
     static Parsed parse(String registryName) {
@@ -238,7 +262,7 @@ public final class PrometheusText {
         }
         String family = shortName.startsWith("idbsync.") ? shortName : "storm_" + shortName.replaceFirst("^_+", "");
         family = PrometheusNaming.sanitizeMetricName(family.replaceAll("[^a-zA-Z0-9_:]", "_").replaceAll("__+", "_"));
-        return new Parsed(family, Labels.of(names, values));
+        return new Parsed(family, names, values, values.indexOf(TABLE));
     }
 
     private static void add(List<String> names, List<String> values, String name, String value) {

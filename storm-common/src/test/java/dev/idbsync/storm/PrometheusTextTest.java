@@ -68,6 +68,16 @@ class PrometheusTextTest {
     }
 
     @Test
+    void aTableGaugeIsOneDataPointPerRow() {
+        MetricRegistry r = new MetricRegistry();
+        r.register(taskName("sequence", 4, PrometheusText.name("idbsync.sequence.client.lag", "client", PrometheusText.TABLE)),
+                (com.codahale.metrics.Gauge<Map<String, Long>>) () -> new java.util.TreeMap<>(Map.of("notes/c1", 3L, "notes/c2", 1L)));
+        String text = PrometheusText.write(r);
+        assertTrue(text.contains("idbsync_sequence_client_lag{client=\"notes/c1\",component=\"sequence\""), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("client=\"notes/c2\"") && l.endsWith(" 1.0")), text);
+    }
+
+    @Test
     void labelledNamesAreChecked() {
         assertEquals("a.b{x=1,y=2}", PrometheusText.name("a.b", "x", "1", "y", "2"));
         assertEquals("a.b", PrometheusText.name("a.b"));
