@@ -226,8 +226,30 @@ class MetricsIT {
         assertEquals(0, sum(after, "idbsync_sequence_lagging_clients"));
     }
 
+    /** Docs true to code: every metric docs/operations.md and the dashboard name is served. */
     @Test
     @Order(5)
+    void everyMetricTheDocsAndTheDashboardNameIsServed() throws Exception {
+        Map<String, Double> m = scrape();
+        String ops = Files.readString(TestStack.repoRoot().resolve("docs/operations.md"));
+        String metricsSection = ops.substring(ops.indexOf("## Metrics"));
+        String dashboard = Files.readString(TestStack.repoRoot().resolve("docs/grafana-dashboard.json"));
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        Matcher n = Pattern.compile("\\b((?:idbsync|storm)_[a-z_]+[a-z])\\b").matcher(metricsSection + dashboard);
+        while (n.find()) {
+            names.add(n.group(1));
+        }
+        assertTrue(names.size() > 25, names.toString());
+        // the client tables have rows only while a client lags: served in the test above
+        names.removeAll(List.of("idbsync_sequence_client_lag", "idbsync_sequence_client_oldest_pending_seconds"));
+        for (String name : names) {
+            assertTrue(m.keySet().stream().anyMatch(k -> k.equals(name) || k.startsWith(name + "{")
+                    || k.startsWith(name + "_count")), name + " is named in the docs but not served: " + m.keySet());
+        }
+    }
+
+    @Test
+    @Order(6)
     void theFileReporterWritesTheSameMetricsForNodeExporter() throws Exception {
         Path textfile = dir.resolve("textfile");
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
