@@ -24,11 +24,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -265,9 +263,9 @@ public final class PrometheusText {
         return new Parsed(family, names, values, values.indexOf(TABLE));
     }
 
+    /** A label once: Storm's own labels win over one of the same name in the metric's name. */
     private static void add(List<String> names, List<String> values, String name, String value) {
-        Set<String> seen = new HashSet<>(names);
-        if (!seen.contains(name)) {
+        if (!names.contains(name)) {
             names.add(name);
             values.add(value);
         }
