@@ -1,6 +1,9 @@
 package dev.idbsync.bolt;
 
 import dev.idbsync.ignite.FeedRetention;
+import dev.idbsync.protocol.Status;
+import dev.idbsync.storm.Metrics;
+import dev.idbsync.storm.PrometheusText;
 import dev.idbsync.ignite.ResolveWriter;
 import static dev.idbsync.storm.TupleContract.DECIDED_STREAM;
 import static dev.idbsync.storm.TupleContract.REJECTED_LOG_STREAM;
@@ -56,6 +59,14 @@ public class ResolveBolt extends GroupCommitBolt {
     private static final Logger LOG = LoggerFactory.getLogger(ResolveBolt.class);
     /** Metrics v2 counter, per task: changes not decided because their push was already answered. */
     public static final String ANSWERED_COUNTER = "idbsync.resolve.answered";
+    /** Metrics v2 counters, per task and {@code status} (applied, conflict, rejected): changes decided (each once). */
+    public static final String CHANGES_COUNTER = "idbsync.resolve.changes";
+    /** Metrics v2 counters, per task and {@code code}: changes decided {@code rejected}, by their error's code. */
+    public static final String REJECTED_COUNTER = "idbsync.resolve.rejected";
+    /** Metrics v2 counter, per task: batches decided again because their Ignite transaction met a concurrent write. */
+    public static final String RETRIES_COUNTER = "idbsync.resolve.tx.retries";
+    /** Metrics v2 counter, per task: changes decided before and delivered to the sinks again (redeliveries). */
+    public static final String REDELIVERED_COUNTER = "idbsync.resolve.redelivered";
 
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
@@ -71,6 +82,9 @@ public class ResolveBolt extends GroupCommitBolt {
     private transient Map<String, Boolean> failedPushes;
     private transient LongSupplier clock;
     private transient com.codahale.metrics.Counter answered;
+    private transient Map<Status, com.codahale.metrics.Counter> byStatus;
+    private transient Metrics.Labelled rejectedByCode;
+    private transient com.codahale.metrics.Counter redelivered;
 
     public ResolveBolt(SyncConfig config, IgniteClientFactory igniteFactory) {
         this.config = config;
@@ -104,9 +118,18 @@ public class ResolveBolt extends GroupCommitBolt {
     protected void open(Map<String, Object> topoConf, TopologyContext context) {
         clock = System::currentTimeMillis;
         answered = context.registerCounter(ANSWERED_COUNTER);
+        Metrics metrics = Metrics.of(context);
+        byStatus = new java.util.EnumMap<>(Status.class);
+        for (Status s : List.of(Status.APPLIED, Status.CONFLICT, Status.REJECTED)) {
+            byStatus.put(s, metrics.counter(PrometheusText.name(CHANGES_COUNTER, "status", s.wire())));
+        }
+        rejectedByCode = metrics.labelled(REJECTED_COUNTER, "code");
+        redelivered = metrics.counter(REDELIVERED_COUNTER);
+        com.codahale.metrics.Counter retries = metrics.counter(RETRIES_COUNTER);
         ignite = igniteFactory.create();
         SyncCaches caches = new SyncCaches(ignite, config.ignite());
         writer = new ResolveWriter(config, caches, System::currentTimeMillis, context.getThisTaskIndex());
+        writer.onRetry(retries::inc);
         writer.createCaches();
         retention = new FeedRetention(config, caches, context.getThisTaskIndex(), System::currentTimeMillis);
         failedPushes = new LinkedHashMap<>(256, 0.75f, false) {
@@ -190,6 +213,18 @@ public class ResolveBolt extends GroupCommitBolt {
         }
     }
 
+    /** Each change once, when it is decided; a redelivery only as one. */
+    private void count(ResolveWriter.Emitted em) {
+        if (em.again()) {
+            redelivered.inc();
+        } else if (em.event() != null && byStatus.containsKey(em.event().status())) {
+            byStatus.get(em.event().status()).inc();
+        } else if (em.rejectedEntry() != null) {
+            byStatus.get(Status.REJECTED).inc();
+            rejectedByCode.of(em.rejectedEntry().path("error").path("code").asText("unknown")).inc();
+        }
+    }
+
     @Override
     protected boolean write(List<Tuple> batch) {
         List<ResolveWriter.Item> items = new ArrayList<>(batch.size());
@@ -208,6 +243,7 @@ public class ResolveBolt extends GroupCommitBolt {
                     // Anchored: the push is answered only once every sink after Ignite has it.
                     // answeredAt: the deadline of the push that sent it (a retry's for a redelivery).
                     long answeredAt = answeredAt(batch.get(i));
+                    count(em);
                     if (em.event() != null) {
                         collector.emit(RESOLVED_STREAM, batch.get(i), new Resolved(em.event(), em.again(), answeredAt).values());
                     }

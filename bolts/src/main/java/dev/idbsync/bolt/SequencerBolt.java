@@ -1,5 +1,8 @@
 package dev.idbsync.bolt;
 
+import dev.idbsync.sequence.ClientLag;
+import dev.idbsync.storm.Metrics;
+import dev.idbsync.storm.PrometheusText;
 import dev.idbsync.sequence.Sequencer;
 import static dev.idbsync.storm.TupleContract.ADMITTED_STREAM;
 import static dev.idbsync.storm.TupleContract.DECIDED_STREAM;
@@ -41,6 +44,23 @@ public class SequencerBolt extends BaseRichBolt {
      * milliseconds of each other, and its answer is in Ignite by then.
      */
     private static final long FORGET_REFUSED_AFTER_MS = 10 * 60_000L;
+    /** Metrics v2 counters, per task and {@code verdict} (admit, duplicate, pending, out_of_order): changes offered. */
+    public static final String CHANGES_COUNTER = "idbsync.sequence.changes";
+    /** Metrics v2 gauge, per task: the largest (last seq received - last seq decided) over its clients. */
+    public static final String MAX_LAG_GAUGE = "idbsync.sequence.lag.max";
+    /** Metrics v2 gauge, per task: seconds since the oldest change received and not decided arrived (0: none). */
+    public static final String OLDEST_PENDING_GAUGE = "idbsync.sequence.oldest.pending.seconds";
+    /** Metrics v2 gauge, per task: clients with a change received and not decided. */
+    public static final String LAGGING_GAUGE = "idbsync.sequence.lagging.clients";
+    /** Metrics v2 table gauge, per task: the {@value #TOP} clients with the largest lag, label {@code client} (db/clientId). */
+    public static final String CLIENT_LAG_GAUGE = "idbsync.sequence.client.lag";
+    /** Metrics v2 table gauge, per task: the {@value #TOP} clients whose oldest undecided change is oldest, in seconds. */
+    public static final String CLIENT_PENDING_GAUGE = "idbsync.sequence.client.oldest.pending.seconds";
+    /** Clients listed by the table gauges. */
+    public static final int TOP = 10;
+    /** Lagging clients one task keeps track of for the lag metrics. */
+    static final int LAG_CLIENTS = 10_000;
+
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
 
@@ -49,6 +69,8 @@ public class SequencerBolt extends BaseRichBolt {
     private transient SyncCaches caches;
     private transient Sequencer sequencer;
     private transient Map<String, Long> unsavedMarks;
+    private transient ClientLag lag;
+    private transient Map<Sequencer.Verdict, com.codahale.metrics.Counter> verdicts;
 
     public SequencerBolt(SyncConfig config, IgniteClientFactory igniteFactory) {
         this.config = config;
@@ -67,6 +89,24 @@ public class SequencerBolt extends BaseRichBolt {
         // retry admitted now and the old attempt cannot both apply it.
         long inFlightTimeoutMs = (config.topology().messageTimeoutSecs() + 5) * 1000L;
         sequencer = new Sequencer(inFlightTimeoutMs, config.topology().sequencerClientsInMemory(), this::loadMark);
+        registerMetrics(Metrics.of(context));
+    }
+
+    private void registerMetrics(Metrics metrics) {
+        lag = new ClientLag(LAG_CLIENTS);
+        verdicts = new java.util.EnumMap<>(Sequencer.Verdict.class);
+        for (Sequencer.Verdict v : Sequencer.Verdict.values()) {
+            verdicts.put(v, metrics.counter(PrometheusText.name(CHANGES_COUNTER, "verdict", v.name().toLowerCase(java.util.Locale.ROOT))));
+        }
+        metrics.gauge(MAX_LAG_GAUGE, lag::maxLag);
+        metrics.gauge(LAGGING_GAUGE, lag::lagging);
+        metrics.gauge(OLDEST_PENDING_GAUGE, () -> lag.oldestPendingAgeMs(System.currentTimeMillis()) / 1000.0);
+        metrics.gauge(PrometheusText.name(CLIENT_LAG_GAUGE, "client", PrometheusText.TABLE), () -> lag.topByLag(TOP));
+        metrics.gauge(PrometheusText.name(CLIENT_PENDING_GAUGE, "client", PrometheusText.TABLE), () -> {
+            Map<String, Double> out = new java.util.LinkedHashMap<>();
+            lag.topByPendingAge(TOP, System.currentTimeMillis()).forEach((k, ms) -> out.put(k, ms / 1000.0));
+            return out;
+        });
     }
 
     @Override
@@ -87,6 +127,7 @@ public class SequencerBolt extends BaseRichBolt {
             String client = Sequencer.clientKey(d.db(), d.clientId());
             if (d.ok()) {
                 sequencer.decided(client, d.seq());
+                lag.decided(client, sequencer.mark(client));
             } else {
                 sequencer.released(client, d.seq(), d.push());
             }
@@ -104,7 +145,10 @@ public class SequencerBolt extends BaseRichBolt {
                 // bounded: a seq far ahead costs one small read, and a repeat of it none
                 sequencer.catchUp(client, c.seq(), (key, seqs) -> decidedSeqs(c, seqs));
             }
-            o = sequencer.offer(client, c.seq(), push, System.currentTimeMillis());
+            long now = System.currentTimeMillis();
+            o = sequencer.offer(client, c.seq(), push, now);
+            verdicts.get(o.verdict()).inc();
+            lag.received(client, c.seq(), sequencer.mark(client), now);
         } catch (RuntimeException e) {
             // reading the client's mark from Ignite failed: the push gets 503 and is retried
             LOG.warn("sequencing {} failed: {}", c.eventId(), e.toString());

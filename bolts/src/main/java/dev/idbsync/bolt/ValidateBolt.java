@@ -1,5 +1,6 @@
 package dev.idbsync.bolt;
 
+import dev.idbsync.storm.Metrics;
 import dev.idbsync.validate.ChangeValidator;
 import static dev.idbsync.storm.TupleContract.CHECKED_STREAM;
 
@@ -32,7 +33,14 @@ public class ValidateBolt extends BaseBasicBolt {
     private static final Logger LOG = LoggerFactory.getLogger(ValidateBolt.class);
 
     private final SyncConfig config;
+    /** Metrics v2 counters, per task and {@code code}: changes that failed a check, by the error's code. */
+    public static final String REJECTED_COUNTER = "idbsync.validate.rejected";
+    /** Metrics v2 counter, per task: changes checked. */
+    public static final String CHECKED_COUNTER = "idbsync.validate.checked";
+
     private transient ChangeValidator validator;
+    private transient Metrics.Labelled rejectedByCode;
+    private transient com.codahale.metrics.Counter checked;
 
     public ValidateBolt(SyncConfig config) {
         this.config = config;
@@ -41,6 +49,9 @@ public class ValidateBolt extends BaseBasicBolt {
     @Override
     public void prepare(Map<String, Object> topoConf, TopologyContext context) {
         validator = new ChangeValidator(config);
+        Metrics metrics = Metrics.of(context);
+        rejectedByCode = metrics.labelled(REJECTED_COUNTER, "code");
+        checked = metrics.counter(CHECKED_COUNTER);
     }
 
     @Override
@@ -49,7 +60,9 @@ public class ValidateBolt extends BaseBasicBolt {
         Change c = in.change();
         ChangeError error = validator.check(c);
         Result rejected = null;
+        checked.inc();
         if (error != null) {
+            rejectedByCode.of(error.code()).inc();
             LOG.debug("rejected {}: {} at {}: {}", c.eventId(), error.code(), error.path(), error.message());
             rejected = Result.rejected(c.seq(), error);
         }

@@ -93,6 +93,16 @@ class ResolveBoltTest {
         TopologyContext context = new TopologyContext(null, conf, Map.of(), Map.of(), Map.of(), Map.of(), "t", null, null,
                 1, 6700, List.of(1), Map.of(), Map.of(), new HashMap<>(), new HashMap<>(), null, null) {
             @Override
+            public com.codahale.metrics.Timer registerTimer(String name) {
+                return new com.codahale.metrics.Timer();
+            }
+
+            @Override
+            public com.codahale.metrics.Histogram registerHistogram(String name) {
+                return new com.codahale.metrics.Histogram(new com.codahale.metrics.UniformReservoir());
+            }
+
+            @Override
             public <T> Gauge<T> registerGauge(String name, Gauge<T> gauge) {
                 return gauge;
             }

@@ -7,6 +7,7 @@ import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
@@ -56,6 +57,8 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
     public static final Set<JWSAlgorithm> JWKS_ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
     /** A JWKS larger than this is not a key set; nimbus's own default limit. */
     private static final int MAX_JWKS_BYTES = JWKSourceBuilder.DEFAULT_HTTP_SIZE_LIMIT;
+    /** Connect and read timeouts of a JWKS fetch. */
+    static final int JWKS_TIMEOUT_MS = 3000;
     /** The smallest HS256 secret: RFC 7518 asks for a key at least as long as the hash (256 bits). */
     public static final int MIN_SECRET_BYTES = 32;
     private static final String BEARER = "Bearer ";
@@ -112,11 +115,14 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
      * RS256/ES256 tokens whose keys come from a JWKS at {@code url}: fetched on the first token,
      * cached (nimbus's defaults: five minutes, refreshed ahead of expiry, retried once, the last
      * good set kept through an outage) and fetched again, rate limited, when a token names a
-     * {@code kid} the cached set does not hold (the issuer rotated its keys).
+     * {@code kid} the cached set does not hold (the issuer rotated its keys). Fetched with
+     * {@link #JWKS_TIMEOUT_MS} connect and read timeouts: nimbus's default of 500 ms each failed
+     * the first token of a busy node (a worker starting beside others) for want of a key.
      */
     public static JwtAuthenticator jwksUrl(URL url, String issuer, String audience, String grantsClaim,
             int clockSkewSeconds) {
-        JWKSource<SecurityContext> keys = JWKSourceBuilder.<SecurityContext>create(url).retrying(true).build();
+        DefaultResourceRetriever retriever = new DefaultResourceRetriever(JWKS_TIMEOUT_MS, JWKS_TIMEOUT_MS, MAX_JWKS_BYTES);
+        JWKSource<SecurityContext> keys = JWKSourceBuilder.<SecurityContext>create(url, retriever).retrying(true).build();
         return new JwtAuthenticator(JWKS_ALGORITHMS, keys, issuer, audience, grantsClaim, clockSkewSeconds,
                 Clock.systemUTC());
     }

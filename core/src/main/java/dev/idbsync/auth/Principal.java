@@ -29,6 +29,14 @@ public record Principal(String user, Set<String> grants, boolean all) {
         return all || grants.contains(db + ":write");
     }
 
+    /** The grant that lets a token read {@code GET /metrics}. */
+    public static final String METRICS_READ = "metrics:read";
+
+    /** Whether the user may read the worker's metrics ({@code GET /metrics}). */
+    public boolean canReadMetrics() {
+        return all || grants.contains(METRICS_READ);
+    }
+
     /** Whether the user may pull {@code db}'s change feed. */
     public boolean canRead(String db) {
         return all || grants.contains(db + ":read");

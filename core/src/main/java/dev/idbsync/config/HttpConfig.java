@@ -60,6 +60,7 @@ public final class HttpConfig implements Serializable {
     private final int bodyTimeoutMs;
     private final int idleTimeoutMs;
     private final long maxBufferedBodyBytes;
+    private final boolean metrics;
     private final TlsConfig tls;
 
     private HttpConfig(Builder b) {
@@ -88,6 +89,7 @@ public final class HttpConfig implements Serializable {
                     + " 64 GiB; size it to a fraction of the worker's heap");
         }
         maxBufferedBodyBytes = b.maxBufferedBodyBytes;
+        metrics = b.metrics;
         tls = b.tls;
     }
 
@@ -111,6 +113,7 @@ public final class HttpConfig implements Serializable {
         s.integer("bodyTimeoutMs", b::bodyTimeoutMs);
         s.integer("idleTimeoutMs", b::idleTimeoutMs);
         s.longInteger("maxBufferedBodyBytes", b::maxBufferedBodyBytes);
+        s.bool("metrics", b::metrics);
         Section tls = s.raw("tls") != null ? s.section("tls") : null;
         s.finish();
         if (tls != null) {
@@ -124,7 +127,7 @@ public final class HttpConfig implements Serializable {
                 .maxRequestsInFlight(maxRequestsInFlight).requestTimeoutMs(requestTimeoutMs)
                 .retryAfterSeconds(retryAfterSeconds).corsOrigins(corsOrigins).maxConnections(maxConnections)
                 .headerTimeoutMs(headerTimeoutMs).bodyTimeoutMs(bodyTimeoutMs).idleTimeoutMs(idleTimeoutMs)
-                .maxBufferedBodyBytes(maxBufferedBodyBytes).tls(tls);
+                .maxBufferedBodyBytes(maxBufferedBodyBytes).tls(tls).metrics(metrics);
     }
 
     /** The address the listener binds; 127.0.0.1 by default so a local run is not exposed. */
@@ -191,6 +194,14 @@ public final class HttpConfig implements Serializable {
         return maxBufferedBodyBytes;
     }
 
+    /**
+     * Whether {@code GET /metrics} answers (the worker's metrics in the Prometheus text format;
+     * with auth on, only to a token with the grant {@code metrics:read}); false: 404.
+     */
+    public boolean metrics() {
+        return metrics;
+    }
+
     /** HTTPS from a keystore; null (the default): plain HTTP, e.g. behind a TLS-terminating load balancer. */
     public TlsConfig tls() {
         return tls;
@@ -210,6 +221,7 @@ public final class HttpConfig implements Serializable {
         private int bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS;
         private int idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         private long maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES;
+        private boolean metrics = true;
         private TlsConfig tls;
 
         public Builder host(String v) {
@@ -269,6 +281,11 @@ public final class HttpConfig implements Serializable {
 
         public Builder idleTimeoutMs(int v) {
             idleTimeoutMs = v;
+            return this;
+        }
+
+        public Builder metrics(boolean v) {
+            metrics = v;
             return this;
         }
 

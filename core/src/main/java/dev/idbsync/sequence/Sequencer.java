@@ -218,6 +218,12 @@ public final class Sequencer {
         return r.read();
     }
 
+    /** The client's last decided seq (its mark), or -1 when the client is not in memory; reads nothing. */
+    public long mark(String clientKey) {
+        Client c = clients.get(clientKey);
+        return c == null ? -1 : c.decided;
+    }
+
     /** The seq the client must send next, as far as this sequencer knows. */
     public long next(String clientKey) {
         return client(clientKey).next;

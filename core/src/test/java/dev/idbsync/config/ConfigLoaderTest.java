@@ -531,7 +531,15 @@ class ConfigLoaderTest {
                 () -> load("http: {prot: 8080}\n" + DBS));
         assertEquals("http.prot: unknown key; allowed here: bodyTimeoutMs, corsOrigins, headerTimeoutMs, host,"
                 + " idleTimeoutMs, maxBodyBytes, maxBufferedBodyBytes, maxChangesPerRequest, maxConnections,"
-                + " maxRequestsInFlight, port, requestTimeoutMs, retryAfterSeconds, tls", e.getMessage());
+                + " maxRequestsInFlight, metrics, port, requestTimeoutMs, retryAfterSeconds, tls", e.getMessage());
+    }
+
+    @Test
+    void httpMetricsIsOnByDefaultAndCanBeTurnedOff() throws IOException {
+        assertTrue(load(DBS).http().metrics());
+        assertFalse(load("http: {metrics: false}\n" + DBS).http().metrics());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("http: {metrics: 1}\n" + DBS));
+        assertTrue(e.getMessage().startsWith("http.metrics: "), e.getMessage());
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.idbsync.protocol.Op;
 import dev.idbsync.protocol.SinkEvent;
 import dev.idbsync.protocol.Status;
 import dev.idbsync.storm.GroupCommitBolt;
+import dev.idbsync.storm.SinkBolt;
 import dev.idbsync.storm.TupleContract;
 import dev.idbsync.storm.TupleContract.Resolved;
 import java.util.ArrayList;
@@ -30,8 +31,6 @@ import org.apache.flume.EventDeliveryException;
 import org.apache.flume.FlumeException;
 import org.apache.flume.api.RpcClient;
 import org.apache.storm.Config;
-import org.apache.storm.metric.api.CountMetric;
-import org.apache.storm.metric.api.IMetric;
 import org.apache.storm.task.GeneralTopologyContext;
 import org.apache.storm.task.IOutputCollector;
 import org.apache.storm.task.OutputCollector;
@@ -60,8 +59,7 @@ class FlumeSinkBoltTest {
     private final Semaphore appendEntered = new Semaphore(0);
     private final List<Tuple> acked = new CopyOnWriteArrayList<>();
     private final List<Tuple> failed = new CopyOnWriteArrayList<>();
-    private final Map<String, IMetric> metrics = new HashMap<>();
-    private final Map<String, Counter> counters = new HashMap<>();
+    private final Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
     private FlumeSinkBolt bolt;
 
     @AfterEach
@@ -90,8 +88,8 @@ class FlumeSinkBoltTest {
         assertEquals(List.of(first, queued.get(0), queued.get(1), queued.get(2)), acked);
         assertEquals(List.of(), failed);
         assertEquals(1, clients.size());
-        assertEquals(4L, count(FlumeSinkBolt.SENT_METRIC));
-        assertEquals(0L, count(FlumeSinkBolt.FAILED_METRIC));
+        assertEquals(4L, count(SinkBolt.WRITTEN_COUNTER));
+        assertEquals(0L, count(SinkBolt.FAILED_COUNTER));
     }
 
     @Test
@@ -139,8 +137,8 @@ class FlumeSinkBoltTest {
         assertEquals(List.of(b, c), acked);
         assertEquals(2, clients.size(), "the client is made again after a failure");
         assertTrue(clients.get(0).closed, "the failed client is closed");
-        assertEquals(1L, count(FlumeSinkBolt.FAILED_METRIC));
-        assertEquals(2L, count(FlumeSinkBolt.SENT_METRIC));
+        assertEquals(1L, count(SinkBolt.FAILED_COUNTER));
+        assertEquals(2L, count(SinkBolt.WRITTEN_COUNTER));
     }
 
     @Test
@@ -157,7 +155,7 @@ class FlumeSinkBoltTest {
         bolt.execute(b);
         await(() -> acked.size() == 1);
         assertEquals(List.of(b), acked);
-        assertEquals(1L, count(FlumeSinkBolt.FAILED_METRIC));
+        assertEquals(1L, count(SinkBolt.FAILED_COUNTER));
     }
 
     @Test
@@ -182,8 +180,8 @@ class FlumeSinkBoltTest {
         bolt.execute(tuple(2, false));
         bolt.execute(tuple(3, true));
         await(() -> acked.size() == 3);
-        assertEquals(3L, count(FlumeSinkBolt.SENT_METRIC));
-        assertEquals(2L, count(FlumeSinkBolt.REDELIVERED_METRIC));
+        assertEquals(3L, count(SinkBolt.WRITTEN_COUNTER));
+        assertEquals(2L, count(SinkBolt.REDELIVERED_COUNTER));
     }
 
     @Test
@@ -246,9 +244,13 @@ class FlumeSinkBoltTest {
             }
 
             @Override
-            public <T extends IMetric> T registerMetric(String name, T metric, int timeBucketSizeInSecs) {
-                metrics.put(name, metric);
-                return metric;
+            public com.codahale.metrics.Timer registerTimer(String name) {
+                return new com.codahale.metrics.Timer();
+            }
+
+            @Override
+            public com.codahale.metrics.Histogram registerHistogram(String name) {
+                return new com.codahale.metrics.Histogram(new com.codahale.metrics.UniformReservoir());
             }
 
             @Override
@@ -292,7 +294,8 @@ class FlumeSinkBoltTest {
     }
 
     private long count(String metric) {
-        return (Long) ((CountMetric) metrics.get(metric)).getValueAndReset();
+        Counter c = counters.get(metric);
+        return c == null ? 0 : c.getCount();
     }
 
     private static Tuple tuple(long seq, boolean redeliver) {

@@ -83,7 +83,7 @@ final class Gate {
                 : "address:" + exchange.getSourceAddress().getAddress().getHostAddress();
         int retryAfter = limits.take(who);
         if (retryAfter > 0) {
-            Responses.retryLater(exchange, 429, "rate_limited", (principal.user() != null ? "this user" : "this address")
+            Responses.retryLater(exchange, Refusal.RATE_LIMITED, (principal.user() != null ? "this user" : "this address")
                     + " is over the server's rate limit of " + limits.config().requestsPerSecond()
                     + " requests per second (burst " + limits.config().burst() + "); retry after the Retry-After seconds",
                     retryAfter);

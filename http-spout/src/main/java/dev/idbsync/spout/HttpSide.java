@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.apache.ignite.client.IgniteClient;
 import org.slf4j.Logger;
@@ -60,6 +61,9 @@ final class HttpSide implements SyncHttpServer.Handoff {
     /** Null when auth is off: then no binding is written. */
     private final ClientOwners owners;
     private final Authenticator authenticator;
+    private final SpoutMetrics metrics;
+    /** GET /metrics' body, or null when the worker's registry cannot be reached. */
+    private final Supplier<String> metricsText;
     private volatile boolean active;
 
     /**
@@ -70,7 +74,19 @@ final class HttpSide implements SyncHttpServer.Handoff {
      */
     HttpSide(SyncConfig config, IgniteClientFactory igniteFactory, List<SinkProbe> probes, String keyPrefix,
              Consumer<PendingPush> emit, Function<String, String> env) {
+        this(config, igniteFactory, probes, keyPrefix, emit, env, SpoutMetrics.none(), () -> null);
+    }
+
+    /**
+     * @param metrics the task's metrics
+     * @param metricsText GET /metrics' body (the worker's registry in the Prometheus text format), or null
+     */
+    HttpSide(SyncConfig config, IgniteClientFactory igniteFactory, List<SinkProbe> probes, String keyPrefix,
+             Consumer<PendingPush> emit, Function<String, String> env, SpoutMetrics metrics,
+             Supplier<String> metricsText) {
         HttpConfig http = config.http();
+        this.metrics = metrics;
+        this.metricsText = metricsText;
         // First: a missing secret or keystore stops the task before any thread or client is started.
         authenticator = Authenticators.from(config.auth(), env);
         SSLContext tls = http.tls() == null ? null : TlsContexts.load(http.tls(), env);
@@ -89,6 +105,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
         answers = new PushAnswers(PushAnswers.over(caches));
         pushes = new OpenPushes(http, keyPrefix, System::nanoTime);
         pushes.startSweeper();
+        metrics.gauge(SpoutMetrics.OPEN_PUSHES_GAUGE, pushes::size);
         parsers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, // queue full: 503
                 new ArrayBlockingQueue<>(PushBodies.PARSE_QUEUE), OpenPushes.daemon("idbsync-http-parse"));
         responders = Executors.newFixedThreadPool(2, OpenPushes.daemon("idbsync-http-respond"));
@@ -96,7 +113,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
         health.start();
         owners = authenticator == Authenticator.NONE ? null : new ClientOwners(ClientOwners.over(caches.owners()));
         Gate gate = new Gate(authenticator, new RateLimits(config.rateLimit(), TimeMeter.SYSTEM_NANOTIME));
-        server = new SyncHttpServer(http, this, parsers, System::currentTimeMillis, gate, tls);
+        server = new SyncHttpServer(http, this, parsers, System::currentTimeMillis, gate, tls, metrics);
     }
 
     /** Starts the listener on {@code port} (0: any free port) and takes pushes. */
@@ -133,16 +150,19 @@ final class HttpSide implements SyncHttpServer.Handoff {
         responders.execute(() -> {
             PushAnswers.Answer answer = answers.answer(push.key, push.request.changes());
             if (answer instanceof PushAnswers.Results r) {
-                pushes.answer(push, r.json());
+                if (pushes.answer(push, r.json())) {
+                    long took = System.nanoTime() - push.deadlineNanos + TimeUnit.MILLISECONDS.toNanos(config.http().requestTimeoutMs());
+                    metrics.answered(r.json(), took);
+                }
             } else {
-                pushes.unavailable(push, ((PushAnswers.Unavailable) answer).message());
+                pushes.unavailable(push, Refusal.ANSWER_UNREADABLE, ((PushAnswers.Unavailable) answer).message());
             }
         });
     }
 
     /** A tuple of the push failed or timed out. */
     void failed(PendingPush push) {
-        pushes.unavailable(push, "a change of this push could not be made durable in time; retrying the same"
+        pushes.unavailable(push, Refusal.TOPOLOGY_FAILED, "a change of this push could not be made durable in time; retrying the same"
                 + " request is safe");
     }
 
@@ -171,7 +191,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
     @Override
     public void push(HttpServerExchange exchange, PushRequest request) {
         if (!active) {
-            Responses.retryLater(exchange, 503, "unavailable", "the topology is not active; retry later",
+            Responses.retryLater(exchange, Refusal.INACTIVE, "the topology is not active; retry later",
                     config.http().retryAfterSeconds());
             return;
         }
@@ -186,13 +206,14 @@ final class HttpSide implements SyncHttpServer.Handoff {
                 }
             } catch (RuntimeException e) {
                 LOG.warn("checking who owns a clientId failed: {}", e.toString());
-                Responses.retryLater(exchange, 503, "unavailable", "who owns this clientId could not be read from"
+                Responses.retryLater(exchange, Refusal.OWNERS_UNREADABLE, "who owns this clientId could not be read from"
                         + " Ignite; retry the same request", config.http().retryAfterSeconds());
                 return;
             }
         }
         PendingPush push = pushes.open(Responses.replyTo(exchange), request);
         if (push != null) {
+            metrics.pushes.inc();
             emit.accept(push);
         }
     }
@@ -216,7 +237,9 @@ final class HttpSide implements SyncHttpServer.Handoff {
 
     @Override
     public String changes(String db, String since, int limit) {
-        return feedReader.page(db, since, limit);
+        String page = feedReader.page(db, since, limit);
+        metrics.feedPages.inc();
+        return page;
     }
 
     @Override
@@ -226,7 +249,14 @@ final class HttpSide implements SyncHttpServer.Handoff {
 
     @Override
     public String rejected(String db, String clientId, long since, int limit) {
-        return rejectedReader.page(db, clientId, since, limit);
+        String page = rejectedReader.page(db, clientId, since, limit);
+        metrics.rejectedPages.inc();
+        return page;
+    }
+
+    @Override
+    public String metrics() {
+        return metricsText.get();
     }
 
     @Override

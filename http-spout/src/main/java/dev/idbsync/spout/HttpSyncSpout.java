@@ -10,7 +10,11 @@ import dev.idbsync.ignite.Endpoints;
 import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.ignite.IgniteProbe;
 import dev.idbsync.protocol.Change;
+import dev.idbsync.storm.Metrics;
+import dev.idbsync.storm.PrometheusText;
 import dev.idbsync.storm.TupleContract;
+import dev.idbsync.storm.WorkerMetrics;
+import com.codahale.metrics.MetricRegistry;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.List;
@@ -70,7 +74,14 @@ public class HttpSyncSpout extends BaseRichSpout {
         toEmit = new ConcurrentLinkedQueue<>();
         // Task id plus a random nonce per start: push keys never repeat across tasks or restarts.
         String keyPrefix = "t" + context.getThisTaskId() + "-" + Long.toHexString(new SecureRandom().nextLong()) + "-";
-        http = new HttpSide(config, igniteFactory, probes, keyPrefix, toEmit::add, System::getenv);
+        SpoutMetrics metrics = new SpoutMetrics(Metrics.of(context));
+        metrics.gauge(SpoutMetrics.EMIT_QUEUE_GAUGE, toEmit::size);
+        // GET /metrics: the worker's whole registry, found through the first metric this task registered
+        com.codahale.metrics.Metric own = metrics.pushes;
+        http = new HttpSide(config, igniteFactory, probes, keyPrefix, toEmit::add, System::getenv, metrics, () -> {
+            MetricRegistry worker = WorkerMetrics.of(own);
+            return worker == null ? null : PrometheusText.write(worker);
+        });
         HttpConfig c = config.http();
         http.start(c.port() == 0 ? 0 : c.port() + context.getThisTaskIndex());
         LOG.info("HTTP spout task {} listening on {} (body limit {} bytes, {} changes per push, {} pushes"

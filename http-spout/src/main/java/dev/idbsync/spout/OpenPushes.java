@@ -60,7 +60,7 @@ final class OpenPushes {
     PendingPush open(PendingPush.Reply reply, PushRequest request) {
         if (inFlight.incrementAndGet() > config.maxRequestsInFlight()) {
             inFlight.decrementAndGet();
-            reply.retryLater(503, "unavailable", "the server holds " + config.maxRequestsInFlight()
+            reply.retryLater(Refusal.IN_FLIGHT_CAP, "the server holds " + config.maxRequestsInFlight()
                     + " pushes already (http.maxRequestsInFlight); retry later", config.retryAfterSeconds());
             return null;
         }
@@ -69,25 +69,27 @@ final class OpenPushes {
                 nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()));
         open.put(id, push);
         if (closed) { // close() may have looked at the open pushes before this one was put
-            unavailable(push, SHUTTING_DOWN);
+            unavailable(push, Refusal.SHUTTING_DOWN, SHUTTING_DOWN);
             return null;
         }
         return push;
     }
 
-    /** Answers the push 200 with {@code body}, unless it was answered already. */
-    void answer(PendingPush push, String body) {
+    /** Answers the push 200 with {@code body}, unless it was answered already; true when it did. */
+    boolean answer(PendingPush push, String body) {
         if (push.claimAnswer()) {
             finished(push);
             push.reply.json(200, body);
+            return true;
         }
+        return false;
     }
 
     /** Answers the push 503 with {@code Retry-After}, unless it was answered already. */
-    void unavailable(PendingPush push, String message) {
+    void unavailable(PendingPush push, Refusal cause, String message) {
         if (push.claimAnswer()) {
             finished(push);
-            push.reply.retryLater(503, "unavailable", message, config.retryAfterSeconds());
+            push.reply.retryLater(cause, message, config.retryAfterSeconds());
         }
     }
 
@@ -101,7 +103,7 @@ final class OpenPushes {
         long now = nanoClock.getAsLong();
         for (PendingPush p : open.values()) {
             if (now - p.deadlineNanos > 0) {
-                unavailable(p, "the push was not completed within " + config.requestTimeoutMs()
+                unavailable(p, Refusal.TIMEOUT, "the push was not completed within " + config.requestTimeoutMs()
                         + " ms (http.requestTimeoutMs); retrying the same request is safe");
             }
         }
@@ -124,7 +126,7 @@ final class OpenPushes {
         }
         List<PendingPush> held = new ArrayList<>(open.values());
         for (PendingPush p : held) {
-            unavailable(p, SHUTTING_DOWN);
+            unavailable(p, Refusal.SHUTTING_DOWN, SHUTTING_DOWN);
         }
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs); // real time, whatever the clock
         try {

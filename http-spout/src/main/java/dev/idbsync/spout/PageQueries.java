@@ -42,7 +42,7 @@ final class PageQueries {
             Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("GET /v1/changes failed: {}", e.toString());
-            Responses.retryLater(exchange, 503, "unavailable", "the change feed could not be read from Ignite; retry",
+            Responses.retryLater(exchange, Refusal.FEED_UNREADABLE, "the change feed could not be read from Ignite; retry",
                     config.retryAfterSeconds());
         }
     }
@@ -80,7 +80,7 @@ final class PageQueries {
             Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("GET /v1/rejected failed: {}", e.toString());
-            Responses.retryLater(exchange, 503, "unavailable", "the rejected changes could not be read from Ignite; retry",
+            Responses.retryLater(exchange, Refusal.REJECTED_UNREADABLE, "the rejected changes could not be read from Ignite; retry",
                     config.retryAfterSeconds());
         }
     }

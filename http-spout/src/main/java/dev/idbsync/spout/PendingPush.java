@@ -17,7 +17,7 @@ final class PendingPush {
         void json(int status, String body);
 
         /** An error with {@code Retry-After}; see {@link Responses#retryLater}. */
-        void retryLater(int status, String code, String message, int retryAfterSeconds);
+        void retryLater(Refusal cause, String message, int retryAfterSeconds);
 
         /** Runs {@code done} once the answer has been written out, or the exchange ended without one. */
         void onDone(Runnable done);

@@ -101,6 +101,7 @@ final class PushBodies {
                     if (!budget.tryReserve(chunk.length)) {
                         if (body.end()) {
                             LOG.debug("body budget of {} bytes used up; refusing a push", budget.limit());
+                            Responses.counted(ex, Refusal.BODY_BUFFERS_FULL);
                             Responses.errorAndClose(ex, 503, "unavailable", "the server is buffering "
                                     + budget.limit() + " bytes of request bodies already (http.maxBufferedBodyBytes);"
                                     + " retry after the Retry-After seconds", config.retryAfterSeconds());
@@ -131,7 +132,7 @@ final class PushBodies {
                 parseExecutor.execute(task);
             } catch (RejectedExecutionException e) {
                 body.end();
-                Responses.retryLater(exchange, 503, "unavailable", "the server has " + PARSE_QUEUE
+                Responses.retryLater(exchange, Refusal.PARSE_QUEUE_FULL, "the server has " + PARSE_QUEUE
                         + " pushes waiting to be parsed already (its parse queue); retry after the Retry-After seconds",
                         config.retryAfterSeconds());
             }

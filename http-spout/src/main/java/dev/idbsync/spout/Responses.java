@@ -6,12 +6,15 @@ import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
 import org.xnio.IoUtils;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 
 /** Writing answers; every error goes out in PROTOCOL.md's error shape. */
 final class Responses {
     private static final HttpString RETRY_AFTER = new HttpString("Retry-After");
+    /** The task's metrics, attached to every exchange by {@link SyncHttpServer}: refusals are counted where they are written. */
+    static final AttachmentKey<SpoutMetrics> METRICS = AttachmentKey.create(SpoutMetrics.class);
 
     private Responses() {
     }
@@ -26,10 +29,22 @@ final class Responses {
         json(exchange, status, ErrorBody.json(code, message));
     }
 
-    /** 429/503: the client should retry after the given seconds; retrying the same request is safe. */
-    static void retryLater(HttpServerExchange exchange, int status, String code, String message, int retryAfterSeconds) {
+    /**
+     * 429/503 for {@code cause}: the client should retry after the given seconds; retrying the same
+     * request is safe. Counted in {@link SpoutMetrics#REFUSED_COUNTER}.
+     */
+    static void retryLater(HttpServerExchange exchange, Refusal cause, String message, int retryAfterSeconds) {
+        counted(exchange, cause);
         exchange.getResponseHeaders().put(RETRY_AFTER, Integer.toString(retryAfterSeconds));
-        error(exchange, status, code, message);
+        error(exchange, cause.status, cause.code(), message);
+    }
+
+    /** Counts a refusal in the task's metrics (when the exchange came through the listener). */
+    static void counted(HttpServerExchange exchange, Refusal cause) {
+        SpoutMetrics m = exchange.getAttachment(METRICS);
+        if (m != null) {
+            m.refused(cause);
+        }
     }
 
     /** A push's {@link PendingPush.Reply} over its exchange. */
@@ -41,8 +56,8 @@ final class Responses {
             }
 
             @Override
-            public void retryLater(int status, String code, String message, int retryAfterSeconds) {
-                Responses.retryLater(exchange, status, code, message, retryAfterSeconds);
+            public void retryLater(Refusal cause, String message, int retryAfterSeconds) {
+                Responses.retryLater(exchange, cause, message, retryAfterSeconds);
             }
 
             @Override

@@ -4,6 +4,7 @@ import dev.idbsync.auth.Principal;
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.health.HealthMonitor;
 import dev.idbsync.protocol.PushRequest;
+import dev.idbsync.storm.PrometheusText;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -52,6 +53,14 @@ final class SyncHttpServer {
         String rejected(String db, String clientId, long since, int limit);
 
         /**
+         * GET /metrics: this worker's metrics in the Prometheus text format, or null when they
+         * cannot be reached (answered 503).
+         */
+        default String metrics() {
+            return null;
+        }
+
+        /**
          * The listener is stopping: answer every push taken and not answered yet, and return once
          * those answers are written (or a bound has passed). Undertow stops after this returns.
          */
@@ -74,7 +83,8 @@ final class SyncHttpServer {
             "/v1/sync", new Allowed("POST", "/v1/sync takes POST"),
             "/health", new Allowed("GET, HEAD", "/health takes GET"),
             "/v1/changes", new Allowed("GET", "/v1/changes takes GET"),
-            "/v1/rejected", new Allowed("GET", "/v1/rejected takes GET"));
+            "/v1/rejected", new Allowed("GET", "/v1/rejected takes GET"),
+            "/metrics", new Allowed("GET", "/metrics takes GET"));
 
     private final HttpConfig config;
     private final Handoff handoff;
@@ -82,6 +92,7 @@ final class SyncHttpServer {
     private final PushBodies bodies;
     private final PageQueries pages;
     private final Gate gate;
+    private final SpoutMetrics metrics;
     /** Null: plain HTTP. */
     private final SSLContext tls;
     private Undertow undertow;
@@ -100,6 +111,13 @@ final class SyncHttpServer {
      */
     SyncHttpServer(HttpConfig config, Handoff handoff, Executor parseExecutor, LongSupplier clock, Gate gate,
                    SSLContext tls) {
+        this(config, handoff, parseExecutor, clock, gate, tls, SpoutMetrics.none());
+    }
+
+    /** @param metrics the task's metrics: each 429 and 503 is counted by its {@link Refusal} */
+    SyncHttpServer(HttpConfig config, Handoff handoff, Executor parseExecutor, LongSupplier clock, Gate gate,
+                   SSLContext tls, SpoutMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.gate = gate;
         this.tls = tls;
@@ -173,15 +191,20 @@ final class SyncHttpServer {
      * static files. The API's routes are behind the {@link Gate} (token, rate limit).
      */
     private HttpHandler handler() {
-        HttpHandler routes = Handlers.routing()
+        var routing = Handlers.routing()
                 .post("/v1/sync", gate.guard(this::push))
                 .get("/health", this::health)
                 .add(Methods.HEAD, "/health", this::health)
                 .get("/v1/changes", gate.guard(onWorker(pages::changes)))
-                .get("/v1/rejected", gate.guard(onWorker(pages::rejected)))
+                .get("/v1/rejected", gate.guard(onWorker(pages::rejected)));
+        if (config.metrics()) { // else /metrics is a path like any other: 404 from the static files
+            routing.get("/metrics", gate.guard(onWorker(this::metrics)));
+        }
+        HttpHandler routes = routing
                 .setInvalidMethodHandler(SyncHttpServer::methodNotAllowed)
                 .setFallbackHandler(new StaticFiles());
         return exchange -> {
+            exchange.putAttachment(Responses.METRICS, metrics);
             var counters = stats;
             if (counters != null && counters.getActiveConnections() >= config.maxConnections()) {
                 // At the cap no keep-alive: a client that keeps sending requests cannot hold its slot,
@@ -219,6 +242,27 @@ final class SyncHttpServer {
             return;
         }
         bodies.read(exchange);
+    }
+
+    /**
+     * GET /metrics: this worker's metrics in the Prometheus text format. With auth on, only for a
+     * token with the grant {@value Principal#METRICS_READ} (behind the {@link Gate} like the API).
+     */
+    private void metrics(HttpServerExchange exchange) {
+        if (!Gate.principal(exchange).canReadMetrics()) {
+            Gate.forbidden(exchange, "this token does not grant reading the metrics; it needs the scope \""
+                    + Principal.METRICS_READ + "\"");
+            return;
+        }
+        String text = handoff.metrics();
+        if (text == null) {
+            Responses.error(exchange, 503, "unavailable", "this worker's metrics registry cannot be reached from"
+                    + " the spout (docs/operations.md, \"Metrics\")");
+            return;
+        }
+        exchange.setStatusCode(200);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, PrometheusText.CONTENT_TYPE);
+        exchange.getResponseSender().send(text);
     }
 
     /** From memory (the checks run on threads of their own): a hung sink cannot stall it. */

@@ -62,8 +62,8 @@ class OpenPushesTest {
         }
 
         @Override
-        public void retryLater(int status, String code, String message, int retryAfterSeconds) {
-            answers.add(new Answer(status, code, message, retryAfterSeconds, null));
+        public void retryLater(Refusal cause, String message, int retryAfterSeconds) {
+            answers.add(new Answer(cause.status, cause.code(), message, retryAfterSeconds, null));
             written();
         }
 
@@ -137,7 +137,7 @@ class OpenPushesTest {
         Recorder r = new Recorder();
         PendingPush p = pushes.open(r, REQUEST);
         pushes.answer(p, "{\"results\":[]}");
-        pushes.unavailable(p, "late");
+        pushes.unavailable(p, Refusal.TIMEOUT, "late");
         nanos.addAndGet(TimeUnit.SECONDS.toNanos(5));
         pushes.expire();
         assertEquals(new Answer(200, null, null, 0, "{\"results\":[]}"), r.only());

@@ -56,6 +56,8 @@ public final class ResolveWriter {
     private final Resolver resolver = new Resolver();
     private final int partition;
     private final Map<String, ConflictPolicy> policies = new HashMap<>();
+    /** Runs each time a batch is decided again after its commit met a concurrent write (metrics). */
+    private Runnable onRetry = () -> { };
 
     /** Loads every store's policy now, so that a custom policy that cannot be made stops start-up. */
     public ResolveWriter(SyncConfig config, SyncCaches caches, LongSupplier clock) {
@@ -119,6 +121,11 @@ public final class ResolveWriter {
     public record Emitted(SinkEvent event, ObjectNode rejectedEntry, boolean again) {
     }
 
+    /** {@code r} runs each time a batch is decided again because its commit met a concurrent write. */
+    public void onRetry(Runnable r) {
+        onRetry = r;
+    }
+
     /** Attempts of one batch when a commit finds that what it read has changed meanwhile. */
     static final int ATTEMPTS = 3;
 
@@ -132,6 +139,7 @@ public final class ResolveWriter {
                 }
                 LOG.info("a batch of {} changes met a concurrent write (attempt {} of {}); deciding it again: {}",
                         batch.size(), attempt, ATTEMPTS, e.getMessage());
+                onRetry.run();
             }
         }
     }

@@ -52,6 +52,10 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
     public static final String BOUND_GAUGE = "idbsync.groupcommit.bound";
     /** Metrics v2 counter, per task: tuples shed because the queue stayed full until their push was answered. */
     public static final String SHED_COUNTER = "idbsync.groupcommit.shed";
+    /** Metrics v2 histogram, per task: tuples per batch written. */
+    public static final String BATCH_HISTOGRAM = "idbsync.groupcommit.batch.size";
+    /** Metrics v2 timer, per task: how long writing a batch took (the resolver's Ignite commit, an appendBatch, a sync). */
+    public static final String COMMIT_TIMER = "idbsync.groupcommit.commit";
 
     protected transient OutputCollector collector;
     private transient ArrayBlockingQueue<Tuple> queue;
@@ -60,6 +64,8 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
     private transient volatile int inBatch;
     private transient AtomicLong shedSinceLog;
     private transient com.codahale.metrics.Counter shedCounter;
+    private transient com.codahale.metrics.Histogram batchSizes;
+    private transient com.codahale.metrics.Timer commits;
     /** How long a tuple waits for room when {@link #answeredAt} does not know: the message timeout. */
     private transient long defaultWaitMs;
 
@@ -116,6 +122,10 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
         }
     }
 
+    /** Registers a subclass's metrics v2; runs in {@code prepare}, before {@link #open}. */
+    protected void prepareMetrics(TopologyContext context) {
+    }
+
     /** Called on the writer thread between batches, at least every 100 ms (rolls, timers). */
     protected void idle() {
     }
@@ -140,6 +150,9 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
         context.registerGauge(HELD_GAUGE, this::held);
         context.registerGauge(BOUND_GAUGE, () -> bound);
         shedCounter = context.registerCounter(SHED_COUNTER);
+        batchSizes = context.registerHistogram(BATCH_HISTOGRAM);
+        commits = context.registerTimer(COMMIT_TIMER);
+        prepareMetrics(context);
         open(topoConf, context);
         running = true;
         writerThread = new Thread(this::writeLoop, threadName(context));
@@ -205,7 +218,8 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
                     batch.add(first);
                     queue.drainTo(batch, max - 1);
                     inBatch = batch.size();
-                    try {
+                    batchSizes.update(batch.size());
+                    try (com.codahale.metrics.Timer.Context timing = commits.time()) {
                         process(batch);
                     } catch (RuntimeException | Error e) {
                         // a bug in process(): the batch is failed, the writer goes on

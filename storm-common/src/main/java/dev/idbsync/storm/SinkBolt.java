@@ -1,5 +1,6 @@
 package dev.idbsync.storm;
 
+import java.util.List;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.tuple.Tuple;
 
@@ -10,8 +11,22 @@ import org.apache.storm.tuple.Tuple;
 public abstract class SinkBolt extends GroupCommitBolt {
     private static final long serialVersionUID = 1L;
 
+    /** Metrics v2 counter, per task: tuples the sink made durable (acked), repeats included. */
+    public static final String WRITTEN_COUNTER = "idbsync.sink.written";
+    /**
+     * Metrics v2 counter, per task: of those, repeats: changes decided before and delivered again
+     * (a resent push answered {@code duplicate}, after a failure or not); consumers drop them by
+     * their event id.
+     */
+    public static final String REDELIVERED_COUNTER = "idbsync.sink.redelivered";
+    /** Metrics v2 counter, per task: tuples failed (a failed write, or shed); their pushes got 503. */
+    public static final String FAILED_COUNTER = "idbsync.sink.failed";
+
     private final String name;
     private final int batchSize;
+    private transient com.codahale.metrics.Counter written;
+    private transient com.codahale.metrics.Counter redelivered;
+    private transient com.codahale.metrics.Counter failed;
 
     /**
      * @param name the sink's name in its writer thread's name ({@code idbsync-NAME-TASKINDEX})
@@ -20,6 +35,28 @@ public abstract class SinkBolt extends GroupCommitBolt {
     protected SinkBolt(String name, int batchSize) {
         this.name = name;
         this.batchSize = batchSize;
+    }
+
+    @Override
+    protected void prepareMetrics(TopologyContext context) {
+        written = context.registerCounter(WRITTEN_COUNTER);
+        redelivered = context.registerCounter(REDELIVERED_COUNTER);
+        failed = context.registerCounter(FAILED_COUNTER);
+    }
+
+    @Override
+    protected void finish(List<Tuple> tuples, boolean ok) {
+        super.finish(tuples, ok);
+        if (!ok) {
+            failed.inc(tuples.size());
+            return;
+        }
+        written.inc(tuples.size());
+        long again = 0;
+        for (Tuple t : tuples) {
+            again += TupleContract.delivery(t).redeliver() ? 1 : 0;
+        }
+        redelivered.inc(again);
     }
 
     @Override

@@ -43,6 +43,10 @@ class LocalRunIT {
             assertEquals(200, a.status(), a.toString());
             assertEquals(3, a.results().size());
             assertEquals(2, readN1(ignitePort).get("version").asInt());
+            Http.Answer metrics = new Http("http://127.0.0.1:" + port).get("/metrics");
+            assertEquals(200, metrics.status(), "/metrics answers on the local run (auth off)");
+            assertTrue(metrics.body().contains("idbsync_http_pushes_total{") && metrics.body().contains("component=\"resolve\""),
+                    "one worker: the spout's port shows every component: " + metrics.body());
             List<String> listening = Listeners.of(run.pid());
             assertTrue(listening.size() >= 5, "HTTP, Ignite (thin, discovery, communication), Flume and ZooKeeper listen: "
                     + listening);
