@@ -30,7 +30,7 @@ public record Principal(String user, Set<String> grants, boolean all) {
     }
 
     /** The grant that lets a token read {@code GET /metrics}. */
-    public static final String METRICS_READ = "metrics:read";
+    public static final String METRICS_READ = "idbsync:metrics";
 
     /** Whether the user may read the worker's metrics ({@code GET /metrics}). */
     public boolean canReadMetrics() {

@@ -196,7 +196,7 @@ public final class HttpConfig implements Serializable {
 
     /**
      * Whether {@code GET /metrics} answers (the worker's metrics in the Prometheus text format;
-     * with auth on, only to a token with the grant {@code metrics:read}); false: 404.
+     * with auth on, only to a token with the grant {@code idbsync:metrics}); false: 404.
      */
     public boolean metrics() {
         return metrics;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * GET /metrics on a real listener: who may read it (auth on: the grant metrics:read; auth off:
+ * GET /metrics on a real listener: who may read it (auth on: the grant idbsync:metrics; auth off:
  * anyone), http.metrics false, a registry that cannot be reached; and refusals counted by cause.
  */
 class SyncHttpServerMetricsTest {
@@ -79,7 +79,7 @@ class SyncHttpServerMetricsTest {
         assertEquals(401, get("/metrics", "forged").statusCode());
         HttpResponse<String> alice = get("/metrics", "alice");
         assertEquals(403, alice.statusCode());
-        assertTrue(alice.body().contains("metrics:read"), alice.body());
+        assertTrue(alice.body().contains("idbsync:metrics"), alice.body());
         HttpResponse<String> ops = get("/metrics", "ops");
         assertEquals(200, ops.statusCode());
         assertEquals(PrometheusText.CONTENT_TYPE, ops.headers().firstValue("Content-Type").orElse(null));

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The metrics (docs/operations.md, "Metrics") over real HTTP on a LocalCluster with a real Ignite
- * node, Flume agent and file sink, auth on: GET /metrics for the grant metrics:read only; good and
+ * node, Flume agent and file sink, auth on: GET /metrics for the grant idbsync:metrics only; good and
  * bad changes counted by status and code at the spout, the validator and the resolver; the push
  * latency's count; 429s by cause; a client's lag while its changes wait behind a gap, and gone
  * once the gap is filled; Storm's own queue gauges; and the same metrics in the file that
@@ -65,7 +65,7 @@ class MetricsIT {
                             PrometheusFileReporter.DIR, dir.resolve("textfile").toString())))).build());
         });
         stack = TestStack.start(config, ThinClientFactory::new);
-        ops = AuthIT.token("prometheus", "metrics:read");
+        ops = AuthIT.token("prometheus", "idbsync:metrics");
         alice = AuthIT.token("alice", WRITE);
     }
 
@@ -137,7 +137,7 @@ class MetricsIT {
         assertEquals(401, call("GET", "/metrics", null, null).status());
         Http.Answer a = call("GET", "/metrics", alice, null);
         assertEquals(403, a.status(), a.toString());
-        assertTrue(a.body().contains("metrics:read"), a.toString());
+        assertTrue(a.body().contains("idbsync:metrics"), a.toString());
         Http.Answer ok = call("GET", "/metrics", ops, null);
         assertEquals(200, ok.status());
         assertTrue(ok.header("Content-Type").startsWith("text/plain; version=0.0.4"), ok.header("Content-Type"));
