@@ -67,6 +67,10 @@ public class ResolveBolt extends GroupCommitBolt {
     public static final String RETRIES_COUNTER = "idbsync.resolve.tx.retries";
     /** Metrics v2 counter, per task: changes decided before and delivered to the sinks again (redeliveries). */
     public static final String REDELIVERED_COUNTER = "idbsync.resolve.redelivered";
+    /** Feed positions the retention sweep removed ({@link FeedRetention}). */
+    public static final String RETENTION_REMOVED_COUNTER = "idbsync.retention.positions.removed";
+    /** Expired tombstones the retention sweep removed. */
+    public static final String RETENTION_TOMBSTONES_COUNTER = "idbsync.retention.tombstones.removed";
 
     private final SyncConfig config;
     private final IgniteClientFactory igniteFactory;
@@ -74,6 +78,8 @@ public class ResolveBolt extends GroupCommitBolt {
     private transient IgniteClient ignite;
     private transient ResolveWriter writer;
     private transient FeedRetention retention;
+    private transient com.codahale.metrics.Counter retentionRemoved;
+    private transient com.codahale.metrics.Counter retentionTombstones;
     /**
      * Pushes a failed batch held changes of, touched only by the writer thread. Their later
      * changes that reach this task are failed without being decided: a change must not be applied
@@ -125,6 +131,8 @@ public class ResolveBolt extends GroupCommitBolt {
         }
         rejectedByCode = metrics.labelled(REJECTED_COUNTER, "code");
         redelivered = metrics.counter(REDELIVERED_COUNTER);
+        retentionRemoved = metrics.counter(RETENTION_REMOVED_COUNTER);
+        retentionTombstones = metrics.counter(RETENTION_TOMBSTONES_COUNTER);
         com.codahale.metrics.Counter retries = metrics.counter(RETRIES_COUNTER);
         ignite = igniteFactory.create();
         SyncCaches caches = new SyncCaches(ignite, config.ignite());
@@ -143,7 +151,11 @@ public class ResolveBolt extends GroupCommitBolt {
     /** Between batches, on the writer thread (the only one that writes this task's feed logs): retention. */
     @Override
     protected void idle() {
-        retention.maybeSweep();
+        FeedRetention.Swept swept = retention.maybeSweep();
+        if (swept != null) {
+            retentionRemoved.inc(swept.removedPositions());
+            retentionTombstones.inc(swept.tombstones());
+        }
     }
 
     @Override
