@@ -1,0 +1,514 @@
+package dev.idbsync.clusterit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.idbsync.testkit.Ports;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.configuration.ClientConfiguration;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cluster jar on a real Storm cluster, every part a process of its own, started the way
+ * docs/operations.md ("The cluster test") says a person would: ZooKeeper, Nimbus and a
+ * Supervisor with two slots from a Storm home assembled from Maven artifacts, a standalone
+ * Ignite node, a Flume agent from conf/flume/production-agent.properties, then {@code storm jar}
+ * with conf/cluster.yaml (pointed at those). Clients push through both spout ports; a worker is
+ * killed with SIGKILL mid-stream. Every change a client was answered for must be in Ignite once
+ * (its record's version counts it once), in the Flume agent's output and in the committed files
+ * (at least once, every repeat the same); and clients must be answered again within
+ * {@link #RECOVERY_BOUND} of the kill.
+ */
+@Tag("integration")
+class ClusterIT {
+    /** Issue 14's goal: acknowledged pushes resume within 10 s of a worker loss. */
+    static final Duration RECOVERY_BOUND = Duration.ofSeconds(10);
+    private static final int CLIENTS = 6;
+    private static final String SECRET_ENV = "IDBSYNC_CLUSTER_IT_JWT_SECRET";
+    /** A test secret only, used by no deployment. */
+    private static final String SECRET = "cluster-it-test-secret-0123456789abcdef0123";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+    private static final Pattern FLUME_LINE = Pattern.compile("eventId=([^,}]+).*?version=(\\d+)");
+
+    private final Path repo = Path.of(System.getProperty("cluster.repo")).toAbsolutePath().normalize();
+    private final Path jar = Path.of(System.getProperty("cluster.jar")).toAbsolutePath().normalize();
+    private final String javaCmd = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Test
+    void survivesAKilledWorkerWithNothingLostOrDoubledAndRecoversQuickly() throws Exception {
+        long started = System.nanoTime();
+        Path work = Files.createDirectories(Path.of(System.getProperty("cluster.workDir")))
+                .resolve("run-" + System.currentTimeMillis()).toAbsolutePath();
+        Files.createDirectories(work);
+        try (Processes procs = new Processes(work.toString())) {
+            Cluster c = startCluster(procs, work);
+            System.out.printf("[cluster-it] cluster up in %d s%n", (System.nanoTime() - started) / 1_000_000_000);
+
+            Path topoConf = writeTopologyConfig(c, work);
+            int submitted = procs.run("storm jar", stormJarCommand(c.home, topoConf), work.resolve("submit.log"),
+                    Map.of(SECRET_ENV, SECRET), Duration.ofMinutes(2));
+            assertEquals(0, submitted, "storm jar failed: " + Files.readString(work.resolve("submit.log")));
+            waitHealthy(c.spoutPorts, Duration.ofMinutes(3));
+            System.out.printf("[cluster-it] topology serving on %d and %d, %d s after start%n", c.spoutPorts[0],
+                    c.spoutPorts[1], (System.nanoTime() - started) / 1_000_000_000);
+
+            List<SyncClient> clients = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            String token = token("cluster-it-user");
+            for (int i = 0; i < CLIENTS; i++) {
+                SyncClient sc = new SyncClient("c" + i + "-" + Long.toHexString(System.nanoTime()), c.spoutPorts, i % 2, token);
+                clients.add(sc);
+                Thread t = new Thread(sc, "client-" + i);
+                t.setDaemon(true);
+                threads.add(t);
+                t.start();
+            }
+            Thread.sleep(8_000);
+            for (SyncClient sc : clients) {
+                assertTrue(sc.acked() > 0, sc.id + " got no answer before the kill: " + sc.answersByKind + " " + sc.error);
+            }
+
+            // The worker whose spout task listens on the second port: its clients lose their
+            // connection, the other port's pushes lose the tuples that were in that worker.
+            ProcessHandle victim = workerListeningOn(procs, c.spoutPorts[1]);
+            long killedAt = System.currentTimeMillis();
+            assertTrue(victim.destroyForcibly(), "SIGKILL of worker " + victim.pid());
+            System.out.printf("[cluster-it] killed worker pid %d (spout port %d) with SIGKILL%n", victim.pid(), c.spoutPorts[1]);
+
+            long recoveredAt = -1;
+            long giveUp = killedAt + 120_000;
+            long workerBackAt = -1;
+            while (System.currentTimeMillis() < giveUp) {
+                if (workerBackAt < 0 && healthy(c.spoutPorts[1])) {
+                    workerBackAt = System.currentTimeMillis();
+                }
+                long latest = 0;
+                for (SyncClient sc : clients) {
+                    long t = sc.firstAnsweredSentAfter(killedAt);
+                    latest = t < 0 ? -1 : Math.max(latest, t);
+                    if (latest < 0) {
+                        break;
+                    }
+                }
+                if (latest > 0 && workerBackAt > 0) {
+                    recoveredAt = latest;
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            Thread.sleep(5_000); // more pushes on the restarted worker
+            for (SyncClient sc : clients) {
+                sc.stop(Duration.ofSeconds(120));
+            }
+            for (Thread t : threads) {
+                t.join(130_000);
+            }
+            double recoverySeconds = recoveredAt < 0 ? Double.NaN : (recoveredAt - killedAt) / 1000.0;
+            System.out.printf("[cluster-it] RECOVERY after SIGKILL of a worker: every client answered again %.1f s after the kill"
+                    + " (the killed worker's spout port answered /health again after %.1f s)%n", recoverySeconds,
+                    workerBackAt < 0 ? Double.NaN : (workerBackAt - killedAt) / 1000.0);
+            long total = 0;
+            for (SyncClient sc : clients) {
+                System.out.printf("[cluster-it]   %s: %d changes answered, %s%n", sc.id, sc.acked(), new TreeMap<>(sc.answersByKind));
+                total += sc.acked();
+                assertNull(sc.error, sc.id);
+            }
+
+            // Stop the topology cleanly, as `storm kill` does: the file sink commits its files.
+            // storm.py's kill: exec_storm_class with its defaults, so the daemon classpath (lib/), -client
+            int killed = procs.run("storm kill", stormCommand(c.home, topoConf, List.of("-client", "-Ddaemon.name="),
+                    "org.apache.storm.command.KillTopology", List.of("-w", "1", "idbsync-cluster-it"), true),
+                    work.resolve("kill.log"), Map.of(), Duration.ofMinutes(1));
+            assertEquals(0, killed, "storm kill failed");
+            waitFor(() -> procs.find(cmd -> cmd.contains("org.apache.storm.daemon.worker.Worker")).isEmpty(), Duration.ofSeconds(60),
+                    "the workers to stop after storm kill");
+            c.flume.destroy(); // SIGTERM: the agent's shutdown hook closes its sink's file
+            c.flume.waitFor();
+
+            checkIgnite(c, clients);
+            checkEvents("Flume", flumeEvents(c.flumeDir.resolve("out")), clients);
+            checkEvents("files", fileEvents(c.filesDir.resolve("changes")), clients);
+            System.out.printf("[cluster-it] %d changes answered, every one in Ignite once, in Flume and in the files; test took %d s%n",
+                    total, (System.nanoTime() - started) / 1_000_000_000);
+
+            assertTrue(recoveredAt > 0, "clients were not all answered again within 120 s of the kill");
+            assertTrue(recoveredAt - killedAt < RECOVERY_BOUND.toMillis(),
+                    "recovery took " + recoverySeconds + " s, over " + RECOVERY_BOUND.toSeconds() + " s");
+        }
+    }
+
+    // ---- the cluster ------------------------------------------------------------------------
+
+    private record Cluster(Path home, int zkPort, int nimbusPort, int[] spoutPorts, int ignitePort, int flumePort,
+                           Path flumeDir, Path filesDir, Process flume) {
+    }
+
+    private Cluster startCluster(Processes procs, Path work) throws Exception {
+        Path home = stormHome(work);
+        int zk = Ports.free();
+        int nimbus = Ports.free();
+        int[] slots = {Ports.free(), Ports.free()};
+        int[] spout = freePair();
+        int ignite = Ports.free();
+        int flume = Ports.free();
+        Files.writeString(home.resolve("conf/storm.yaml"), String.join("\n",
+                "storm.zookeeper.servers: [\"127.0.0.1\"]",
+                "storm.zookeeper.port: " + zk,
+                "nimbus.seeds: [\"127.0.0.1\"]",
+                "nimbus.thrift.port: " + nimbus,
+                "storm.local.hostname: \"127.0.0.1\"",
+                "storm.local.dir: \"" + home.resolve("storm-local") + "\"",
+                "storm.log.dir: \"" + home.resolve("logs") + "\"",
+                "supervisor.slots.ports: [" + slots[0] + ", " + slots[1] + "]",
+                // the daemons' own heaps; the workers' come from the topology's childopts
+                "nimbus.childopts: \"-Xmx256m\"",
+                "supervisor.childopts: \"-Xmx256m\"",
+                ""));
+
+        Path zkData = Files.createDirectories(work.resolve("zookeeper"));
+        Process zkProc = procs.start("zookeeper", List.of(javaCmd, "-Xmx128m",
+                        // ZooKeeper's admin server needs Jetty, which storm-shaded-deps leaves out
+                        "-Dzookeeper.admin.enableServer=false", "-cp", home.resolve("lib") + "/*",
+                        "org.apache.storm.shade.org.apache.zookeeper.server.ZooKeeperServerMain", String.valueOf(zk), zkData.toString()),
+                work.resolve("zookeeper.log"), Map.of());
+
+        Path igniteDir = Files.createDirectories(work.resolve("ignite"));
+        List<String> igniteCmd = new ArrayList<>(List.of(javaCmd, "-Xmx512m", "@" + repo.resolve("conf/jvm/ignite.args"),
+                "-DIGNITE_QUIET=true", "-DIGNITE_UPDATE_NOTIFIER=false",
+                "-cp", System.getProperty("cluster.ignite.jar") + ":" + System.getProperty("cluster.ignite.lib") + "/*",
+                "dev.idbsync.clusterit.ignite.IgniteNodeMain", String.valueOf(ignite), String.valueOf(Ports.free()),
+                String.valueOf(Ports.free()), igniteDir.toString()));
+        Process igniteProc = procs.start("ignite node", igniteCmd, work.resolve("ignite.log"), Map.of());
+
+        Path flumeDir = Files.createDirectories(work.resolve("flume"));
+        Files.createDirectories(flumeDir.resolve("out"));
+        String props = Files.readString(repo.resolve("conf/flume/production-agent.properties"))
+                .replace("agent.sources.avro.bind = 0.0.0.0", "agent.sources.avro.bind = 127.0.0.1")
+                .replace("agent.sources.avro.port = 41414", "agent.sources.avro.port = " + flume)
+                .replace("/var/lib/flume/idbsync", flumeDir.toString());
+        Path agentProps = flumeDir.resolve("agent.properties");
+        Files.writeString(agentProps, props);
+        Path flumeConf = Files.createDirectories(flumeDir.resolve("conf"));
+        copyResource("flume-log4j2.xml", flumeConf.resolve("log4j2.xml"));
+        // what `flume-ng agent --name agent --conf-file F --conf DIR` runs: Application with the conf
+        // dir and lib/* on the classpath
+        Process flumeProc = procs.start("flume agent", List.of(javaCmd, "-Xmx256m", "-Dflume.log.dir=" + flumeDir,
+                        "-Dlog4j.configurationFile=" + flumeConf.resolve("log4j2.xml"),
+                        "-cp", flumeConf + ":" + System.getProperty("cluster.flume.lib") + "/*",
+                        "org.apache.flume.node.Application", "--name", "agent", "--conf-file", agentProps.toString()),
+                work.resolve("flume.log"), Map.of());
+
+        Processes.waitForPort(zk, Duration.ofSeconds(60), zkProc, "ZooKeeper");
+        Process nimbusProc = procs.start("nimbus", stormCommand(home, null, List.of("-server", "-Xmx256m",
+                        "-Ddaemon.name=nimbus", "-Dlogfile.name=nimbus.log",
+                        "-Dlog4j.configurationFile=" + home.resolve("log4j2/cluster.xml")),
+                "org.apache.storm.daemon.nimbus.Nimbus", List.of(), true), work.resolve("nimbus.out"), Map.of());
+        // The workers inherit the Supervisor's environment: the HS256 secret of auth.hs256SecretEnv.
+        procs.start("supervisor", stormCommand(home, null, List.of("-server", "-Xmx256m",
+                        "-Ddaemon.name=supervisor", "-Dlogfile.name=supervisor.log",
+                        "-Dlog4j.configurationFile=" + home.resolve("log4j2/cluster.xml")),
+                "org.apache.storm.daemon.supervisor.Supervisor", List.of(), true), work.resolve("supervisor.out"),
+                Map.of(SECRET_ENV, SECRET));
+        Processes.waitForPort(ignite, Duration.ofSeconds(120), igniteProc, "the Ignite node");
+        Processes.waitForPort(flume, Duration.ofSeconds(60), flumeProc, "the Flume agent");
+        Processes.waitForPort(nimbus, Duration.ofSeconds(120), nimbusProc, "Nimbus");
+        Path files = Files.createDirectories(work.resolve("files"));
+        return new Cluster(home, zk, nimbus, spout, ignite, flume, flumeDir, files, flumeProc);
+    }
+
+    /** A Storm home: lib/ (storm-server and its dependencies), lib-worker/ (storm-client and its), log4j2/, conf/. */
+    private Path stormHome(Path work) throws IOException {
+        Path home = Files.createDirectories(work.resolve("storm"));
+        Files.createSymbolicLink(home.resolve("lib"), Path.of(System.getProperty("cluster.storm.lib")).toAbsolutePath());
+        Files.createSymbolicLink(home.resolve("lib-worker"), Path.of(System.getProperty("cluster.storm.libWorker")).toAbsolutePath());
+        Files.createDirectories(home.resolve("extlib"));
+        Files.createDirectories(home.resolve("extlib-daemon"));
+        Files.createDirectories(home.resolve("conf"));
+        Files.createDirectories(home.resolve("logs"));
+        Files.createDirectories(home.resolve("log4j2"));
+        copyResource("storm-home/log4j2/worker.xml", home.resolve("log4j2/worker.xml"));
+        copyResource("storm-home/log4j2/cluster.xml", home.resolve("log4j2/cluster.xml"));
+        return home;
+    }
+
+    /**
+     * The java command Storm's launcher (bin/storm.py, exec_storm_class) builds for a daemon or a
+     * client command: the home's jars (lib/ for a daemon, lib-worker/ for a client command such as
+     * {@code storm jar} or {@code storm kill}), then the class.
+     */
+    private List<String> stormCommand(Path home, Path confFile, List<String> jvmOpts, String klass, List<String> args,
+                                      boolean daemon) {
+        List<String> cmd = new ArrayList<>(List.of(javaCmd));
+        cmd.addAll(jvmOpts);
+        cmd.add("-Dstorm.options=");
+        cmd.add("-Dstorm.home=" + home);
+        cmd.add("-Dstorm.log.dir=" + home.resolve("logs"));
+        cmd.add("-Djava.library.path=/usr/local/lib:/opt/local/lib:/usr/lib:/usr/lib64");
+        cmd.add("-Dstorm.conf.file=" + (confFile == null ? home.resolve("conf/storm.yaml") : confFile));
+        cmd.add("-cp");
+        String libs = home + "/*:" + home.resolve(daemon ? "lib" : "lib-worker") + "/*:" + home.resolve("extlib") + "/*"
+                + (daemon ? ":" + home.resolve("extlib-daemon") + "/*" : "");
+        cmd.add(libs + (klass.equals("dev.idbsync.topology.ClusterMain") ? ":" + jar : "") + ":" + home.resolve("conf"));
+        if (klass.equals("dev.idbsync.topology.ClusterMain")) {
+            cmd.add("-Dstorm.jar=" + jar);
+            cmd.add("-Dstorm.dependency.jars=");
+            cmd.add("-Dstorm.dependency.artifacts={}");
+        }
+        cmd.add(klass);
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    private List<String> stormCommand(Path home, Path confFile, List<String> jvmOpts, String klass, List<String> args) {
+        return stormCommand(home, confFile, new ArrayList<>(Stream.concat(Stream.of("-client", "-Ddaemon.name="), jvmOpts.stream()).toList()),
+                klass, args, false);
+    }
+
+    /** `storm jar <jar> dev.idbsync.topology.ClusterMain --config <yaml>` (docs/operations.md). */
+    private List<String> stormJarCommand(Path home, Path topoConf) {
+        return stormCommand(home, topoConf, List.of(), "dev.idbsync.topology.ClusterMain", List.of());
+    }
+
+    /** conf/cluster.yaml, pointed at this test's cluster, Ignite node, Flume agent and directories. */
+    private Path writeTopologyConfig(Cluster c, Path work) throws IOException {
+        ObjectNode conf = (ObjectNode) YAML.readTree(repo.resolve("conf/cluster.yaml").toFile());
+        conf.putArray("nimbus.seeds").add("127.0.0.1");
+        conf.put("nimbus.thrift.port", c.nimbusPort);
+        conf.putArray("storm.zookeeper.servers").add("127.0.0.1");
+        conf.put("storm.zookeeper.port", c.zkPort);
+        ObjectNode httpConf = (ObjectNode) conf.get("http");
+        httpConf.put("host", "127.0.0.1").put("port", c.spoutPorts[0]);
+        ObjectNode auth = conf.putObject("auth");
+        auth.put("mode", "jwt").put("hs256SecretEnv", SECRET_ENV);
+        ObjectNode ignite = (ObjectNode) conf.get("ignite");
+        ignite.putArray("addresses").add("127.0.0.1:" + c.ignitePort);
+        ignite.put("cacheBackups", 0); // one node
+        ObjectNode flume = (ObjectNode) conf.get("flume");
+        flume.putArray("agents").add("127.0.0.1:" + c.flumePort);
+        ObjectNode files = (ObjectNode) conf.get("files");
+        files.put("dir", c.filesDir.toString()).put("rollIntervalMs", 5000);
+        ObjectNode topology = (ObjectNode) conf.get("topology");
+        topology.put("name", "idbsync-cluster-it");
+        ObjectNode storm = (ObjectNode) topology.get("storm");
+        // Two workers of 1 GB each would crowd the 2 cores' machine this runs on; the flags after -Xmx are cluster.yaml's.
+        storm.put("topology.worker.childopts", storm.get("topology.worker.childopts").asText().replace("-Xmx1g", "-Xmx384m"));
+        Path dir = Files.createDirectories(work.resolve("conf"));
+        copyTree(repo.resolve("conf/schemas"), dir.resolve("schemas"));
+        Path file = dir.resolve("cluster.yaml");
+        YAML.writeValue(file.toFile(), conf);
+        return file;
+    }
+
+    // ---- checks -----------------------------------------------------------------------------
+
+    private void checkIgnite(Cluster c, List<SyncClient> clients) throws Exception {
+        try (IgniteClient ignite = Ignition.startClient(new ClientConfiguration().setAddresses("127.0.0.1:" + c.ignitePort))) {
+            ClientCache<String, String> records = ignite.cache("notes-app.notes");
+            for (SyncClient sc : clients) {
+                for (Map.Entry<String, List<Long>> e : sc.seqsByKey().entrySet()) {
+                    List<Long> seqs = e.getValue();
+                    for (int i = 0; i < seqs.size(); i++) {
+                        SyncClient.Outcome o = sc.told.get(seqs.get(i));
+                        assertEquals("applied", o.status(), sc.id + " seq " + seqs.get(i));
+                        assertEquals(i + 1, o.version(), sc.id + " seq " + seqs.get(i) + ": the version told (a change decided twice"
+                                + " would skip one)");
+                    }
+                    String stored = records.get(JSON.writeValueAsString(e.getKey()));
+                    assertTrue(stored != null, "record " + e.getKey() + " missing in Ignite");
+                    JsonNode rec = JSON.readTree(stored);
+                    long last = seqs.get(seqs.size() - 1);
+                    assertEquals(seqs.size(), rec.path("version").asLong(), e.getKey() + ": version = changes answered (none lost, none twice): " + stored);
+                    assertEquals(sc.id + "#" + last, rec.path("value").path("title").asText(), e.getKey() + ": " + stored);
+                }
+            }
+        }
+    }
+
+    private static void checkEvents(String sink, Map<String, Set<Long>> events, List<SyncClient> clients) {
+        int repeatsAgreeing = 0;
+        for (SyncClient sc : clients) {
+            for (Map.Entry<String, List<Long>> e : sc.seqsByKey().entrySet()) {
+                for (long seq : e.getValue()) {
+                    String id = "notes-app/" + sc.id + "/" + seq;
+                    Set<Long> versions = events.get(id);
+                    assertTrue(versions != null, sink + ": no event " + id + " (answered " + sc.told.get(seq) + ")");
+                    assertEquals(Set.of(sc.told.get(seq).version()), versions, sink + ": " + id + " with another version");
+                }
+            }
+        }
+        System.out.printf("[cluster-it] %s: %d distinct events%n", sink, events.size() + repeatsAgreeing);
+    }
+
+    private static Map<String, Set<Long>> flumeEvents(Path dir) throws IOException {
+        Map<String, Set<Long>> m = new HashMap<>();
+        int lines = 0;
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path f : s.toList()) {
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    Matcher mt = FLUME_LINE.matcher(line);
+                    if (mt.find()) {
+                        lines++;
+                        m.computeIfAbsent(mt.group(1), k -> new java.util.HashSet<>()).add(Long.parseLong(mt.group(2)));
+                    }
+                }
+            }
+        }
+        System.out.printf("[cluster-it] Flume: %d event lines, %d repeats%n", lines, lines - m.size());
+        return m;
+    }
+
+    private static Map<String, Set<Long>> fileEvents(Path dir) throws IOException {
+        Map<String, Set<Long>> m = new HashMap<>();
+        int lines = 0;
+        List<Path> inProgress;
+        try (Stream<Path> s = Files.walk(dir)) {
+            List<Path> all = s.filter(Files::isRegularFile).toList();
+            inProgress = all.stream().filter(p -> !p.toString().endsWith(".jsonl")).toList();
+            for (Path f : all.stream().filter(p -> p.toString().endsWith(".jsonl")).toList()) {
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    JsonNode n = JSON.readTree(line);
+                    lines++;
+                    m.computeIfAbsent(n.path("eventId").asText(), k -> new java.util.HashSet<>()).add(n.path("version").asLong());
+                }
+            }
+        }
+        System.out.printf("[cluster-it] files: %d lines in committed files, %d repeats; not committed: %s%n", lines, lines - m.size(),
+                inProgress);
+        return m;
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private static int[] freePair() {
+        while (true) {
+            int p = Ports.free();
+            try (java.net.ServerSocket s = new java.net.ServerSocket(p + 1, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+                return new int[] {p, p + 1};
+            } catch (IOException e) {
+                // p + 1 is taken; try another
+            }
+        }
+    }
+
+    private String token(String user) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject(user)
+                .claim("scope", "notes-app:write notes-app:read")
+                .expirationTime(new Date(System.currentTimeMillis() + 3_600_000)).build());
+        jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+        return jwt.serialize();
+    }
+
+    private boolean healthy(int port) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void waitHealthy(int[] ports, Duration max) throws InterruptedException {
+        waitFor(() -> healthy(ports[0]) && healthy(ports[1]), max, "GET /health 200 on both spout ports");
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier cond, Duration max, String what) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + max + " waiting for " + what);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** The worker process with a socket listening on the port (Linux: /proc/net/tcp and each worker's fds). */
+    private static ProcessHandle workerListeningOn(Processes procs, int port) throws IOException {
+        Set<String> inodes = new java.util.HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            Path t = Path.of(table);
+            if (!Files.exists(t)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(t)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && f[1].contains(":") && f[3].equals("0A")
+                        && Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16) == port) {
+                    inodes.add("socket:[" + f[9] + "]");
+                }
+            }
+        }
+        for (ProcessHandle h : procs.find(cmd -> cmd.contains("org.apache.storm.daemon.worker.Worker"))) {
+            try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(h.pid()), "fd"))) {
+                if (fds.anyMatch(fd -> {
+                    try {
+                        return inodes.contains(Files.readSymbolicLink(fd).toString());
+                    } catch (IOException e) {
+                        return false;
+                    }
+                })) {
+                    return h;
+                }
+            }
+        }
+        throw new AssertionError("no worker listens on " + port);
+    }
+
+    private static void copyResource(String name, Path to) throws IOException {
+        try (InputStream in = ClusterIT.class.getResourceAsStream("/" + name)) {
+            Files.copy(in, to);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
