@@ -153,10 +153,8 @@ class ClusterIT {
             }
 
             // Stop the topology cleanly, as `storm kill` does: the file sink commits its files.
-            // storm.py's kill: exec_storm_class with its defaults, so the daemon classpath (lib/), -client
-            int killed = procs.run("storm kill", stormCommand(c.home, topoConf, List.of("-client", "-Ddaemon.name="),
-                    "org.apache.storm.command.KillTopology", List.of("-w", "1", "idbsync-cluster-it"), true),
-                    work.resolve("kill.log"), Map.of(), Duration.ofMinutes(1));
+            int killed = procs.run("storm kill", stormKillCommand(c.home, topoConf, "idbsync-cluster-it"), work.resolve("kill.log"),
+                    Map.of(), Duration.ofMinutes(1));
             assertEquals(0, killed, "storm kill failed");
             waitFor(() -> procs.find(cmd -> cmd.contains("org.apache.storm.daemon.worker.Worker")).isEmpty(), Duration.ofSeconds(60),
                     "the workers to stop after storm kill");
@@ -256,16 +254,11 @@ class ClusterIT {
                 work.resolve("flume.log"), Map.of());
 
         Processes.waitForPort(zk, Duration.ofSeconds(60), zkProc, "ZooKeeper");
-        Process nimbusProc = procs.start("nimbus", stormCommand(home, null, List.of("-server", "-Xmx256m",
-                        "-Ddaemon.name=nimbus", "-Dlogfile.name=nimbus.log",
-                        "-Dlog4j.configurationFile=" + home.resolve("log4j2/cluster.xml")),
-                "org.apache.storm.daemon.nimbus.Nimbus", List.of(), true), work.resolve("nimbus.out"), Map.of());
+        Process nimbusProc = procs.start("nimbus", daemonCommand(home, "nimbus", "org.apache.storm.daemon.nimbus.Nimbus"),
+                work.resolve("nimbus.out"), Map.of());
         // The workers inherit the Supervisor's environment: the HS256 secret of auth.hs256SecretEnv.
-        procs.start("supervisor", stormCommand(home, null, List.of("-server", "-Xmx256m",
-                        "-Ddaemon.name=supervisor", "-Dlogfile.name=supervisor.log",
-                        "-Dlog4j.configurationFile=" + home.resolve("log4j2/cluster.xml")),
-                "org.apache.storm.daemon.supervisor.Supervisor", List.of(), true), work.resolve("supervisor.out"),
-                Map.of(SECRET_ENV, SECRET));
+        procs.start("supervisor", daemonCommand(home, "supervisor", "org.apache.storm.daemon.supervisor.Supervisor"),
+                work.resolve("supervisor.out"), Map.of(SECRET_ENV, SECRET));
         Processes.waitForPort(ignite, Duration.ofSeconds(120), igniteProc, "the Ignite node");
         Processes.waitForPort(flume, Duration.ofSeconds(60), flumeProc, "the Flume agent");
         Processes.waitForPort(nimbus, Duration.ofSeconds(120), nimbusProc, "Nimbus");
@@ -289,41 +282,55 @@ class ClusterIT {
     }
 
     /**
-     * The java command Storm's launcher (bin/storm.py, exec_storm_class) builds for a daemon or a
-     * client command: the home's jars (lib/ for a daemon, lib-worker/ for a client command such as
-     * {@code storm jar} or {@code storm kill}), then the class.
+     * The java command Storm's launcher builds (bin/storm.py, {@code exec_storm_class}):
+     * {@code -Dstorm.home}, {@code -Dstorm.log.dir}, {@code -Djava.library.path} (Storm's default),
+     * {@code -Dstorm.conf.file}, then {@code get_classpath}: the home's own jars, {@code lib/} for a
+     * daemon and for the commands run with the daemon classpath ({@code storm kill}),
+     * {@code lib-worker/} for a client command ({@code storm jar}), {@code extlib/},
+     * {@code extlib-daemon/} for a daemon, then the extra entries (the topology jar for
+     * {@code storm jar}), and the home's {@code conf/} (storm.py adds it for a daemon; for a client
+     * command it adds the user's {@code ~/.storm} there, which this test has none of).
      */
-    private List<String> stormCommand(Path home, Path confFile, List<String> jvmOpts, String klass, List<String> args,
-                                      boolean daemon) {
+    private List<String> stormCommand(Path home, Path confFile, List<String> jvmOpts, boolean serverLibs, boolean daemon,
+                                      List<String> extraClasspath, String klass, List<String> args) {
+        List<String> cp = new ArrayList<>(List.of(home + "/*", home.resolve(serverLibs ? "lib" : "lib-worker") + "/*",
+                home.resolve("extlib") + "/*"));
+        if (daemon) {
+            cp.add(home.resolve("extlib-daemon") + "/*");
+        }
+        cp.addAll(extraClasspath);
+        cp.add(home.resolve("conf").toString());
         List<String> cmd = new ArrayList<>(List.of(javaCmd));
         cmd.addAll(jvmOpts);
-        cmd.add("-Dstorm.options=");
-        cmd.add("-Dstorm.home=" + home);
-        cmd.add("-Dstorm.log.dir=" + home.resolve("logs"));
-        cmd.add("-Djava.library.path=/usr/local/lib:/opt/local/lib:/usr/lib:/usr/lib64");
-        cmd.add("-Dstorm.conf.file=" + (confFile == null ? home.resolve("conf/storm.yaml") : confFile));
-        cmd.add("-cp");
-        String libs = home + "/*:" + home.resolve(daemon ? "lib" : "lib-worker") + "/*:" + home.resolve("extlib") + "/*"
-                + (daemon ? ":" + home.resolve("extlib-daemon") + "/*" : "");
-        cmd.add(libs + (klass.equals("dev.idbsync.topology.ClusterMain") ? ":" + jar : "") + ":" + home.resolve("conf"));
-        if (klass.equals("dev.idbsync.topology.ClusterMain")) {
-            cmd.add("-Dstorm.jar=" + jar);
-            cmd.add("-Dstorm.dependency.jars=");
-            cmd.add("-Dstorm.dependency.artifacts={}");
-        }
+        cmd.addAll(List.of("-Dstorm.options=", "-Dstorm.home=" + home, "-Dstorm.log.dir=" + home.resolve("logs"),
+                "-Djava.library.path=/usr/local/lib:/opt/local/lib:/usr/lib:/usr/lib64",
+                "-Dstorm.conf.file=" + (confFile == null ? home.resolve("conf/storm.yaml") : confFile),
+                "-cp", String.join(":", cp)));
         cmd.add(klass);
         cmd.addAll(args);
         return cmd;
     }
 
-    private List<String> stormCommand(Path home, Path confFile, List<String> jvmOpts, String klass, List<String> args) {
-        return stormCommand(home, confFile, new ArrayList<>(Stream.concat(Stream.of("-client", "-Ddaemon.name="), jvmOpts.stream()).toList()),
-                klass, args, false);
+    /** A daemon: bin/storm nimbus, bin/storm supervisor. */
+    private List<String> daemonCommand(Path home, String name, String klass) {
+        return stormCommand(home, null, List.of("-server", "-Xmx256m", "-Ddaemon.name=" + name, "-Dlogfile.name=" + name + ".log",
+                "-Dlog4j.configurationFile=" + home.resolve("log4j2/cluster.xml")), true, true, List.of(), klass, List.of());
     }
 
-    /** `storm jar <jar> dev.idbsync.topology.ClusterMain --config <yaml>` (docs/operations.md). */
+    /**
+     * {@code storm jar <jar> dev.idbsync.topology.ClusterMain --config <yaml>} (storm.py's
+     * {@code run_client_jar}: the client classpath, the jar on it, {@code -Dstorm.jar}; its
+     * {@code --config} becomes {@code -Dstorm.conf.file}). docs/operations.md shows it as a shell command.
+     */
     private List<String> stormJarCommand(Path home, Path topoConf) {
-        return stormCommand(home, topoConf, List.of(), "dev.idbsync.topology.ClusterMain", List.of());
+        return stormCommand(home, topoConf, List.of("-client", "-Ddaemon.name=", "-Dstorm.jar=" + jar, "-Dstorm.dependency.jars=",
+                "-Dstorm.dependency.artifacts={}"), false, false, List.of(jar.toString()), "dev.idbsync.topology.ClusterMain", List.of());
+    }
+
+    /** {@code storm kill <name> -w 1} (storm.py's kill: exec_storm_class with its defaults, so the daemon classpath). */
+    private List<String> stormKillCommand(Path home, Path topoConf, String topology) {
+        return stormCommand(home, topoConf, List.of("-client", "-Ddaemon.name="), true, true, List.of(),
+                "org.apache.storm.command.KillTopology", List.of("-w", "1", topology));
     }
 
     /** conf/cluster.yaml, pointed at this test's cluster, Ignite node, Flume agent and directories. */
