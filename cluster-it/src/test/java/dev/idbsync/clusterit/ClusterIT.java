@@ -114,9 +114,16 @@ class ClusterIT {
             long recoveredAt = -1;
             long giveUp = killedAt + 120_000;
             long workerBackAt = -1;
+            String survivorHealth = null; // the surviving spout's /health while the worker is down
             while (System.currentTimeMillis() < giveUp) {
                 if (workerBackAt < 0 && healthy(c.spoutPorts[1])) {
                     workerBackAt = System.currentTimeMillis();
+                }
+                if (survivorHealth == null && workerBackAt < 0) {
+                    String h = health(c.spoutPorts[0]);
+                    if (h.startsWith("503") && h.contains("\"workers\":\"worker")) {
+                        survivorHealth = h;
+                    }
                 }
                 long latest = 0;
                 for (SyncClient sc : clients) {
@@ -145,6 +152,8 @@ class ClusterIT {
                     + " (the first push sent after the kill was answered after %.1f s; the killed worker's spout port answered"
                     + " /health again after %.1f s)%n", recoverySeconds, firstAfter < 0 ? Double.NaN : (firstAfter - killedAt) / 1000.0,
                     workerBackAt < 0 ? Double.NaN : (workerBackAt - killedAt) / 1000.0);
+            System.out.println("[cluster-it] the surviving spout's /health while the worker was down: " + survivorHealth);
+            assertTrue(survivorHealth != null, "the surviving spout's /health never named the lost worker");
             long total = 0;
             for (SyncClient sc : clients) {
                 System.out.printf("[cluster-it]   %s: %d changes answered, %s%n", sc.id, sc.acked(), new TreeMap<>(sc.answersByKind));
@@ -461,17 +470,22 @@ class ClusterIT {
         return jwt.serialize();
     }
 
-    private boolean healthy(int port) {
+    /** "<status> <body>" of GET /health, or "down" when the port does not answer. */
+    private String health(int port) {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200;
+            return r.statusCode() + " " + r.body();
         } catch (IOException e) {
-            return false;
+            return "down";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return "down";
         }
+    }
+
+    private boolean healthy(int port) {
+        return health(port).startsWith("200 ");
     }
 
     private void waitHealthy(int[] ports, Duration max) throws InterruptedException {

@@ -13,9 +13,13 @@ import dev.idbsync.protocol.Change;
 import dev.idbsync.storm.TupleContract;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
+import org.apache.storm.Config;
 import org.apache.storm.spout.SpoutOutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
@@ -52,6 +56,7 @@ public class HttpSyncSpout extends BaseRichSpout {
     private transient EndpointRegistry registry;
     private transient ConcurrentLinkedQueue<PendingPush> toEmit;
     private transient PendingPush emitting;
+    private transient PeerWorkers peers;
 
     public HttpSyncSpout(SyncConfig config, IgniteClientFactory igniteFactory) {
         this(config, igniteFactory, List.of(new IgniteProbe(igniteFactory)));
@@ -70,7 +75,19 @@ public class HttpSyncSpout extends BaseRichSpout {
         toEmit = new ConcurrentLinkedQueue<>();
         // Task id plus a random nonce per start: push keys never repeat across tasks or restarts.
         String keyPrefix = "t" + context.getThisTaskId() + "-" + Long.toHexString(new SecureRandom().nextLong()) + "-";
-        http = new HttpSide(config, igniteFactory, probes, keyPrefix, toEmit::add, System::getenv);
+        List<SinkProbe> healthProbes = new ArrayList<>(probes);
+        Object others = context.getResource(PeerWorkersHook.RESOURCE);
+        if ("distributed".equals(conf.get(Config.STORM_CLUSTER_MODE)) && others instanceof Supplier<?> supplier) {
+            // Storm's client to a worker that is back reconnects within its longest back-off.
+            long graceMs = ((Number) conf.getOrDefault(Config.STORM_MESSAGING_NETTY_MAX_SLEEP_MS, 1000)).longValue() + 500;
+            @SuppressWarnings("unchecked")
+            Supplier<Set<PeerWorkers.Address>> workers = (Supplier<Set<PeerWorkers.Address>>) supplier;
+            peers = new PeerWorkers(workers, PeerWorkers::tcpConnect, graceMs, System::currentTimeMillis);
+            healthProbes.add(peers.probe());
+            peers.check();
+            peers.start();
+        }
+        http = new HttpSide(config, igniteFactory, healthProbes, keyPrefix, toEmit::add, System::getenv);
         HttpConfig c = config.http();
         http.start(c.port() == 0 ? 0 : c.port() + context.getThisTaskIndex());
         LOG.info("HTTP spout task {} listening on {} (body limit {} bytes, {} changes per push, {} pushes"
@@ -103,6 +120,10 @@ public class HttpSyncSpout extends BaseRichSpout {
 
     @Override
     public void nextTuple() {
+        if (peers != null && !peers.allUp()) {
+            // A worker is down: what is emitted now would be dropped on the way (see PeerWorkers).
+            return;
+        }
         int emitted = 0;
         while (emitted < config.topology().spoutEmitBatch()) {
             if (emitting == null) {
@@ -161,6 +182,9 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
         if (http != null) {
             http.close();
+        }
+        if (peers != null) {
+            peers.close();
         }
     }
 }
