@@ -76,6 +76,7 @@ class ClusterIT {
         Path work = Files.createDirectories(Path.of(System.getProperty("cluster.workDir")))
                 .resolve("run-" + System.currentTimeMillis()).toAbsolutePath();
         Files.createDirectories(work);
+        boolean passed = false;
         try (Processes procs = new Processes(work.toString())) {
             Cluster c = startCluster(procs, work);
             System.out.printf("[cluster-it] cluster up in %d s%n", (System.nanoTime() - started) / 1_000_000_000);
@@ -197,6 +198,23 @@ class ClusterIT {
                         + " + 2 s = %.1f s instead%n", workerStart / 1000.0, deadline, RECOVERY_BOUND.toSeconds(), bound / 1000.0);
                 assertTrue(recoveredAt - killedAt <= bound, "recovery took " + recoverySeconds + " s, over " + bound / 1000.0
                         + " s (the new worker was up after " + workerStart + " ms)");
+            }
+            passed = true;
+        } finally {
+            // A run leaves hundreds of MB (Ignite's files, Storm's copies of the jar); its logs are
+            // kept only when it failed.
+            if (passed) {
+                deleteTree(work);
+            } else {
+                System.out.println("[cluster-it] the logs of this run are under " + work);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }

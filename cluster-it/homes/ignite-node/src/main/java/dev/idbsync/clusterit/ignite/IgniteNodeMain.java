@@ -55,6 +55,8 @@ public final class IgniteNodeMain {
                 .setClientConnectorConfiguration(new ClientConnectorConfiguration()
                         .setHost("127.0.0.1").setPort(thin).setPortRange(0))
                 .setDataStorageConfiguration(new DataStorageConfiguration()
+                        // Ignite preallocates 10 WAL segments of 64 MB; a test run writes a few MB.
+                        .setWalSegmentSize(8 * 1024 * 1024)
                         .setDefaultDataRegionConfiguration(new DataRegionConfiguration()
                                 .setName("default")
                                 .setPersistenceEnabled(true)
