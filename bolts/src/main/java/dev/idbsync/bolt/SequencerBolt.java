@@ -83,12 +83,7 @@ public class SequencerBolt extends BaseRichBolt {
         ignite = igniteFactory.create();
         caches = new SyncCaches(ignite, config.ignite());
         unsavedMarks = new HashMap<>();
-        // A change admitted this long ago and neither decided nor released is taken back. Its
-        // tuple tree may not have timed out yet (Storm fails a tree between 1x and 2x the message
-        // timeout), but taking it back is safe: the resolver decides each change once, so a
-        // retry admitted now and the old attempt cannot both apply it.
-        long inFlightTimeoutMs = (config.topology().messageTimeoutSecs() + 5) * 1000L;
-        sequencer = new Sequencer(inFlightTimeoutMs, config.topology().sequencerClientsInMemory(), this::loadMark);
+        sequencer = new Sequencer(inFlightTimeoutMs(config), config.topology().sequencerClientsInMemory(), this::loadMark);
         registerMetrics(Metrics.of(context));
     }
 
@@ -107,6 +102,23 @@ public class SequencerBolt extends BaseRichBolt {
             lag.topByPendingAge(TOP, System.currentTimeMillis()).forEach((k, ms) -> out.put(k, ms / 1000.0));
             return out;
         });
+    }
+
+    /**
+     * How long a change admitted and neither decided nor released stays in flight before it is
+     * taken back: {@code http.requestTimeoutMs} + 1 s, or {@code topology.messageTimeoutSecs} + 5 s
+     * if that is shorter. Its tuple tree may not have timed out yet (Storm fails a tree between 1x
+     * and 2x the message timeout, and never fails one lost with a killed worker any sooner), but
+     * by then its push was answered 503 (the spout's deadline is its receive time, which comes
+     * before the admission, + {@code requestTimeoutMs}) and the resolver no longer starts deciding
+     * its changes. Taking it back early is safe anyway: the resolver decides each change once, so
+     * a retry admitted now and the old attempt cannot both apply it. This is what lets a client
+     * whose change was lost with a worker be admitted again once its push got its 503, instead of
+     * being answered {@code pending} for the message timeout (docs/architecture.md, "After a
+     * worker is lost").
+     */
+    static long inFlightTimeoutMs(SyncConfig config) {
+        return Math.min((config.topology().messageTimeoutSecs() + 5) * 1000L, config.http().requestTimeoutMs() + 1000L);
     }
 
     @Override

@@ -17,9 +17,13 @@ import dev.idbsync.storm.WorkerMetrics;
 import com.codahale.metrics.MetricRegistry;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
+import org.apache.storm.Config;
 import org.apache.storm.spout.SpoutOutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
@@ -56,6 +60,7 @@ public class HttpSyncSpout extends BaseRichSpout {
     private transient EndpointRegistry registry;
     private transient ConcurrentLinkedQueue<PendingPush> toEmit;
     private transient PendingPush emitting;
+    private transient PeerWorkers peers;
 
     public HttpSyncSpout(SyncConfig config, IgniteClientFactory igniteFactory) {
         this(config, igniteFactory, List.of(new IgniteProbe(igniteFactory)));
@@ -74,11 +79,23 @@ public class HttpSyncSpout extends BaseRichSpout {
         toEmit = new ConcurrentLinkedQueue<>();
         // Task id plus a random nonce per start: push keys never repeat across tasks or restarts.
         String keyPrefix = "t" + context.getThisTaskId() + "-" + Long.toHexString(new SecureRandom().nextLong()) + "-";
+        List<SinkProbe> healthProbes = new ArrayList<>(probes);
+        Object others = context.getResource(PeerWorkersHook.RESOURCE);
+        if ("distributed".equals(conf.get(Config.STORM_CLUSTER_MODE)) && others instanceof Supplier<?> supplier) {
+            // Storm's client to a worker that is back reconnects within its longest back-off.
+            long graceMs = ((Number) conf.getOrDefault(Config.STORM_MESSAGING_NETTY_MAX_SLEEP_MS, 1000)).longValue() + 500;
+            @SuppressWarnings("unchecked")
+            Supplier<Set<PeerWorkers.Address>> workers = (Supplier<Set<PeerWorkers.Address>>) supplier;
+            peers = new PeerWorkers(workers, PeerWorkers::tcpConnect, graceMs, System::currentTimeMillis);
+            healthProbes.add(peers.probe());
+            peers.check();
+            peers.start();
+        }
         SpoutMetrics metrics = new SpoutMetrics(Metrics.of(context));
         metrics.gauge(SpoutMetrics.EMIT_QUEUE_GAUGE, toEmit::size);
         // GET /metrics: the worker's whole registry, found through the first metric this task registered
         com.codahale.metrics.Metric own = metrics.pushes;
-        http = new HttpSide(config, igniteFactory, probes, keyPrefix, toEmit::add, System::getenv, metrics, () -> {
+        http = new HttpSide(config, igniteFactory, healthProbes, keyPrefix, toEmit::add, System::getenv, metrics, () -> {
             MetricRegistry worker = WorkerMetrics.of(own);
             return worker == null ? null : PrometheusText.write(worker);
         });
@@ -114,6 +131,10 @@ public class HttpSyncSpout extends BaseRichSpout {
 
     @Override
     public void nextTuple() {
+        if (peers != null && !peers.allUp()) {
+            // A worker is down: what is emitted now would be dropped on the way (see PeerWorkers).
+            return;
+        }
         int emitted = 0;
         while (emitted < config.topology().spoutEmitBatch()) {
             if (emitting == null) {
@@ -172,6 +193,9 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
         if (http != null) {
             http.close();
+        }
+        if (peers != null) {
+            peers.close();
         }
     }
 }

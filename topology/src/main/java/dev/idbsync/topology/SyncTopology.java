@@ -27,6 +27,7 @@ import dev.idbsync.protocol.Result;
 import dev.idbsync.protocol.SinkEvent;
 import dev.idbsync.resolve.ConflictPolicies;
 import dev.idbsync.spout.HttpSyncSpout;
+import dev.idbsync.spout.PeerWorkersHook;
 import org.apache.storm.Config;
 import org.apache.storm.generated.StormTopology;
 import dev.idbsync.ignite.IgniteProbe;
@@ -93,6 +94,9 @@ public final class SyncTopology {
         }
         b.setSpout(SPOUT, new HttpSyncSpout(config, igniteFactory, probes),
                 config.topology().spoutParallelism());
+        // On a cluster the spout checks that the other workers are up (PeerWorkers); the worker's
+        // assignment reaches it through this hook.
+        b.addWorkerHook(new PeerWorkersHook());
         b.setBolt(VALIDATE, new ValidateBolt(config), config.topology().validateParallelism())
                 .fieldsGrouping(SPOUT, CHANGES_STREAM, CLIENT_GROUPING);
         b.setBolt(SEQUENCE, new SequencerBolt(config, igniteFactory), config.topology().sequenceParallelism())
