@@ -25,6 +25,7 @@ public final class SyncConfig implements Serializable {
     private final TopologyConfig topology;
     private final FlumeConfig flume;
     private final FilesConfig files;
+    private final KafkaConfig kafka;
     private final AuthConfig auth;
     private final RateLimitConfig rateLimit;
     private final String dataDir;
@@ -38,6 +39,7 @@ public final class SyncConfig implements Serializable {
         topology = b.topology;
         flume = b.flume;
         files = b.files;
+        kafka = b.kafka;
         auth = b.auth;
         rateLimit = b.rateLimit;
         dataDir = Check.notBlank("dataDir", b.dataDir);
@@ -61,6 +63,7 @@ public final class SyncConfig implements Serializable {
                         + "\" is already used by " + taken + "; every store needs a cache of its own");
             }
         }
+        kafka.checkTopics(s.keySet());
         s.replaceAll((db, m) -> Collections.unmodifiableMap(m));
         stores = Collections.unmodifiableMap(s);
     }
@@ -83,6 +86,7 @@ public final class SyncConfig implements Serializable {
         Section topology = root.section("topology");
         Section flume = root.section("flume");
         Section files = root.section("files");
+        Section kafka = root.section("kafka");
         boolean authGiven = root.has("auth");
         Section auth = root.section("auth");
         Section rateLimit = root.section("rateLimit");
@@ -94,6 +98,7 @@ public final class SyncConfig implements Serializable {
                 .topology(TopologyConfig.fromYaml(topology))
                 .flume(FlumeConfig.fromYaml(flume))
                 .files(FilesConfig.fromYaml(files))
+                .kafka(KafkaConfig.fromYaml(kafka))
                 .auth(authGiven ? AuthConfig.fromYaml(auth) : AuthConfig.absent())
                 .rateLimit(RateLimitConfig.fromYaml(rateLimit));
         if (dbs == null || !dbs.isObject() || dbs.isEmpty()) {
@@ -124,7 +129,7 @@ public final class SyncConfig implements Serializable {
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files)
+        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files).kafka(kafka)
                 .auth(auth).rateLimit(rateLimit).dataDir(dataDir);
         allStores().forEach(b::store);
         return b;
@@ -152,6 +157,11 @@ public final class SyncConfig implements Serializable {
 
     public FilesConfig files() {
         return files;
+    }
+
+    /** The optional Kafka sink (docs/kafka.md). */
+    public KafkaConfig kafka() {
+        return kafka;
     }
 
     /** Who may push and pull; {@link AuthConfig#configured()} is false when the file had no auth section. */
@@ -197,6 +207,7 @@ public final class SyncConfig implements Serializable {
         private TopologyConfig topology = TopologyConfig.builder().build();
         private FlumeConfig flume = FlumeConfig.builder().build();
         private FilesConfig files = FilesConfig.builder().build();
+        private KafkaConfig kafka = KafkaConfig.builder().build();
         private AuthConfig auth = AuthConfig.absent();
         private RateLimitConfig rateLimit = RateLimitConfig.off();
         private String dataDir = DEFAULT_DATA_DIR;
@@ -229,6 +240,11 @@ public final class SyncConfig implements Serializable {
 
         public Builder files(FilesConfig v) {
             files = v;
+            return this;
+        }
+
+        public Builder kafka(KafkaConfig v) {
+            kafka = java.util.Objects.requireNonNull(v, "kafka");
             return this;
         }
 
