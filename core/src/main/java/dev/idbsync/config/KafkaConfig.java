@@ -83,8 +83,11 @@ public final class KafkaConfig implements Serializable {
         }
         createTopics = b.createTopics;
         partitions = Check.range("kafka.partitions", b.partitions, 1, 10_000);
-        replicationFactor = b.replicationFactor == -1 ? -1
-                : Check.range("kafka.replicationFactor (-1: the brokers' default)", b.replicationFactor, 1, 32);
+        if (b.replicationFactor != -1 && (b.replicationFactor < 1 || b.replicationFactor > 32)) {
+            throw new IllegalArgumentException("kafka.replicationFactor: " + b.replicationFactor + " is not allowed; use an"
+                    + " integer from 1 to 32, or -1 for the brokers' default.replication.factor");
+        }
+        replicationFactor = b.replicationFactor;
         batchSize = Check.range("kafka.batchSize", b.batchSize, 1, 100_000);
         deliveryTimeoutMs = Check.range("kafka.deliveryTimeoutMs", b.deliveryTimeoutMs, 1000, 600_000);
         Map<String, String> p = new LinkedHashMap<>();
