@@ -66,10 +66,11 @@ public final class KafkaTopics {
                 create.add(new NewTopic(t, Optional.of(config.partitions()), rf));
             }
             List<String> created = new ArrayList<>();
-            for (var e : admin.createTopics(create).values().entrySet()) {
+            var results = admin.createTopics(create).values();
+            for (String t : missing) {
                 try {
-                    e.getValue().get(timeoutMs, TimeUnit.MILLISECONDS);
-                    created.add(e.getKey());
+                    results.get(t).get(timeoutMs, TimeUnit.MILLISECONDS);
+                    created.add(t);
                 } catch (ExecutionException x) {
                     if (!(x.getCause() instanceof TopicExistsException)) { // made meanwhile by another start: fine
                         throw x;
