@@ -60,7 +60,7 @@ public class KafkaClientFactory implements Serializable {
         return p;
     }
 
-    /** The admin client's: the passed-through settings that are not the producer's own, and the brokers. */
+    /** The admin client's: the passed-through settings it knows (security among them), the config providers, the brokers. */
     public static Properties adminProperties(KafkaConfig config) {
         Properties p = new Properties();
         Map<String, String> given = config.producer();
@@ -69,6 +69,13 @@ public class KafkaClientFactory implements Serializable {
                 p.put(k, given.get(k));
             }
         }
+        // Kafka's config providers (config.providers, config.providers.<name>.class, ...) are not in
+        // the admin client's list, but a ${file:...} value of a security setting needs them.
+        given.forEach((k, v) -> {
+            if (k.startsWith("config.providers")) {
+                p.put(k, v);
+            }
+        });
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.bootstrapServers()));
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(config.deliveryTimeoutMs()));
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Integer.toString(config.deliveryTimeoutMs()));

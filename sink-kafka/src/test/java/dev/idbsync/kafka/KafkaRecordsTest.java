@@ -93,6 +93,13 @@ class KafkaRecordsTest {
         assertEquals("******", KafkaClientFactory.masked(p).get("ssl.keystore.password"));
         assertEquals("SSL", KafkaClientFactory.adminProperties(c).get("security.protocol"), "the admin client connects the same way");
         assertNull(KafkaClientFactory.adminProperties(c).get("linger.ms"), "producer-only settings stay off the admin client");
+        KafkaConfig withProviders = CONFIG.toBuilder().producer(Map.of("config.providers", "file",
+                "config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider",
+                "sasl.jaas.config", "${file:/etc/idbsync/kafka-secrets.properties:sasl.jaas.config}")).build();
+        Properties admin = KafkaClientFactory.adminProperties(withProviders);
+        assertEquals("file", admin.get("config.providers"), "the admin client resolves ${file:...} values too");
+        assertEquals("org.apache.kafka.common.config.provider.FileConfigProvider", admin.get("config.providers.file.class"));
+        assertEquals("******", KafkaClientFactory.masked(KafkaClientFactory.producerProperties(withProviders)).get("sasl.jaas.config"));
         assertThrows(IllegalArgumentException.class,
                 () -> CONFIG.toBuilder().producer(Map.of("enable.idempotence", "false")).build());
     }

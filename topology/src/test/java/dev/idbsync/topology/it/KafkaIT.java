@@ -11,6 +11,7 @@ import dev.idbsync.config.KafkaConfig;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.testkit.Ports;
 import dev.idbsync.topology.EmbeddedKafkaBroker;
+import dev.idbsync.topology.SyncTopology;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -201,6 +202,29 @@ class KafkaIT {
         for (ConsumerRecord<byte[], byte[]> r : all) {
             assertEquals("1", header(r, "version"), header(r, "eventId"));
         }
+    }
+
+    @Test
+    void aMissingTopicIsCreatedWithItsPartitionsOrRefusedAtStartWhenItMustExist() throws Exception {
+        KafkaConfig given = stack.config.kafka().toBuilder().topic("idbsync.{db}.made-here").rejectedTopic(null)
+                .partitions(2).build();
+        var config = stack.config.toBuilder().kafka(given).build();
+        var out = new java.io.ByteArrayOutputStream();
+        SyncTopology.ensureKafkaTopics(config, new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("created [idbsync.notes-app.made-here] with 2 partitions"),
+                out.toString(StandardCharsets.UTF_8));
+        try (var admin = new dev.idbsync.kafka.KafkaClientFactory(given).admin()) {
+            assertEquals(2, admin.describeTopics(List.of("idbsync.notes-app.made-here")).allTopicNames().get()
+                    .get("idbsync.notes-app.made-here").partitions().size());
+        }
+
+        var mustExist = stack.config.toBuilder().kafka(given.toBuilder().topic("idbsync.{db}.absent").createTopics(false)
+                .build()).build();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> SyncTopology.ensureKafkaTopics(mustExist, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
+        assertEquals("kafka: topic(s) [idbsync.notes-app.absent] do not exist on [" + broker.bootstrapServers() + "] and"
+                + " kafka.createTopics is false; create them, or set kafka.createTopics: true to let idbsync create them"
+                + " with kafka.partitions partitions", e.getMessage());
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
