@@ -103,6 +103,12 @@ public final class KafkaConfig implements Serializable {
                 p.put(e.getKey(), e.getValue());
             }
         }
+        String linger = p.get("linger.ms");
+        if (linger != null && !linger.matches("\\d{1,9}") || linger != null && Integer.parseInt(linger) >= deliveryTimeoutMs) {
+            // the sink computes request.timeout.ms from it; Kafka wants delivery >= linger + request
+            throw new IllegalArgumentException("kafka.producer.linger.ms: " + linger + " is not allowed; use an integer"
+                    + " from 0 to kafka.deliveryTimeoutMs - 1 (" + (deliveryTimeoutMs - 1) + ")");
+        }
         producer = Collections.unmodifiableMap(p);
     }
 

@@ -589,6 +589,8 @@ class ConfigLoaderTest {
                         + " kafka.bootstrapServers)",
                 assertThrows(IllegalArgumentException.class,
                         () -> load("kafka: {producer: {bootstrap.servers: x:1}}\n" + DBS)).getMessage());
+        assertEquals("kafka.producer.linger.ms: soon is not allowed; use an integer from 0 to kafka.deliveryTimeoutMs - 1 (9999)",
+                assertThrows(IllegalArgumentException.class, () -> load("kafka: {producer: {linger.ms: soon}}\n" + DBS)).getMessage());
         assertEquals("kafka.partitions: 0 is not allowed; use an integer from 1 to 10000",
                 assertThrows(IllegalArgumentException.class, () -> load("kafka: {partitions: 0}\n" + DBS)).getMessage());
         assertEquals("kafka.replicationFactor: 0 is not allowed; use an integer from 1 to 32, or -1 for the brokers'"
