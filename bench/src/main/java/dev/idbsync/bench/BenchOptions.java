@@ -11,7 +11,7 @@ import java.util.Locale;
  * a bad one prints the problem and the usage and exits 2.
  */
 final class BenchOptions {
-    static final List<String> ALL_TARGETS = List.of("idbsync", "same-work", "flume", "bare");
+    static final List<String> ALL_TARGETS = List.of("idbsync", "idbsync-kafka", "same-work", "flume", "bare");
     static final List<LoadDriver.Shape> DEFAULT_SHAPES = List.of(
             new LoadDriver.Shape(16, 100), new LoadDriver.Shape(16, 1), new LoadDriver.Shape(64, 10));
 
@@ -213,13 +213,13 @@ final class BenchOptions {
 
     static void usage(PrintStream s) {
         s.println("usage: ./bench/run [--seconds N] [--warmup N] [--quick] [--shapes 16x100,16x1,64x10]");
-        s.println("                   [--targets idbsync,same-work,flume,bare] [--value-bytes V] [--keys K]");
+        s.println("                   [--targets idbsync,idbsync-kafka,same-work,flume,bare] [--value-bytes V] [--keys K]");
         s.println("                   [--results DIR] [--tmp DIR] [--keep-data] [--jfr DIR] [--request-timeout-ms N] [--startup-timeout S]");
         s.println("  --seconds N      measured seconds per shape and target (default 20)");
         s.println("  --warmup N       seconds of load before measuring, per shape and target (default 10)");
         s.println("  --quick          a smoke run: 3 s measured after 2 s of warm-up, unless given");
         s.println("  --shapes LIST    load shapes, CLIENTSxCHANGES-PER-REQUEST (default 16x100,16x1,64x10)");
-        s.println("  --targets LIST   which targets, in this order (default idbsync,same-work,flume,bare)");
+        s.println("  --targets LIST   which targets, in this order (default idbsync,idbsync-kafka,same-work,flume,bare)");
         s.println("  --value-bytes V  bytes of JSON per value (default 256)");
         s.println("  --keys K         keys per client the puts are spread over (default 1000)");
         s.println("  --results DIR    where the CSV goes (default bench/results)");

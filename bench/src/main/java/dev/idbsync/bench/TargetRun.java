@@ -99,10 +99,14 @@ final class TargetRun {
 
     /** The command that starts the target, and where and how the load speaks to it. */
     private Launch launch(String name, int port, int ignitePort, Path data) {
-        if (name.equals("idbsync")) {
-            return new Launch(List.of(o.root.resolve("run-local").toString(), "--port", Integer.toString(port),
-                    "--ignite-port", Integer.toString(ignitePort), "--data-dir", data.toString()),
-                    "/v1/sync", LoadDriver.Wire.PUSH);
+        if (name.equals("idbsync") || name.equals("idbsync-kafka")) {
+            List<String> cmd = new ArrayList<>(List.of(o.root.resolve("run-local").toString(), "--port", Integer.toString(port),
+                    "--ignite-port", Integer.toString(ignitePort), "--data-dir", data.toString()));
+            if (name.equals("idbsync-kafka")) {
+                // the same local run with the Kafka sink on, to its in-process broker (DATA/kafka)
+                cmd.addAll(List.of("--kafka", "--kafka-port", Integer.toString(kafkaPort())));
+            }
+            return new Launch(cmd, "/v1/sync", LoadDriver.Wire.PUSH);
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         int maxClients = o.shapes.stream().mapToInt(LoadDriver.Shape::clients).max().orElse(64);
@@ -121,9 +125,18 @@ final class TargetRun {
         return new Launch(cmd, "/v1/sync", LoadDriver.Wire.PUSH);
     }
 
+    private static int kafkaPort() {
+        try {
+            return Ports.freePort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no free port for the Kafka broker", e);
+        }
+    }
+
     private static String shortName(String target) {
         return switch (target) {
             case "idbsync" -> "i";
+            case "idbsync-kafka" -> "k";
             case "same-work" -> "s";
             case "flume" -> "f";
             default -> "b";
@@ -133,6 +146,8 @@ final class TargetRun {
     static String describe(String target) {
         return switch (target) {
             case "idbsync" -> "./run-local: Storm LocalCluster, embedded persistent Ignite, in-process Flume agent, file sink";
+            case "idbsync-kafka" -> "./run-local --kafka: the same, plus the Kafka sink (acks=all) to an in-process"
+                    + " KRaft broker";
             case "same-work" -> "Undertow + the same durable work per request: parse, schema, one Ignite transaction, "
                     + "one Flume appendBatch, one file append + fsync";
             case "flume" -> "Flume 1.11 agent: HTTP source (JSONHandler), file channel, file_roll sink";

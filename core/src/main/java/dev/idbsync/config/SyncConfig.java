@@ -25,6 +25,7 @@ public final class SyncConfig implements Serializable {
     private final TopologyConfig topology;
     private final FlumeConfig flume;
     private final FilesConfig files;
+    private final KafkaConfig kafka;
     private final AuthConfig auth;
     private final RateLimitConfig rateLimit;
     private final RetentionConfig retention;
@@ -39,6 +40,7 @@ public final class SyncConfig implements Serializable {
         topology = b.topology;
         flume = b.flume;
         files = b.files;
+        kafka = b.kafka;
         auth = b.auth;
         rateLimit = b.rateLimit;
         retention = b.retention;
@@ -63,6 +65,7 @@ public final class SyncConfig implements Serializable {
                         + "\" is already used by " + taken + "; every store needs a cache of its own");
             }
         }
+        kafka.checkTopics(s.keySet());
         s.replaceAll((db, m) -> Collections.unmodifiableMap(m));
         stores = Collections.unmodifiableMap(s);
     }
@@ -85,6 +88,7 @@ public final class SyncConfig implements Serializable {
         Section topology = root.section("topology");
         Section flume = root.section("flume");
         Section files = root.section("files");
+        Section kafka = root.section("kafka");
         boolean authGiven = root.has("auth");
         Section auth = root.section("auth");
         Section rateLimit = root.section("rateLimit");
@@ -97,6 +101,7 @@ public final class SyncConfig implements Serializable {
                 .topology(TopologyConfig.fromYaml(topology))
                 .flume(FlumeConfig.fromYaml(flume))
                 .files(FilesConfig.fromYaml(files))
+                .kafka(KafkaConfig.fromYaml(kafka))
                 .auth(authGiven ? AuthConfig.fromYaml(auth) : AuthConfig.absent())
                 .rateLimit(RateLimitConfig.fromYaml(rateLimit))
                 .retention(RetentionConfig.fromYaml(retention));
@@ -128,7 +133,7 @@ public final class SyncConfig implements Serializable {
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files)
+        Builder b = new Builder().http(http).limits(limits).ignite(ignite).topology(topology).flume(flume).files(files).kafka(kafka)
                 .auth(auth).rateLimit(rateLimit).retention(retention).dataDir(dataDir);
         allStores().forEach(b::store);
         return b;
@@ -156,6 +161,11 @@ public final class SyncConfig implements Serializable {
 
     public FilesConfig files() {
         return files;
+    }
+
+    /** The optional Kafka sink (docs/kafka.md). */
+    public KafkaConfig kafka() {
+        return kafka;
     }
 
     /** Who may push and pull; {@link AuthConfig#configured()} is false when the file had no auth section. */
@@ -206,6 +216,7 @@ public final class SyncConfig implements Serializable {
         private TopologyConfig topology = TopologyConfig.builder().build();
         private FlumeConfig flume = FlumeConfig.builder().build();
         private FilesConfig files = FilesConfig.builder().build();
+        private KafkaConfig kafka = KafkaConfig.builder().build();
         private AuthConfig auth = AuthConfig.absent();
         private RateLimitConfig rateLimit = RateLimitConfig.off();
         private RetentionConfig retention = RetentionConfig.defaults();
@@ -239,6 +250,11 @@ public final class SyncConfig implements Serializable {
 
         public Builder files(FilesConfig v) {
             files = v;
+            return this;
+        }
+
+        public Builder kafka(KafkaConfig v) {
+            kafka = java.util.Objects.requireNonNull(v, "kafka");
             return this;
         }
 

@@ -48,6 +48,7 @@ public final class TopologyConfig implements Serializable {
     private final int resolveParallelism;
     private final int flumeParallelism;
     private final int filesParallelism;
+    private final int kafkaParallelism;
     private final int maxSpoutPending;
     private final int messageTimeoutSecs;
     /** The largest topology.igniteBatchSize: a resolver batch, and so a change-feed block, is never longer. */
@@ -71,6 +72,7 @@ public final class TopologyConfig implements Serializable {
         resolveParallelism = Check.range("topology.resolveParallelism", b.resolveParallelism, 1, 1000);
         flumeParallelism = Check.range("topology.flumeParallelism", b.flumeParallelism, 1, 1000);
         filesParallelism = Check.range("topology.filesParallelism", b.filesParallelism, 1, 1000);
+        kafkaParallelism = Check.range("topology.kafkaParallelism", b.kafkaParallelism, 1, 1000);
         maxSpoutPending = Check.range("topology.maxSpoutPending", b.maxSpoutPending, 1, 10_000_000);
         messageTimeoutSecs = Check.range("topology.messageTimeoutSecs", b.messageTimeoutSecs, 1, 3600);
         igniteBatchSize = Check.range("topology.igniteBatchSize", b.igniteBatchSize, 1, MAX_IGNITE_BATCH_SIZE);
@@ -97,6 +99,7 @@ public final class TopologyConfig implements Serializable {
         s.integer("resolveParallelism", b::resolveParallelism);
         s.integer("flumeParallelism", b::flumeParallelism);
         s.integer("filesParallelism", b::filesParallelism);
+        s.integer("kafkaParallelism", b::kafkaParallelism);
         s.integer("maxSpoutPending", b::maxSpoutPending);
         s.integer("messageTimeoutSecs", b::messageTimeoutSecs);
         s.integer("igniteBatchSize", b::igniteBatchSize);
@@ -114,7 +117,7 @@ public final class TopologyConfig implements Serializable {
 
     public Builder toBuilder() {
         return new Builder().name(name).workers(workers).spoutParallelism(spoutParallelism)
-                .validateParallelism(validateParallelism).sequenceParallelism(sequenceParallelism).resolveParallelism(resolveParallelism).flumeParallelism(flumeParallelism).filesParallelism(filesParallelism)
+                .validateParallelism(validateParallelism).sequenceParallelism(sequenceParallelism).resolveParallelism(resolveParallelism).flumeParallelism(flumeParallelism).filesParallelism(filesParallelism).kafkaParallelism(kafkaParallelism)
                 .maxSpoutPending(maxSpoutPending).messageTimeoutSecs(messageTimeoutSecs)
                 .igniteBatchSize(igniteBatchSize).spoutEmitBatch(spoutEmitBatch).spoutIoThreads(spoutIoThreads)
                 .spoutWorkerThreads(spoutWorkerThreads).sequencerClientsInMemory(sequencerClientsInMemory)
@@ -155,6 +158,11 @@ public final class TopologyConfig implements Serializable {
     /** Tasks of the file sink; each writes files of its own. */
     public int filesParallelism() {
         return filesParallelism;
+    }
+
+    /** Tasks of the Kafka sink; each record goes to the task of its (db, store, key), which keeps its versions in order. */
+    public int kafkaParallelism() {
+        return kafkaParallelism;
     }
 
     public int maxSpoutPending() {
@@ -203,6 +211,7 @@ public final class TopologyConfig implements Serializable {
         private int resolveParallelism = 1;
         private int flumeParallelism = 1;
         private int filesParallelism = 1;
+        private int kafkaParallelism = 1;
         private int maxSpoutPending = DEFAULT_MAX_SPOUT_PENDING;
         private int messageTimeoutSecs = DEFAULT_MESSAGE_TIMEOUT_SECS;
         private int igniteBatchSize = DEFAULT_IGNITE_BATCH_SIZE;
@@ -249,6 +258,11 @@ public final class TopologyConfig implements Serializable {
 
         public Builder filesParallelism(int v) {
             filesParallelism = v;
+            return this;
+        }
+
+        public Builder kafkaParallelism(int v) {
+            kafkaParallelism = v;
             return this;
         }
 

@@ -547,8 +547,70 @@ class ConfigLoaderTest {
         SyncConfig c = load("nimbus.seeds: [nimbus-1]\nstorm.zookeeper.servers: [zk-1]\n" + DBS);
         assertEquals(8080, c.http().port());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load("htp: {port: 1}\n" + DBS));
-        assertEquals("htp: unknown key; allowed here: auth, dataDir, dbs, files, flume, http, ignite, limits, rateLimit,"
+        assertEquals("htp: unknown key; allowed here: auth, dataDir, dbs, files, flume, http, ignite, kafka, limits, rateLimit,"
                 + " retention, topology", e.getMessage());
+    }
+
+    @Test
+    void kafkaIsOffByDefaultAndItsSettingsAreReadAndChecked() throws IOException {
+        SyncConfig plain = load(DBS);
+        assertFalse(plain.kafka().enabled());
+        SyncConfig c = load("""
+                kafka:
+                  enabled: true
+                  bootstrapServers: [kafka-1:9092, kafka-2:9092]
+                  topic: "idbsync.{db}.changes"
+                  rejectedTopic: idbsync.rejected
+                  createTopics: false
+                  partitions: 12
+                  replicationFactor: 3
+                  batchSize: 200
+                  deliveryTimeoutMs: 20000
+                  producer: {security.protocol: SASL_SSL, sasl.mechanism: PLAIN, compression.type: lz4, linger.ms: 10}
+                """ + DBS);
+        KafkaConfig k = c.kafka();
+        assertTrue(k.enabled());
+        assertEquals(List.of("kafka-1:9092", "kafka-2:9092"), k.bootstrapServers());
+        assertEquals("idbsync.notes-app.changes", k.topicFor("notes-app"));
+        assertEquals("idbsync.rejected", k.rejectedTopicFor("notes-app"));
+        assertFalse(k.createTopics());
+        assertEquals(12, k.partitions());
+        assertEquals(3, k.replicationFactor());
+        assertEquals(200, k.batchSize());
+        assertEquals(20000, k.deliveryTimeoutMs());
+        assertEquals("SASL_SSL", k.producer().get("security.protocol"));
+        assertEquals("10", k.producer().get("linger.ms"));
+        assertEquals(k.producer(), c.toBuilder().build().kafka().producer(), "toBuilder keeps the section");
+    }
+
+    @Test
+    void kafkaSettingsAreCheckedNamingTheKey() throws IOException {
+        assertEquals("kafka.bootstrapServers: [] is not allowed; list at least one host:port of a broker"
+                        + " (or set kafka.enabled: false)",
+                assertThrows(IllegalArgumentException.class, () -> load("kafka: {enabled: true}\n" + DBS)).getMessage());
+        assertEquals("kafka.topic: \"changes/all\" is not allowed; a Kafka topic name has only [A-Za-z0-9._-],"
+                        + " optionally with {db} for one topic per db",
+                assertThrows(IllegalArgumentException.class, () -> load("kafka: {topic: changes/all}\n" + DBS)).getMessage());
+        assertEquals("kafka.producer.acks: is set by the sink itself and may not be given here (acks=all and an"
+                        + " idempotent producer are what the push's answer rests on)",
+                assertThrows(IllegalArgumentException.class, () -> load("kafka: {producer: {acks: 1}}\n" + DBS)).getMessage());
+        assertEquals("kafka.producer.bootstrap.servers: is set by the sink itself and may not be given here (use"
+                        + " kafka.bootstrapServers)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> load("kafka: {producer: {bootstrap.servers: x:1}}\n" + DBS)).getMessage());
+        assertEquals("kafka.producer.linger.ms: soon is not allowed; use an integer from 0 to kafka.deliveryTimeoutMs - 1 (9999)",
+                assertThrows(IllegalArgumentException.class, () -> load("kafka: {producer: {linger.ms: soon}}\n" + DBS)).getMessage());
+        assertEquals("kafka.partitions: 0 is not allowed; use an integer from 1 to 10000",
+                assertThrows(IllegalArgumentException.class, () -> load("kafka: {partitions: 0}\n" + DBS)).getMessage());
+        assertEquals("kafka.replicationFactor: 0 is not allowed; use an integer from 1 to 32, or -1 for the brokers'"
+                        + " default.replication.factor",
+                assertThrows(IllegalArgumentException.class, () -> load("kafka: {replicationFactor: 0}\n" + DBS)).getMessage());
+        assertEquals("kafka.rejectedTopic: \"t\" is kafka.topic as well; rejected changes need a topic of their own"
+                        + " (or leave kafka.rejectedTopic out)",
+                assertThrows(IllegalStateException.class, () -> load("kafka: {topic: t, rejectedTopic: t}\n" + DBS)).getMessage());
+        assertEquals("kafka.typo: unknown key; allowed here: batchSize, bootstrapServers, createTopics, deliveryTimeoutMs,"
+                        + " enabled, partitions, producer, rejectedTopic, replicationFactor, topic",
+                assertThrows(IllegalArgumentException.class, () -> load("kafka: {typo: 1}\n" + DBS)).getMessage());
     }
 
     @Test

@@ -38,6 +38,7 @@ public final class ClusterMain {
             config = ConfigLoader.load(Path.of(file));
             requireAuthChoice(config);
             topology = SyncTopology.build(config);
+            SyncTopology.ensureKafkaTopics(config, System.out);
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("config " + file + ": " + e.getMessage());
             System.exit(2);

@@ -28,7 +28,8 @@ import org.apache.storm.generated.KillOptions;
  * The local run: the whole product in one JVM on embedded defaults. An embedded Ignite node
  * (persistent, under {@code DATA/ignite}), a real Flume agent in-process (file channel under
  * {@code DATA/flume/channel}, events in {@code DATA/flume/out}), a Storm {@link LocalCluster}
- * running the topology, and the HTTP spout on 127.0.0.1. Prints {@code ready on http://127.0.0.1:PORT} once pushes are
+ * running the topology, and the HTTP spout on 127.0.0.1; with {@code --kafka}, a real single-node Kafka
+ * broker (KRaft) in-process too, its log under {@code DATA/kafka}, and the Kafka sink on. Prints {@code ready on http://127.0.0.1:PORT} once pushes are
  * accepted and stops cleanly on Ctrl-C or SIGTERM. Started by {@code ./run-local}.
  */
 public final class LocalRun implements AutoCloseable {
@@ -37,10 +38,18 @@ public final class LocalRun implements AutoCloseable {
     private EmbeddedIgniteNode ignite;
     private EmbeddedFlumeAgent flume;
     private LoopbackStorm storm;
+    private EmbeddedKafkaBroker kafka;
+    /** Start a broker in-process on the port of kafka.bootstrapServers (--kafka). */
+    private final boolean embeddedKafka;
 
     public LocalRun(SyncConfig config, PrintStream out) {
+        this(config, out, false);
+    }
+
+    public LocalRun(SyncConfig config, PrintStream out, boolean embeddedKafka) {
         this.config = config;
         this.out = out;
+        this.embeddedKafka = embeddedKafka;
     }
 
     public static void main(String[] args) throws Exception {
@@ -50,6 +59,8 @@ public final class LocalRun implements AutoCloseable {
         String dataDir = null;
         String jwtSecretEnv = null;
         Integer rateLimit = null;
+        boolean kafka = false;
+        Integer kafkaPort = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             boolean hasValue = i + 1 < args.length;
@@ -61,6 +72,9 @@ public final class LocalRun implements AutoCloseable {
                 case "--config" -> configFile = hasValue ? Path.of(args[++i]) : usage("--config needs a file");
                 case "--jwt-secret-env" -> jwtSecretEnv = hasValue ? args[++i]
                         : usage("--jwt-secret-env needs the name of an environment variable");
+                case "--kafka" -> kafka = true;
+                case "--kafka-port" -> kafkaPort = hasValue ? parsePort("--kafka-port", args[++i])
+                        : usage("--kafka-port needs a number");
                 case "--rate-limit" -> rateLimit = hasValue ? parseRate(args[++i]) : usage("--rate-limit needs a number");
                 case "-h", "--help" -> {
                     usage(null);
@@ -93,6 +107,12 @@ public final class LocalRun implements AutoCloseable {
             }
             if (rateLimit != null) {
                 b.rateLimit(RateLimitConfig.of(rateLimit));
+            }
+            if (kafkaPort != null && !kafka) {
+                throw new IllegalArgumentException("--kafka-port is for the in-process broker; add --kafka");
+            }
+            if (kafka) {
+                b.kafka(localKafka(loaded.kafka(), kafkaPort, System.out));
             }
             config = b.build();
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -132,7 +152,7 @@ public final class LocalRun implements AutoCloseable {
         }
         Files.createDirectories(logDir);
 
-        LocalRun run = new LocalRun(config, System.out);
+        LocalRun run = new LocalRun(config, System.out, kafka);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("stopping...");
@@ -163,6 +183,13 @@ public final class LocalRun implements AutoCloseable {
             out.println("flume: in-process agent, Avro source on " + config.flume().agents().get(0) + ", file channel in "
                     + data.resolve("flume/channel") + ", events in " + data.resolve("flume/out"));
         }
+        if (embeddedKafka) {
+            String a = config.kafka().bootstrapServers().get(0);
+            kafka = EmbeddedKafkaBroker.start(data.resolve("kafka"), Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)));
+            out.println("kafka: in-process broker (KRaft, one node), bootstrap servers " + kafka.bootstrapServers()
+                    + ", log in " + kafka.dir());
+        }
+        SyncTopology.ensureKafkaTopics(config, out);
         storm = LoopbackStorm.start(); // its ZooKeeper on 127.0.0.1 only, like every other listener here
         storm.cluster().submitTopology(config.topology().name(), SyncTopology.stormConfig(config), SyncTopology.build(config));
         for (StoreConfig s : config.allStores()) {
@@ -212,6 +239,10 @@ public final class LocalRun implements AutoCloseable {
         if (flume != null) {
             flume.close();
             flume = null;
+        }
+        if (kafka != null) {
+            kafka.close();
+            kafka = null;
         }
         if (ignite != null) {
             ignite.close();
@@ -272,6 +303,24 @@ public final class LocalRun implements AutoCloseable {
         return fc.toBuilder().agents(List.of("127.0.0.1:" + other)).build();
     }
 
+    /**
+     * --kafka: the Kafka sink on, sending to the in-process broker: on the port asked for with
+     * --kafka-port, else 9092 when free, else a free port. The rest of the kafka section (topic,
+     * partitions, ...) is the config file's.
+     */
+    static dev.idbsync.config.KafkaConfig localKafka(dev.idbsync.config.KafkaConfig kc, Integer askedPort, PrintStream out) {
+        int port = askedPort != null ? askedPort : DEFAULT_KAFKA_PORT;
+        if (askedPort == null && !portFree("127.0.0.1", port)) {
+            int other = freePort();
+            out.println("kafka: port " + port + " is in use; the in-process broker listens on 127.0.0.1:" + other + " instead");
+            port = other;
+        }
+        return kc.toBuilder().enabled(true).bootstrapServers(List.of("127.0.0.1:" + port)).build();
+    }
+
+    /** Kafka's own default client port. */
+    static final int DEFAULT_KAFKA_PORT = 9092;
+
     private static int firstPort(SyncConfig config) {
         String a = config.flume().agents().get(0);
         return Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
@@ -324,7 +373,7 @@ public final class LocalRun implements AutoCloseable {
             s.println(problem);
         }
         s.println("usage: ./run-local [--port N] [--data-dir DIR] [--ignite-port N] [--config FILE]"
-                + " [--jwt-secret-env NAME] [--rate-limit N]");
+                + " [--jwt-secret-env NAME] [--rate-limit N] [--kafka [--kafka-port N]]");
         s.println("  --port N         HTTP port on 127.0.0.1 (default 8080)");
         s.println("  --data-dir DIR   where Ignite's and Flume's files, the change files and the logs go (default data/)");
         s.println("  --ignite-port N  the embedded Ignite node's thin-client port (default 10800)");
@@ -333,6 +382,9 @@ public final class LocalRun implements AutoCloseable {
         s.println("                   variable NAME (at least 32 bytes; docs/auth.md). Without it the API is open");
         s.println("  --rate-limit N   at most N requests per second per user (per client address with auth off),");
         s.println("                   bursts of 2N; over it 429 rate_limited");
+        s.println("  --kafka          start a Kafka broker in-process (KRaft, log under DATA/kafka) and send every");
+        s.println("                   change to it too (docs/kafka.md); prints its bootstrap address");
+        s.println("  --kafka-port N   the in-process broker's port (default 9092, or a free one when 9092 is busy)");
         System.exit(problem == null ? 0 : 2);
         return null;
     }

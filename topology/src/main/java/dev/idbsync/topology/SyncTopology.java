@@ -21,6 +21,12 @@ import dev.idbsync.config.StoreConfig;
 import dev.idbsync.files.FileSinkBolt;
 import dev.idbsync.flume.FlumeClientFactory;
 import dev.idbsync.flume.FlumeSinkBolt;
+import dev.idbsync.kafka.KafkaClientFactory;
+import dev.idbsync.kafka.KafkaProbe;
+import dev.idbsync.kafka.KafkaSinkBolt;
+import dev.idbsync.kafka.KafkaTopics;
+import java.io.PrintStream;
+import java.util.Set;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Result;
@@ -47,6 +53,7 @@ import org.apache.storm.topology.TopologyBuilder;
  *   grouped by:          (db, clientId)        (db, clientId)        (db, store, key)
  *                                                                               |--resolved--> flume (local or shuffle)
  *                                                                               |--resolved, rejectedLog--> files
+ *                                                                               |--resolved (db, store, key), rejectedLog (db, clientId)--> kafka
  *                                                  ^                      |
  *                                                  +------decided---------+  (db, clientId)
  * </pre>
@@ -61,6 +68,7 @@ public final class SyncTopology {
     public static final String RESOLVE = "resolve";
     public static final String FLUME = "flume";
     public static final String FILES = "files";
+    public static final String KAFKA = "kafka";
 
     private SyncTopology() {
     }
@@ -77,6 +85,12 @@ public final class SyncTopology {
     /** With client factories of the caller's. */
     public static StormTopology build(SyncConfig config, IgniteClientFactory igniteFactory,
                                       FlumeClientFactory flumeFactory) {
+        return build(config, igniteFactory, flumeFactory, new KafkaClientFactory(config.kafka()));
+    }
+
+    /** With client factories of the caller's, the Kafka sink's included. */
+    public static StormTopology build(SyncConfig config, IgniteClientFactory igniteFactory,
+                                      FlumeClientFactory flumeFactory, KafkaClientFactory kafkaFactory) {
         // Compile every schema and load every policy now: a bad one stops submission here, not in a worker.
         new ChangeValidator(config);
         for (StoreConfig s : config.allStores()) {
@@ -91,6 +105,9 @@ public final class SyncTopology {
         }
         if (config.files().enabled()) {
             probes.add(new FilesProbe(config.filesRoot()));
+        }
+        if (config.kafka().enabled()) {
+            probes.add(new KafkaProbe(config.kafka()));
         }
         b.setSpout(SPOUT, new HttpSyncSpout(config, igniteFactory, probes),
                 config.topology().spoutParallelism());
@@ -114,7 +131,32 @@ public final class SyncTopology {
             b.setBolt(FLUME, new FlumeSinkBolt(config.flume(), flumeFactory), config.topology().flumeParallelism())
                     .localOrShuffleGrouping(RESOLVE, RESOLVED_STREAM);
         }
+        if (config.kafka().enabled()) {
+            // By record, not local-or-shuffle: the versions of one record reach one task in order
+            // and so one partition in order (docs/kafka.md).
+            var kafka = b.setBolt(KAFKA, new KafkaSinkBolt(config.kafka(), kafkaFactory),
+                            config.topology().kafkaParallelism())
+                    .fieldsGrouping(RESOLVE, RESOLVED_STREAM, RECORD_GROUPING);
+            if (config.kafka().rejectedTopic() != null) {
+                kafka.fieldsGrouping(RESOLVE, REJECTED_LOG_STREAM, CLIENT_GROUPING);
+            }
+        }
         return b.createTopology();
+    }
+
+    /**
+     * With the Kafka sink on: every topic it writes to exists, or is created now (kafka.createTopics),
+     * before the topology is submitted; a missing topic that may not be created, or brokers that do
+     * not answer, stop the start here with an IllegalStateException that says which.
+     */
+    public static void ensureKafkaTopics(SyncConfig config, PrintStream out) {
+        if (!config.kafka().enabled()) {
+            return;
+        }
+        Set<String> topics = KafkaTopics.of(config.kafka(), config.stores().keySet());
+        List<String> created = KafkaTopics.ensure(config.kafka(), topics, new KafkaClientFactory(config.kafka()));
+        out.println("kafka: topics " + topics + " on " + String.join(",", config.kafka().bootstrapServers())
+                + (created.isEmpty() ? "" : "; created " + created + " with " + config.kafka().partitions() + " partitions"));
     }
 
     /** The Storm settings of the topology: the config's own, then the user's topology.storm map. */

@@ -23,9 +23,9 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule coreIsPlainJava = noClasses().that().resideInAnyPackage(CORE)
             .should().dependOnClassesThat().resideInAnyPackage("org.apache.storm..", "org.apache.ignite..",
-                    "io.undertow..", "org.apache.flume..", "dev.idbsync.ignite..", "dev.idbsync.storm..",
-                    "dev.idbsync.spout..", "dev.idbsync.bolt..", "dev.idbsync.files..", "dev.idbsync.flume..",
-                    "dev.idbsync.topology..")
+                    "io.undertow..", "org.apache.flume..", "org.apache.kafka..", "dev.idbsync.ignite..",
+                    "dev.idbsync.storm..", "dev.idbsync.spout..", "dev.idbsync.bolt..", "dev.idbsync.files..",
+                    "dev.idbsync.flume..", "dev.idbsync.kafka..", "dev.idbsync.topology..")
             .because("core holds the rules, testable and reusable without Storm, Ignite or a server");
 
     @ArchTest
@@ -36,10 +36,20 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule stormPartsKnowNoIgnite = noClasses().that()
-            .resideInAnyPackage("dev.idbsync.storm..", "dev.idbsync.files..", "dev.idbsync.flume..")
+            .resideInAnyPackage("dev.idbsync.storm..", "dev.idbsync.files..", "dev.idbsync.flume..",
+                    "dev.idbsync.kafka..")
             .should().dependOnClassesThat().resideInAnyPackage("org.apache.ignite..", "dev.idbsync.ignite..",
                     "dev.idbsync.spout..", "dev.idbsync.bolt..", "dev.idbsync.topology..")
             .because("the shared Storm parts and the sinks after Ignite do not touch the store");
+
+    @ArchTest
+    static final ArchRule theKafkaSinkKnowsNoFlume = noClasses().that().resideInAPackage("dev.idbsync.kafka..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.idbsync.flume..", "org.apache.flume..")
+            .because("each sink stands alone; the Kafka sink takes only the file sink's line format (FileLines)");
+
+    @ArchTest
+    static final ArchRule theFlumeBridgeKnowsNoKafka = noClasses().that().resideInAPackage("dev.idbsync.flume..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.idbsync.kafka..", "org.apache.kafka..");
 
     @ArchTest
     static final ArchRule onlyTheTopologyWiresTheSpout = noClasses().that()

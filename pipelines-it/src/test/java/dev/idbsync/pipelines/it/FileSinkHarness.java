@@ -181,6 +181,11 @@ final class FileSinkHarness {
 
         /** Starts ./run-local on free ports and waits for its "ready on" line. */
         static Run start(Path dataDir) throws IOException, InterruptedException {
+            return start(dataDir, List.of());
+        }
+
+        /** The same with further run-local arguments (--kafka). */
+        static Run start(Path dataDir, List<String> extra) throws IOException, InterruptedException {
             long t0 = System.nanoTime();
             int port = Ports.free();
             int ignitePort = Ports.free();
@@ -191,6 +196,7 @@ final class FileSinkHarness {
             if (config != null) {
                 command.addAll(List.of("--config", config.toString()));
             }
+            command.addAll(extra);
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             Run run = new Run(port, dataDir, p);
             try {
@@ -234,6 +240,11 @@ final class FileSinkHarness {
             Path config = confCopy.resolve("local.yaml");
             Files.writeString(config, changed);
             return config;
+        }
+
+        /** The lines run-local printed so far. */
+        List<String> lines() {
+            return List.copyOf(lines);
         }
 
         String baseUrl() {

@@ -81,6 +81,7 @@ public final class TestStack implements AutoCloseable {
             agent = EmbeddedFlumeAgent.start(Path.of(config.flume().embeddedAgentConfig()), Path.of(config.dataDir()),
                     Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)));
         }
+        SyncTopology.ensureKafkaTopics(config, System.out);
         LoopbackStorm storm = LoopbackStorm.start();
         Config conf = SyncTopology.stormConfig(config);
         // Serialize every tuple as if the spout and the bolts ran in different workers.
