@@ -190,9 +190,10 @@ final class HttpSide implements SyncHttpServer.Handoff {
 
     @Override
     public void push(HttpServerExchange exchange, PushRequest request) {
+        // On the parse thread: every answer goes out on the exchange's I/O thread (Responses#onIoThread says why).
         if (!active) {
-            Responses.retryLater(exchange, Refusal.INACTIVE, "the topology is not active; retry later",
-                    config.http().retryAfterSeconds());
+            Responses.onIoThread(exchange, () -> Responses.retryLater(exchange, Refusal.INACTIVE,
+                    "the topology is not active; retry later", config.http().retryAfterSeconds()));
             return;
         }
         Principal principal = Gate.principal(exchange);
@@ -200,14 +201,15 @@ final class HttpSide implements SyncHttpServer.Handoff {
             try {
                 // before anything is emitted: another user's clientId must not use up, skip or answer its seqs
                 if (principal.user() == null || !owners.claim(request.db(), request.clientId(), principal.user())) {
-                    Gate.forbidden(exchange, "this clientId belongs to another user; make up a new clientId for this"
-                            + " user's client");
+                    Responses.onIoThread(exchange, () -> Gate.forbidden(exchange, "this clientId belongs to another"
+                            + " user; make up a new clientId for this user's client"));
                     return;
                 }
             } catch (RuntimeException e) {
                 LOG.warn("checking who owns a clientId failed: {}", e.toString());
-                Responses.retryLater(exchange, Refusal.OWNERS_UNREADABLE, "who owns this clientId could not be read from"
-                        + " Ignite; retry the same request", config.http().retryAfterSeconds());
+                Responses.onIoThread(exchange, () -> Responses.retryLater(exchange, Refusal.OWNERS_UNREADABLE,
+                        "who owns this clientId could not be read from Ignite; retry the same request",
+                        config.http().retryAfterSeconds()));
                 return;
             }
         }

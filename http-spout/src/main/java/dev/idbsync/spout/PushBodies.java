@@ -18,7 +18,8 @@ import org.xnio.XnioExecutor;
 /**
  * Reads the body of POST /v1/sync within its bounds (http.maxBodyBytes, http.bodyTimeoutMs,
  * http.maxBufferedBodyBytes, the parse queue), parses it on the parse executor (PROTOCOL.md's
- * envelope rules) and hands the push on; every push it refuses is answered here.
+ * envelope rules) and hands the push on; every push it refuses is answered here. Once a body is
+ * read, answers go out on the exchange's I/O thread ({@link Responses#onIoThread} says why).
  */
 final class PushBodies {
     private static final Logger LOG = LoggerFactory.getLogger(PushBodies.class);
@@ -89,7 +90,7 @@ final class PushBodies {
                         if (last) {
                             body.deadline.remove();
                             String size = (declared > 0 ? declared : "more than " + max) + " bytes";
-                            parse(ex, body, () -> tooLarge(ex, size, true));
+                            parse(ex, body, () -> Responses.onIoThread(ex, () -> tooLarge(ex, size, true)));
                         } else if (dropped[0] > DRAIN_LIMIT) {
                             body.end();
                             tooLarge(ex, "more than " + DRAIN_LIMIT + " bytes", false);
@@ -132,9 +133,9 @@ final class PushBodies {
                 parseExecutor.execute(task);
             } catch (RejectedExecutionException e) {
                 body.end();
-                Responses.retryLater(exchange, Refusal.PARSE_QUEUE_FULL, "the server has " + PARSE_QUEUE
-                        + " pushes waiting to be parsed already (its parse queue); retry after the Retry-After seconds",
-                        config.retryAfterSeconds());
+                Responses.onIoThread(exchange, () -> Responses.retryLater(exchange, Refusal.PARSE_QUEUE_FULL, "the server has "
+                        + PARSE_QUEUE + " pushes waiting to be parsed already (its parse queue); retry after the"
+                        + " Retry-After seconds", config.retryAfterSeconds()));
             }
         }, () -> {
             try {
@@ -155,16 +156,17 @@ final class PushBodies {
         try {
             request = parser.parse(body, receivedAt);
         } catch (ProtocolException e) {
-            Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage());
+            Responses.onIoThread(exchange, () -> Responses.error(exchange, e.httpStatus(), e.code(), e.getMessage()));
             return;
         } catch (RuntimeException e) {
             LOG.error("unexpected error parsing a push", e);
-            Responses.error(exchange, 500, "internal", "the server could not read this push; see its log");
+            Responses.onIoThread(exchange, () -> Responses.error(exchange, 500, "internal",
+                    "the server could not read this push; see its log"));
             return;
         }
         if (!principal.canWrite(request.db())) {
-            Gate.forbidden(exchange, "this token does not grant pushing to this db; it needs the scope \""
-                    + request.db() + ":write\"");
+            Responses.onIoThread(exchange, () -> Gate.forbidden(exchange, "this token does not grant pushing to this db;"
+                    + " it needs the scope \"" + request.db() + ":write\""));
             return;
         }
         handoff.push(exchange, request);

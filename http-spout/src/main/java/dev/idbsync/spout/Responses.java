@@ -5,6 +5,7 @@ import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
 import org.xnio.IoUtils;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
@@ -47,17 +48,46 @@ final class Responses {
         }
     }
 
-    /** A push's {@link PendingPush.Reply} over its exchange. */
+    /**
+     * Answers an exchange that no handler call holds any more (a push whose body was read, answered
+     * from a parse, responder, sweeper or executor thread): {@code answer} runs on the exchange's I/O
+     * thread, at once when this is that thread.
+     *
+     * <p>Why: the thread that writes an answer also ends the exchange, and on a keep-alive connection
+     * ending it re-arms the connection for its next request (Undertow's
+     * {@code HttpReadListener#exchangeComplete}: set the read listener, resume reads). From any other
+     * thread that races with the I/O thread: reading a body with the receiver leaves a read-ready
+     * task queued on the I/O thread (its last chunk resumes reads on a request that is read to its
+     * end, which XNIO turns into a wakeup), and when that task finds no read listener (Undertow
+     * clears it when the request ends) XNIO suspends reads. If the answering thread re-arms the
+     * connection between that check and that suspend, reads stay suspended: the next request on the
+     * connection is never read, and after http.idleTimeoutMs (NO_REQUEST_TIMEOUT) the connection is
+     * closed without an answer. On the I/O thread the two run one after the other, never interleaved.
+     * Seen in Undertow 2.3.27.Final with XNIO 3.8.16.Final; see SyncHttpServerKeepAliveTest.
+     */
+    static void onIoThread(HttpServerExchange exchange, Runnable answer) {
+        if (exchange.isInIoThread()) {
+            answer.run();
+            return;
+        }
+        try {
+            exchange.getIoThread().execute(answer);
+        } catch (RejectedExecutionException e) {
+            answer.run(); // the I/O thread has stopped: the connection is closing, there is no next request to lose
+        }
+    }
+
+    /** A push's {@link PendingPush.Reply} over its exchange; it answers on the exchange's I/O thread ({@link #onIoThread}). */
     static PendingPush.Reply replyTo(HttpServerExchange exchange) {
         return new PendingPush.Reply() {
             @Override
             public void json(int status, String body) {
-                Responses.json(exchange, status, body);
+                onIoThread(exchange, () -> Responses.json(exchange, status, body));
             }
 
             @Override
             public void retryLater(Refusal cause, String message, int retryAfterSeconds) {
-                Responses.retryLater(exchange, cause, message, retryAfterSeconds);
+                onIoThread(exchange, () -> Responses.retryLater(exchange, cause, message, retryAfterSeconds));
             }
 
             @Override

@@ -31,7 +31,12 @@ import org.xnio.Options;
 final class SyncHttpServer {
     /** What the spout does with a push that passed the envelope rules. */
     interface Handoff {
-        /** Takes the push and answers it later, or answers it now (overload, inactive). */
+        /**
+         * Takes the push and answers it later, or answers it now (overload, inactive). Called on a
+         * parse thread, with no handler call holding the exchange: every answer must go out on the
+         * exchange's I/O thread, through {@link Responses#replyTo} or {@link Responses#onIoThread}
+         * (which say why).
+         */
         void push(HttpServerExchange exchange, PushRequest request);
 
         /** GET /health's answer, from the latest sink checks; never blocks. */

@@ -8,7 +8,7 @@ import io.undertow.server.HttpServerExchange;
 class FixedHandoff implements SyncHttpServer.Handoff {
     @Override
     public void push(HttpServerExchange exchange, PushRequest request) {
-        Responses.json(exchange, 200, "{\"results\":[]}");
+        Responses.replyTo(exchange).json(200, "{\"results\":[]}");
     }
 
     @Override

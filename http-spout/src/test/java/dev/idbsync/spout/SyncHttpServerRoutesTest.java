@@ -205,7 +205,7 @@ class SyncHttpServerRoutesTest {
         @Override
         public void push(HttpServerExchange exchange, PushRequest request) {
             pushes++;
-            Responses.json(exchange, 200, "{\"results\":[]}");
+            Responses.replyTo(exchange).json(200, "{\"results\":[]}");
         }
 
         @Override

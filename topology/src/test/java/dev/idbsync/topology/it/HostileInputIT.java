@@ -15,9 +15,11 @@ import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.ignite.ThinClientFactory;
 import dev.idbsync.protocol.Json;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -274,8 +276,25 @@ class HostileInputIT {
         return keys;
     }
 
-    /** Every file under the data dir but Ignite's own: the files trees and the Flume agent's output. */
+    /**
+     * Every file under the data dir but Ignite's own: the files trees and the Flume agent's output.
+     * A file can go between the listing and its read (the file sink's health check writes and
+     * deletes a .idbsync-health-* file every second; a part is renamed when it is committed): then
+     * the whole tree is listed and read again, so that a renamed part is not missed.
+     */
     private List<String> fileText() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return fileTextOnce();
+            } catch (NoSuchFileException | UncheckedIOException e) {
+                if (attempt == 5 || e instanceof UncheckedIOException u && !(u.getCause() instanceof NoSuchFileException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private List<String> fileTextOnce() throws IOException {
         List<String> out = new ArrayList<>();
         Path ignite = data.resolve("ignite");
         try (Stream<Path> s = Files.walk(data)) {
