@@ -42,6 +42,7 @@ import dev.idbsync.files.FilesProbe;
 import dev.idbsync.flume.FlumeProbe;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.storm.topology.TopologyBuilder;
 
 /**
@@ -159,6 +160,21 @@ public final class SyncTopology {
                 + (created.isEmpty() ? "" : "; created " + created + " with " + config.kafka().partitions() + " partitions"));
     }
 
+    /**
+     * How an idle bolt executor, and a producer held by backpressure, waits: it sleeps 1 ms at
+     * once instead of first calling {@code LockSupport.parkNanos(1)} 1,000 times, Storm's default
+     * ({@code WaitStrategyProgressive}, level 2). Each of those calls is a futex syscall and a
+     * timer of tens of microseconds, so every bolt between two tuples spun for tens of
+     * milliseconds: on 2 cores the executors of a mostly idle topology used about half a core,
+     * and the local run acknowledged half as many changes (docs/performance.md, "What each change
+     * bought"). The 1 ms sleep adds at most 1 ms per hop to a change that reaches an idle bolt.
+     * The spout's own wait is already a 1 ms sleep by default. A {@code topology.storm} map sets
+     * them back.
+     */
+    static final Map<String, Object> IDLE_WAIT = Map.of(
+            Config.TOPOLOGY_BOLT_WAIT_PROGRESSIVE_LEVEL2_COUNT, 0,
+            Config.TOPOLOGY_BACKPRESSURE_WAIT_PROGRESSIVE_LEVEL2_COUNT, 0);
+
     /** The Storm settings of the topology: the config's own, then the user's topology.storm map. */
     public static Config stormConfig(SyncConfig config) {
         Config conf = new Config();
@@ -172,6 +188,7 @@ public final class SyncTopology {
         conf.registerSerialization(ObjectNode.class, JsonKryoSerializer.class);
         // Every tuple value is registered above; anything else is a bug to surface, not to Java-serialize.
         conf.setFallBackOnJavaSerialization(false);
+        conf.putAll(IDLE_WAIT);
         conf.putAll(config.topology().stormConfig());
         return conf;
     }

@@ -76,6 +76,16 @@ class SyncTopologyTest {
     }
 
     @Test
+    void idleBoltsSleepInsteadOfSpinningUnlessTheUsersStormMapSaysOtherwise() {
+        Config conf = SyncTopology.stormConfig(LOCAL);
+        assertEquals(0, conf.get(Config.TOPOLOGY_BOLT_WAIT_PROGRESSIVE_LEVEL2_COUNT));
+        assertEquals(0, conf.get(Config.TOPOLOGY_BACKPRESSURE_WAIT_PROGRESSIVE_LEVEL2_COUNT));
+        Config back = SyncTopology.stormConfig(LOCAL.toBuilder().topology(LOCAL.topology().toBuilder()
+                .stormConfig(Map.of(Config.TOPOLOGY_BOLT_WAIT_PROGRESSIVE_LEVEL2_COUNT, 1000)).build()).build());
+        assertEquals(1000, back.get(Config.TOPOLOGY_BOLT_WAIT_PROGRESSIVE_LEVEL2_COUNT));
+    }
+
+    @Test
     void aStoreSchemaThatIsNotAJsonSchemaStopsTheBuildNamingTheStore() {
         SyncConfig bad = LOCAL.toBuilder().stores(List.of(new StoreConfig("notes-app", "notes",
                 "{\"type\": 12}", "conf/schemas/bad.json", "lww", null))).build();
