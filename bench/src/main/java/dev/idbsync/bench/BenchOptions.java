@@ -17,8 +17,15 @@ final class BenchOptions {
 
     int seconds = 20;
     int warmup = 10;
+    /**
+     * Extra seconds of load before the first shape of each target, for the JIT: a local run
+     * compiles for about two minutes of load on 2 cores (its C2 threads took 0.5 of the 2 cores
+     * 45 to 65 s into a run, and were still at 0.2 at 90 s), and its first shape would measure that.
+     */
+    int jitWarmup = 60;
     boolean secondsSet;
     boolean warmupSet;
+    boolean jitWarmupSet;
     boolean quick;
     List<LoadDriver.Shape> shapes = DEFAULT_SHAPES;
     List<String> targets = ALL_TARGETS;
@@ -49,6 +56,11 @@ final class BenchOptions {
                 case "--warmup" -> {
                     o.warmup = nonNegative(a, v);
                     o.warmupSet = true;
+                    i++;
+                }
+                case "--jit-warmup" -> {
+                    o.jitWarmup = nonNegative(a, v);
+                    o.jitWarmupSet = true;
                     i++;
                 }
                 case "--quick" -> o.quick = true;
@@ -112,6 +124,9 @@ final class BenchOptions {
             if (!o.warmupSet) {
                 o.warmup = 2;
             }
+            if (!o.jitWarmupSet) {
+                o.jitWarmup = 0;
+            }
         }
         if (o.results == null) {
             o.results = o.root.resolve("bench/results");
@@ -129,6 +144,8 @@ final class BenchOptions {
         c.add(Integer.toString(seconds));
         c.add("--warmup");
         c.add(Integer.toString(warmup));
+        c.add("--jit-warmup");
+        c.add(Integer.toString(jitWarmup));
         if (!shapes.equals(DEFAULT_SHAPES)) {
             c.add("--shapes");
             c.add(labels(shapes).replace(" ", ""));
@@ -212,12 +229,13 @@ final class BenchOptions {
     }
 
     static void usage(PrintStream s) {
-        s.println("usage: ./bench/run [--seconds N] [--warmup N] [--quick] [--shapes 16x100,16x1,64x10]");
+        s.println("usage: ./bench/run [--seconds N] [--warmup N] [--jit-warmup N] [--quick] [--shapes 16x100,16x1,64x10]");
         s.println("                   [--targets idbsync,idbsync-kafka,same-work,flume,bare] [--value-bytes V] [--keys K]");
         s.println("                   [--results DIR] [--tmp DIR] [--keep-data] [--jfr DIR] [--request-timeout-ms N] [--startup-timeout S]");
         s.println("  --seconds N      measured seconds per shape and target (default 20)");
         s.println("  --warmup N       seconds of load before measuring, per shape and target (default 10)");
-        s.println("  --quick          a smoke run: 3 s measured after 2 s of warm-up, unless given");
+        s.println("  --jit-warmup N   more seconds of load before the first shape of each target, for the JIT (default 60)");
+        s.println("  --quick          a smoke run: 3 s measured after 2 s of warm-up and no JIT warm-up, unless given");
         s.println("  --shapes LIST    load shapes, CLIENTSxCHANGES-PER-REQUEST (default 16x100,16x1,64x10)");
         s.println("  --targets LIST   which targets, in this order (default idbsync,idbsync-kafka,same-work,flume,bare)");
         s.println("  --value-bytes V  bytes of JSON per value (default 256)");

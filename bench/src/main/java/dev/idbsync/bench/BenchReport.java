@@ -11,7 +11,7 @@ import java.util.Locale;
  */
 final class BenchReport {
     /** One line of the results. */
-    record Row(String target, LoadDriver.Shape shape, LoadDriver.Figures f, long peakRssBytes, long hwmBytes,
+    record Row(String target, LoadDriver.Shape shape, int warmupSeconds, LoadDriver.Figures f, long peakRssBytes, long hwmBytes,
                double targetCores, double benchCores, String loadAvg) {
     }
 
@@ -139,7 +139,7 @@ final class BenchReport {
             LoadDriver.Figures f = r.f();
             c.add(String.join(",", stamp, r.target(), Integer.toString(r.shape().clients()),
                     Integer.toString(r.shape().changes()), Integer.toString(o.valueBytes), Integer.toString(o.keys),
-                    Integer.toString(o.warmup), Integer.toString(o.seconds), Long.toString(f.requests()),
+                    Integer.toString(r.warmupSeconds()), Integer.toString(o.seconds), Long.toString(f.requests()),
                     Long.toString(f.changes()), num(f.changesPerSecond(), 1), num(f.p50Ms(), 2), num(f.p90Ms(), 2),
                     num(f.p99Ms(), 2), num(f.maxMs(), 2), mibNum(r.peakRssBytes()), mibNum(r.hwmBytes()),
                     num(r.targetCores(), 2), num(r.benchCores(), 2), Long.toString(f.unavailable()),

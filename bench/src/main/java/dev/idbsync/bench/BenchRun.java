@@ -34,7 +34,7 @@ final class BenchRun {
         Machine m = Machine.describe();
         PrintStream out = System.out;
         out.println("idbsync benchmark " + stamp + ": " + o.seconds + " s measured after " + o.warmup
-                + " s warm-up per shape; shapes " + BenchOptions.labels(o.shapes) + "; values of " + o.valueBytes
+                + " s warm-up per shape (" + o.jitWarmup + " s more before each target's first, for the JIT); shapes " + BenchOptions.labels(o.shapes) + "; values of " + o.valueBytes
                 + " bytes over " + o.keys + " keys per client; targets " + String.join(", ", o.targets));
         out.println("machine: " + m.oneLine());
         Files.createDirectories(o.results);

@@ -59,8 +59,11 @@ final class TargetRun {
                 return;
             }
             out.printf(Locale.ROOT, "   ready after %.1f s on 127.0.0.1:%d%n", (System.nanoTime() - t0) / 1e9, port);
+            boolean first = true;
             for (LoadDriver.Shape shape : o.shapes) {
-                if (!measure(p, name, port, launch, shape)) {
+                int warmup = o.warmup + (first ? o.jitWarmup : 0);
+                first = false;
+                if (!measure(p, name, port, launch, shape, warmup)) {
                     return;
                 }
             }
@@ -73,18 +76,18 @@ final class TargetRun {
     }
 
     /** Drives one shape at the started target and adds its row; false when the target exited meanwhile. */
-    private boolean measure(TargetProcess p, String name, int port, Launch launch, LoadDriver.Shape shape)
-            throws InterruptedException {
+    private boolean measure(TargetProcess p, String name, int port, Launch launch, LoadDriver.Shape shape,
+                            int warmup) throws InterruptedException {
         String la = Machine.loadAvgNow();
         String tag = stamp.substring(9) + "-" + shortName(name) + "-" + shape.label();
         long from = System.nanoTime();
         LoadDriver.Figures f = new LoadDriver("127.0.0.1", port, launch.path(), launch.wire(), shape,
-                new LoadDriver.Settings(o.valueBytes, o.keys, o.warmup, o.seconds, o.requestTimeoutMs), tag)
+                new LoadDriver.Settings(o.valueBytes, o.keys, warmup, o.seconds, o.requestTimeoutMs), tag)
                 .run();
         long to = System.nanoTime();
         long[] w = f.windowNanos();
         Samples s = p.samples();
-        out.println("   " + report.add(new BenchReport.Row(o.label(name), shape, f, s.peakRss(from, to), s.highWaterMark(),
+        out.println("   " + report.add(new BenchReport.Row(o.label(name), shape, warmup, f, s.peakRss(from, to), s.highWaterMark(),
                 s.cores(w[0], w[1]), self.cores(w[0], w[1]), la)));
         if (!f.ok()) {
             report.fail(name + " " + shape.label() + ": " + (f.changes() == 0 ? "no change acknowledged; "
