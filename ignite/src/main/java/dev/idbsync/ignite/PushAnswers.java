@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A push's answer, built once Storm reported every tuple of it acked from what the bolts stored
  * in Ignite: each change's {@link StoredOutcome}, and the {@link PushResult} the sequencer left
- * if it refused the push part way. One result per change, in request order
+ * if it refused the push part way (read only when some change has no outcome of this push).
+ * One result per change, in request order
  * (docs/architecture.md, "How each result is built"). Thread-safe; holds no state.
  */
 public final class PushAnswers {
@@ -64,27 +65,63 @@ public final class PushAnswers {
         };
     }
 
-    /** Reads, with one getAll, the outcomes of the push's changes and its push result, and answers. */
+    /**
+     * Reads the outcomes of the push's changes with one getAll, and answers. The push result is
+     * read too (a second round trip) only when some change has no outcome of this push.
+     */
     public Answer answer(String pushKey, List<Change> changes) {
         Set<String> keys = new TreeSet<>();
         for (Change c : changes) {
             keys.add(StoredOutcome.key(c));
         }
         Map<String, String> outcomes;
-        PushResult refused;
         try {
             outcomes = source.outcomes(keys);
-            String r = source.pushResult(pushKey);
-            refused = r == null ? null : PushResult.fromJson(r);
         } catch (RuntimeException e) {
-            LOG.warn("reading the outcomes of push {} from Ignite failed: {}", pushKey, e.toString());
-            return new Unavailable("the outcomes could not be read from Ignite; retrying the same request is safe");
+            return unreadable(pushKey, e);
+        }
+        // Each outcome is parsed once; one that cannot be parsed fails the answer only where the
+        // push result does not cover its change, as before.
+        Object[] stored = new Object[changes.size()];
+        boolean allThisPush = !changes.isEmpty();
+        for (int i = 0; i < stored.length; i++) {
+            String json = outcomes.get(StoredOutcome.key(changes.get(i)));
+            try {
+                stored[i] = json == null ? null : StoredOutcome.answerOf(json);
+            } catch (RuntimeException e) {
+                stored[i] = e;
+            }
+            if (!(stored[i] instanceof StoredOutcome o) || StoredOutcome.answersDuplicate(o, pushKey)) {
+                allThisPush = false;
+            }
+        }
+        // Skipping the push result when every change has an outcome of this push changes no
+        // answer. The sequencer writes a push result (putIfAbsent) only when it refuses a change
+        // of the push, with fromSeq the seq of that change, so that change is in this list. It
+        // does not emit a refused change to the resolver, the only writer of outcomes; the spout
+        // never emits a change twice, and push keys are never reused. So the refused change has
+        // no outcome whose by is this push: it has none, or another push's. When every change
+        // has one, nothing was refused and there is no push result to read. An empty push reads
+        // it as before.
+        PushResult refused = null;
+        if (!allThisPush) {
+            try {
+                String r = source.pushResult(pushKey);
+                refused = r == null ? null : PushResult.fromJson(r);
+            } catch (RuntimeException e) {
+                return unreadable(pushKey, e);
+            }
         }
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode results = body.putArray("results");
         try {
-            for (Change c : changes) {
-                results.add(result(c.seq(), pushKey, outcomes.get(StoredOutcome.key(c)), refused));
+            for (int i = 0; i < stored.length; i++) {
+                Change c = changes.get(i);
+                if (stored[i] instanceof RuntimeException e && (refused == null || !refused.covers(c.seq()))) {
+                    throw e;
+                }
+                results.add(result(c.seq(), pushKey,
+                        stored[i] instanceof StoredOutcome o ? o : null, refused));
             }
         } catch (RuntimeException e) {
             LOG.error("push {}: an outcome in Ignite cannot be read", pushKey, e);
@@ -93,13 +130,18 @@ public final class PushAnswers {
         return new Results(body.toString());
     }
 
+    private static Unavailable unreadable(String pushKey, RuntimeException e) {
+        LOG.warn("reading the outcomes of push {} from Ignite failed: {}", pushKey, e.toString());
+        return new Unavailable("the outcomes could not be read from Ignite; retrying the same request is safe");
+    }
+
     /**
      * One change's result: the push result's status from its {@code fromSeq} on; else the stored
      * outcome as it is when this push decided it; else {@code duplicate}, with {@code first} and
      * the first outcome's {@code version}, {@code value}, {@code error} and {@code policy} where it
      * has them, or alone when the outcome has expired.
      */
-    static ObjectNode result(long seq, String pushKey, String storedJson, PushResult refused) {
+    static ObjectNode result(long seq, String pushKey, StoredOutcome stored, PushResult refused) {
         ObjectNode r = Json.MAPPER.createObjectNode();
         r.put("seq", seq);
         if (refused != null && refused.covers(seq)) {
@@ -109,7 +151,6 @@ public final class PushAnswers {
             }
             return r;
         }
-        StoredOutcome stored = storedJson == null ? null : StoredOutcome.answerOf(storedJson);
         if (!StoredOutcome.answersDuplicate(stored, pushKey)) {
             return Json.MAPPER.valueToTree(stored.result());
         }

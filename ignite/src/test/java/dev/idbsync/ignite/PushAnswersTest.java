@@ -26,6 +26,8 @@ class PushAnswersTest {
     private final Map<String, String> pushResults = new HashMap<>();
     private final List<Set<String>> outcomeReads = new ArrayList<>();
     private RuntimeException igniteFails;
+    private RuntimeException pushResultsFail;
+    private int pushResultReads;
 
     private final PushAnswers answers = new PushAnswers(new PushAnswers.Source() {
         @Override
@@ -45,6 +47,10 @@ class PushAnswersTest {
 
         @Override
         public String pushResult(String pushKey) {
+            pushResultReads++;
+            if (pushResultsFail != null) {
+                throw pushResultsFail;
+            }
             return pushResults.get(pushKey);
         }
     });
@@ -85,6 +91,75 @@ class PushAnswersTest {
                 + "{\"seq\":3,\"status\":\"rejected\",\"error\":{\"code\":\"schema\",\"path\":\"/value/title\","
                 + "\"message\":\"must be a string\"}}]}", body(changes(1, 2, 3)));
         assertEquals(List.of(Set.of("notes-app/c1/1", "notes-app/c1/2", "notes-app/c1/3")), outcomeReads);
+        assertEquals(0, pushResultReads, "every change has an outcome of this push: no push result is read");
+    }
+
+    @Test
+    void aPushWhoseChangesAllHaveOutcomesOfThisPushIsAnsweredWithoutReadingThePushResult() {
+        stored(1, Result.applied(1, 1), PUSH);
+        stored(2, Result.rejected(2, new ChangeError("schema", "/value/title", "must be a string")), PUSH);
+        String expected = "{\"results\":[{\"seq\":1,\"status\":\"applied\",\"version\":1},"
+                + "{\"seq\":2,\"status\":\"rejected\",\"error\":{\"code\":\"schema\",\"path\":\"/value/title\","
+                + "\"message\":\"must be a string\"}}]}";
+        assertEquals(expected, body(changes(1, 2)));
+        assertEquals(0, pushResultReads);
+        assertEquals(1, outcomeReads.size());
+
+        // The push result is not read at all: a failing read of it does not matter.
+        pushResultsFail = new IllegalStateException("connection lost");
+        assertEquals(expected, body(changes(1, 2)));
+        assertEquals(0, pushResultReads);
+    }
+
+    @Test
+    void aPushWithAChangeRefusedStillReadsThePushResult() {
+        stored(1, Result.applied(1, 1), PUSH);
+        pushResults.put(PUSH, new PushResult(2, Status.PENDING, null).toJson());
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"applied\",\"version\":1},"
+                + "{\"seq\":2,\"status\":\"pending\"}]}", body(changes(1, 2)));
+        assertEquals(1, pushResultReads);
+
+        pushResults.put(PUSH, new PushResult(2, Status.OUT_OF_ORDER, 1L).toJson());
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"applied\",\"version\":1},"
+                + "{\"seq\":2,\"status\":\"out_of_order\",\"expectedSeq\":1}]}", body(changes(1, 2)));
+        assertEquals(2, pushResultReads);
+
+        // A refused change with another push's outcome: the refusal is what this push is answered.
+        stored(2, Result.applied(2, 2), "t0-old-1");
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"applied\",\"version\":1},"
+                + "{\"seq\":2,\"status\":\"out_of_order\",\"expectedSeq\":1}]}", body(changes(1, 2)));
+        assertEquals(3, pushResultReads);
+
+        pushResultsFail = new IllegalStateException("connection lost");
+        assertEquals(new PushAnswers.Unavailable("the outcomes could not be read from Ignite; retrying the same request is safe"),
+                answers.answer(PUSH, changes(1, 2)));
+    }
+
+    @Test
+    void aPushWithADuplicateStillReadsThePushResult() {
+        stored(1, Result.applied(1, 3), "t0-old-1");
+        stored(2, Result.applied(2, 4), PUSH);
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"duplicate\",\"first\":\"applied\",\"version\":3},"
+                + "{\"seq\":2,\"status\":\"applied\",\"version\":4}]}", body(changes(1, 2)));
+        assertEquals(1, pushResultReads);
+
+        pushResultsFail = new IllegalStateException("connection lost");
+        assertEquals(new PushAnswers.Unavailable("the outcomes could not be read from Ignite; retrying the same request is safe"),
+                answers.answer(PUSH, changes(1, 2)));
+    }
+
+    @Test
+    void anUnreadableOutcomeTheRefusalCoversIsAnsweredByTheRefusal() {
+        stored(1, Result.applied(1, 1), PUSH);
+        outcomes.put("notes-app/c1/2", "[1,2]");
+        pushResults.put(PUSH, new PushResult(2, Status.PENDING, null).toJson());
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"applied\",\"version\":1},"
+                + "{\"seq\":2,\"status\":\"pending\"}]}", body(changes(1, 2)));
+        assertEquals(1, pushResultReads);
+
+        pushResults.remove(PUSH);
+        assertEquals(new PushAnswers.Unavailable("an outcome could not be read; see the server's log"),
+                answers.answer(PUSH, changes(1, 2)));
     }
 
     @Test
