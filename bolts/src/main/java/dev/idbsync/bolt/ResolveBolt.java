@@ -140,6 +140,7 @@ public class ResolveBolt extends GroupCommitBolt {
         writer.onRetry(retries::inc);
         writer.createCaches();
         retention = new FeedRetention(config, caches, context.getThisTaskIndex(), System::currentTimeMillis);
+        retention.onRecordsRemoved(writer.recordCache()::forget);
         failedPushes = new LinkedHashMap<>(256, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {

@@ -39,6 +39,12 @@ public final class TopologyConfig implements Serializable {
      * when it returns. A client costs a few hundred bytes: 100,000 are tens of MB per task.
      */
     public static final int DEFAULT_SEQUENCER_CLIENTS_IN_MEMORY = 100_000;
+    /**
+     * Megabytes of record JSON a resolver task keeps in memory, so that a record it wrote or read
+     * before is decided again without reading Ignite (0: none). On the heap a record takes a few
+     * times its JSON.
+     */
+    public static final int DEFAULT_RESOLVER_CACHE_MB = 32;
 
     private final String name;
     private final int workers;
@@ -58,6 +64,7 @@ public final class TopologyConfig implements Serializable {
     private final int spoutIoThreads;
     private final int spoutWorkerThreads;
     private final int sequencerClientsInMemory;
+    private final int resolverCacheMb;
     private final Map<String, Object> stormConfig;
 
     private TopologyConfig(Builder b) {
@@ -81,6 +88,7 @@ public final class TopologyConfig implements Serializable {
         spoutWorkerThreads = Check.range("topology.spoutWorkerThreads", b.spoutWorkerThreads, 1, 1024);
         sequencerClientsInMemory = Check.range("topology.sequencerClientsInMemory", b.sequencerClientsInMemory, 1,
                 10_000_000);
+        resolverCacheMb = Check.range("topology.resolverCacheMb", b.resolverCacheMb, 0, 100_000);
         stormConfig = Map.copyOf(b.stormConfig);
     }
 
@@ -107,6 +115,7 @@ public final class TopologyConfig implements Serializable {
         s.integer("spoutIoThreads", b::spoutIoThreads);
         s.integer("spoutWorkerThreads", b::spoutWorkerThreads);
         s.integer("sequencerClientsInMemory", b::sequencerClientsInMemory);
+        s.integer("resolverCacheMb", b::resolverCacheMb);
         Map<String, Object> storm = s.passThrough("storm", "Storm settings");
         if (storm != null) {
             b.stormConfig(storm);
@@ -121,7 +130,7 @@ public final class TopologyConfig implements Serializable {
                 .maxSpoutPending(maxSpoutPending).messageTimeoutSecs(messageTimeoutSecs)
                 .igniteBatchSize(igniteBatchSize).spoutEmitBatch(spoutEmitBatch).spoutIoThreads(spoutIoThreads)
                 .spoutWorkerThreads(spoutWorkerThreads).sequencerClientsInMemory(sequencerClientsInMemory)
-                .stormConfig(stormConfig);
+                .resolverCacheMb(resolverCacheMb).stormConfig(stormConfig);
     }
 
     public String name() {
@@ -197,6 +206,11 @@ public final class TopologyConfig implements Serializable {
         return sequencerClientsInMemory;
     }
 
+    /** Megabytes of record JSON each resolver task keeps in memory (0: none). */
+    public int resolverCacheMb() {
+        return resolverCacheMb;
+    }
+
     /** Extra Storm settings passed to the topology as they are (e.g. topology.worker.childopts). */
     public Map<String, Object> stormConfig() {
         return stormConfig;
@@ -219,6 +233,7 @@ public final class TopologyConfig implements Serializable {
         private int spoutIoThreads = DEFAULT_SPOUT_IO_THREADS;
         private int spoutWorkerThreads = DEFAULT_SPOUT_WORKER_THREADS;
         private int sequencerClientsInMemory = DEFAULT_SEQUENCER_CLIENTS_IN_MEMORY;
+        private int resolverCacheMb = DEFAULT_RESOLVER_CACHE_MB;
         private Map<String, Object> stormConfig = new LinkedHashMap<>();
 
         public Builder name(String v) {
@@ -298,6 +313,11 @@ public final class TopologyConfig implements Serializable {
 
         public Builder sequencerClientsInMemory(int v) {
             sequencerClientsInMemory = v;
+            return this;
+        }
+
+        public Builder resolverCacheMb(int v) {
+            resolverCacheMb = v;
             return this;
         }
 

@@ -30,11 +30,30 @@ final class History {
 
     /** The history with {@code write} added, folded down to {@link RecordState#HISTORY} entries. */
     static List<Write> append(List<Write> history, Write write) {
+        return append(history, write, false);
+    }
+
+    /**
+     * As {@link #append(List, Write)}; with {@code foldOwnRun}, a write of the same client as the
+     * newest entry is folded into it at once. Whether another client wrote after a given version
+     * has the same answer either way (a run of one client's writes holds another client's write
+     * after a version exactly when its newest one is after it), so for the policies that look at
+     * nothing else of the history ({@code lww}, {@code server-wins}, {@code client-wins}) records
+     * stay small: one entry per run of one client's writes instead of up to
+     * {@link RecordState#HISTORY}. {@code merge} and custom policies get each write's fields and
+     * time, so they keep every write apart until the history is full.
+     */
+    static List<Write> append(List<Write> history, Write write, boolean foldOwnRun) {
         List<Write> all = new ArrayList<>(history == null ? 0 : history.size() + 1);
         if (history != null) {
             all.addAll(history);
         }
         all.add(write);
+        int last = all.size() - 1;
+        if (foldOwnRun && last >= 1 && write.clientId() != null && write.clientId().equals(all.get(last - 1).clientId())
+                && (last >= 2 || reachesBack(all.get(0)))) {
+            fold(all, last - 1);
+        }
         while (all.size() > RecordState.HISTORY) {
             foldOnce(all);
         }

@@ -64,9 +64,10 @@ public final class Resolver {
         if (change.baseVersion() > currentVersion) {
             return new Decision(Result.rejected(change.seq(), unknownVersion(change, current, absentVersion)), null);
         }
+        boolean foldOwnRuns = foldsOwnRuns(policy);
         List<Write> others = othersSinceBase(change, current);
         if (others.isEmpty()) {
-            return apply(change, current, serverNow, absentVersion);
+            return apply(change, current, serverNow, absentVersion, foldOwnRuns);
         }
         // The policy gets copies: whatever it does to them cannot touch the record or the change.
         Conflict conflict = new Conflict(copy(change), change.correctedTs(), copy(current), others);
@@ -81,11 +82,20 @@ public final class Resolver {
                     null);
         }
         if (resolution instanceof Resolution.ApplyChange) {
-            return apply(change, current, serverNow, absentVersion);
+            return apply(change, current, serverNow, absentVersion, foldOwnRuns);
         }
         // a copy: the policy may hold on to the node it returned
         return store(change, current, ((Resolution.StoreValue) resolution).value().deepCopy(), policyName,
-                serverNow);
+                serverNow, foldOwnRuns);
+    }
+
+    /**
+     * The built-in policies that look at no write of the history but whether there is one of
+     * another client ({@link History#append(List, Write, boolean)}): their records keep a run of
+     * one client's writes as one entry.
+     */
+    static boolean foldsOwnRuns(ConflictPolicy policy) {
+        return policy instanceof LastWriterWins || policy instanceof ServerWins || policy instanceof ClientWins;
     }
 
     /** The writes of other clients since the change's baseVersion, oldest first; see {@link History#othersSince}. */
@@ -109,7 +119,8 @@ public final class Resolver {
     }
 
     /** The change as it is: a new version holding its value (none for a delete). */
-    private static Decision apply(Change change, RecordState current, long serverNow, long absentVersion) {
+    private static Decision apply(Change change, RecordState current, long serverNow, long absentVersion,
+                                  boolean foldOwnRuns) {
         long version = current == null ? absentVersion + 1 : current.version() + 1;
         long ts = change.correctedTs();
         boolean put = change.op() == Op.PUT;
@@ -117,13 +128,13 @@ public final class Resolver {
         Write write = new Write(version, change.clientId(), ts, change.op(), fields);
         RecordState next = new RecordState(change.db(), change.store(), change.key(), change.op(),
                 put ? change.value() : null, version, change.clientId(), change.seq(), ts, serverNow,
-                append(current, write));
+                append(current, write, foldOwnRuns));
         return new Decision(Result.applied(change.seq(), version), next);
     }
 
     /** A value a policy built: a new version unless it is what the record already holds. */
     private static Decision store(Change change, RecordState current, ObjectNode value, String policyName,
-                                  long serverNow) {
+                                  long serverNow, boolean foldOwnRuns) {
         boolean likeChange = change.op() == Op.PUT && JsonValues.same(value, change.value());
         if (!current.deleted() && current.value() != null && JsonValues.same(value, current.value())) {
             Result result = likeChange
@@ -137,7 +148,7 @@ public final class Resolver {
                 ? null : JsonValues.changedFields(current.value(), value);
         Write write = new Write(version, change.clientId(), ts, Op.PUT, fields);
         RecordState next = new RecordState(change.db(), change.store(), change.key(), Op.PUT, value, version,
-                change.clientId(), change.seq(), ts, serverNow, append(current, write));
+                change.clientId(), change.seq(), ts, serverNow, append(current, write, foldOwnRuns));
         Result result = likeChange
                 ? Result.applied(change.seq(), version)
                 : Result.conflict(change.seq(), version, value, policyName);
@@ -145,8 +156,8 @@ public final class Resolver {
     }
 
     /** The record's history with {@code write} added, folded to {@link RecordState#HISTORY} entries. */
-    private static List<Write> append(RecordState current, Write write) {
-        return History.append(current == null ? null : current.history(), write);
+    private static List<Write> append(RecordState current, Write write, boolean foldOwnRuns) {
+        return History.append(current == null ? null : current.history(), write, foldOwnRuns);
     }
 
     private static ObjectNode storedValueCopy(RecordState s) {

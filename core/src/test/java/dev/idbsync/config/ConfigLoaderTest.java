@@ -315,6 +315,7 @@ class ConfigLoaderTest {
         assertEquals(1, t.spoutIoThreads());
         assertEquals(4, t.spoutWorkerThreads());
         assertEquals(100_000, t.sequencerClientsInMemory());
+        assertEquals(32, t.resolverCacheMb());
         assertEquals(1000, load(DBS).files().batchSize());
         for (String env : List.of("local.yaml", "cluster.yaml")) {
             SyncConfig c = ConfigLoader.load(CONF.resolve(env));
@@ -322,6 +323,7 @@ class ConfigLoaderTest {
             assertEquals(TopologyConfig.DEFAULT_SPOUT_IO_THREADS, c.topology().spoutIoThreads(), env);
             assertEquals(TopologyConfig.DEFAULT_SPOUT_WORKER_THREADS, c.topology().spoutWorkerThreads(), env);
             assertEquals(TopologyConfig.DEFAULT_SEQUENCER_CLIENTS_IN_MEMORY, c.topology().sequencerClientsInMemory(), env);
+            assertEquals(TopologyConfig.DEFAULT_RESOLVER_CACHE_MB, c.topology().resolverCacheMb(), env);
             assertEquals(FilesConfig.DEFAULT_BATCH_SIZE, c.files().batchSize(), env);
         }
     }
@@ -329,13 +331,16 @@ class ConfigLoaderTest {
     @Test
     void theKnobsAreReadAndChecked() throws IOException {
         SyncConfig c = load("""
-                topology: {spoutEmitBatch: 50, spoutIoThreads: 2, spoutWorkerThreads: 8, sequencerClientsInMemory: 10}
+                topology: {spoutEmitBatch: 50, spoutIoThreads: 2, spoutWorkerThreads: 8, sequencerClientsInMemory: 10,
+                           resolverCacheMb: 0}
                 files: {batchSize: 20}
                 """ + DBS);
         assertEquals(50, c.topology().spoutEmitBatch());
         assertEquals(2, c.topology().spoutIoThreads());
         assertEquals(8, c.topology().spoutWorkerThreads());
         assertEquals(10, c.topology().sequencerClientsInMemory());
+        assertEquals(0, c.topology().resolverCacheMb());
+        assertEquals(0, c.topology().toBuilder().build().resolverCacheMb());
         assertEquals(20, c.files().batchSize());
         assertEquals(8, c.topology().toBuilder().build().spoutWorkerThreads());
         assertEquals(20, c.files().toBuilder().build().batchSize());
@@ -348,6 +353,8 @@ class ConfigLoaderTest {
         assertEquals("topology.sequencerClientsInMemory: 0 is not allowed; use an integer from 1 to 10000000",
                 assertThrows(IllegalArgumentException.class,
                         () -> load("topology: {sequencerClientsInMemory: 0}\n" + DBS)).getMessage());
+        assertEquals("topology.resolverCacheMb: -1 is not allowed; use an integer from 0 to 100000",
+                assertThrows(IllegalArgumentException.class, () -> load("topology: {resolverCacheMb: -1}\n" + DBS)).getMessage());
         assertEquals("files.batchSize: 100001 is not allowed; use an integer from 1 to 100000",
                 assertThrows(IllegalArgumentException.class, () -> load("files: {batchSize: 100001}\n" + DBS)).getMessage());
         assertEquals("files.batchSize: \"10\" is not allowed; give an integer",

@@ -74,12 +74,18 @@ public final class FeedRetention {
     private final int partition;
     private final LongSupplier clock;
     private long nextSweepAt;
+    private java.util.function.BiConsumer<StoreConfig, java.util.Collection<String>> onRecordsRemoved = (store, keys) -> { };
 
     public FeedRetention(SyncConfig config, SyncCaches caches, int partition, LongSupplier clock) {
         this.config = config;
         this.caches = caches;
         this.partition = partition;
         this.clock = clock;
+    }
+
+    /** {@code r} is told which records a sweep removes (before its commit): the resolver's cache forgets them. */
+    public void onRecordsRemoved(java.util.function.BiConsumer<StoreConfig, java.util.Collection<String>> r) {
+        onRecordsRemoved = r;
     }
 
     /** Sweeps when it is time (nothing when retention is off); what it did, or null when it did not run. */
@@ -213,6 +219,7 @@ public final class FeedRetention {
             feed.removeAll(remove);
             for (Map.Entry<StoreConfig, Map<String, String>> e : expired.entrySet()) {
                 ClientCache<String, String> records = caches.records(e.getKey());
+                onRecordsRemoved.accept(e.getKey(), e.getValue().keySet());
                 for (Map.Entry<String, String> t : e.getValue().entrySet()) {
                     if (records.remove(t.getKey(), t.getValue())) { // only if still that tombstone
                         tombstones++;

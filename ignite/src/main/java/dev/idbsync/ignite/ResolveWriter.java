@@ -56,6 +56,13 @@ public final class ResolveWriter {
     private final Resolver resolver = new Resolver();
     private final int partition;
     private final Map<String, ConflictPolicy> policies = new HashMap<>();
+    /** The records this task committed or read last ({@code topology.resolverCacheMb}). */
+    private final RecordCache recordCache;
+    /** Records the batches needed: how many came from memory, how many were read from Ignite. */
+    private long recordsFromMemory;
+    private long recordsFromIgnite;
+    /** db → the head of this partition's log as this task's last commit left it; the records cached are as of then. */
+    private final Map<String, Long> heads = new HashMap<>();
     /** Runs each time a batch is decided again after its commit met a concurrent write (metrics). */
     private Runnable onRetry = () -> { };
 
@@ -70,6 +77,7 @@ public final class ResolveWriter {
         this.caches = caches;
         this.clock = clock;
         this.partition = partition;
+        this.recordCache = new RecordCache(config.topology().resolverCacheMb() * 1024L * 1024L);
         for (StoreConfig s : config.allStores()) {
             policies.put(s.db() + "/" + s.store(), ConflictPolicies.forName(s.policy(), getClass().getClassLoader()));
         }
@@ -129,11 +137,29 @@ public final class ResolveWriter {
     /** Attempts of one batch when a commit finds that what it read has changed meanwhile. */
     static final int ATTEMPTS = 3;
 
+    /** Records the batches decided so far needed that were in memory ({@link RecordCache}). */
+    public long recordsFromMemory() {
+        return recordsFromMemory;
+    }
+
+    /** Records the batches decided so far needed that were read from Ignite (not in memory, or dropped). */
+    public long recordsFromIgnite() {
+        return recordsFromIgnite;
+    }
+
+    /** The records this task keeps in memory; the retention sweep tells it which it removed. */
+    public RecordCache recordCache() {
+        return recordCache;
+    }
+
     public List<Emitted> write(List<Item> batch) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return writeOnce(batch);
-            } catch (RuntimeException e) { // the thin client's ClientServerError is not a ClientException
+            } catch (RuntimeException | Error e) { // the thin client's ClientServerError is not a ClientException
+                // Committed or not: the batch's records are read from Ignite again. (If it did
+                // commit, the head it moved also tells the next batch; heads keeps the old value.)
+                forget(batch);
                 if (attempt >= ATTEMPTS || !isOptimisticConflict(e)) {
                     throw e;
                 }
@@ -159,6 +185,15 @@ public final class ResolveWriter {
             }
         }
         return false;
+    }
+
+    private void forget(List<Item> batch) {
+        for (Item item : batch) {
+            StoreConfig store = config.store(item.change().db(), item.change().store());
+            if (store != null) {
+                recordCache.forget(store, List.of(item.change().keyString()));
+            }
+        }
     }
 
     private List<Emitted> writeOnce(List<Item> batch) {
@@ -188,13 +223,36 @@ public final class ResolveWriter {
             ClientCache<String, String> outcomeCache = caches.outcomes();
             Map<String, Emitted> decided = new HashMap<>();
             outcomeCache.getAll(ids).forEach((id, json) -> decided.put(id, stored(json)));
+            // The fence first: a head of this partition's log not where this task left it means
+            // someone else committed records here (a late commit of an earlier run of this task, or
+            // a run of it that was thought dead): what this task remembers may be stale.
+            Map<String, String> feedMeta = feedMeta(keysByStore);
+            for (StoreConfig store : keysByStore.keySet()) {
+                Long expected = heads.get(store.db());
+                if (expected != null && expected != head(feedMeta, store.db())) {
+                    LOG.info("the change feed head of db {}, partition {} moved from {} to {} without this task;"
+                            + " reading its records from Ignite again", store.db(), partition, expected,
+                            head(feedMeta, store.db()));
+                    recordCache.clear();
+                    heads.clear();
+                    break;
+                }
+            }
             Map<StoreConfig, Map<String, RecordState>> states = new LinkedHashMap<>();
+            Map<StoreConfig, Map<String, String>> loaded = new LinkedHashMap<>(); // read from Ignite: their JSON
             for (Map.Entry<StoreConfig, Set<String>> e : keysByStore.entrySet()) {
-                Map<String, RecordState> m = new HashMap<>();
-                caches.records(e.getKey()).getAll(e.getValue()).forEach((k, v) -> m.put(k, RecordState.fromJson(v)));
+                Map<String, RecordState> m = recordCache.get(e.getKey(), e.getValue());
+                Set<String> missing = new TreeSet<>(e.getValue());
+                missing.removeAll(m.keySet());
+                recordsFromMemory += m.size();
+                recordsFromIgnite += missing.size();
+                if (!missing.isEmpty()) {
+                    Map<String, String> read = caches.records(e.getKey()).getAll(missing);
+                    read.forEach((k, v) -> m.put(k, RecordState.fromJson(v)));
+                    loaded.put(e.getKey(), read);
+                }
                 states.put(e.getKey(), m);
             }
-            Map<String, String> feedMeta = feedMeta(keysByStore, states);
             Map<StoreConfig, Map<String, String>> recordWrites = new LinkedHashMap<>();
             Map<String, String> outcomeWrites = new TreeMap<>();
             Map<String, String> rejectedWrites = new TreeMap<>();
@@ -257,27 +315,46 @@ public final class ResolveWriter {
                 outcomeCache.putAll(outcomeWrites);
             }
             tx.commit();
+            for (StoreConfig store : keysByStore.keySet()) {
+                List<RecordState> appended = feedVersions.get(store.db());
+                heads.put(store.db(), head(feedMeta, store.db()) + (appended == null ? 0 : appended.size()));
+            }
+            remember(states, loaded, recordWrites);
         }
         return events;
     }
 
+    /** After a commit: the batch's records as they now are in Ignite, read or written. */
+    private void remember(Map<StoreConfig, Map<String, RecordState>> states, Map<StoreConfig, Map<String, String>> loaded,
+                          Map<StoreConfig, Map<String, String>> written) {
+        loaded.forEach((store, read) -> read.forEach((k, json) -> {
+            if (!written.getOrDefault(store, Map.of()).containsKey(k)) {
+                recordCache.put(store, k, states.get(store).get(k), json);
+            }
+        }));
+        written.forEach((store, writes) -> writes.forEach((k, json) -> recordCache.put(store, k, states.get(store).get(k), json)));
+    }
+
     /**
      * In one read, in the transaction: the head of this partition's log of each db the batch may
-     * write ({@link #feedBlocks}), and, for each db with a record of the batch that is not there,
-     * the version such a record counts as being at ({@link Feed#floorKey}). In the transaction, so
-     * that a retention sweep that moves either meanwhile makes the commit fail and the batch is
-     * decided again.
+     * write ({@link #feedBlocks}), and the version a record that is not there counts as being at
+     * ({@link Feed#floorKey}). In the transaction, so that a retention sweep or any other writer
+     * that moves either meanwhile makes the commit fail and the batch is decided again. Every
+     * transaction that writes a record of the db moves its head: the head is also the fence of
+     * {@link RecordCache}.
      */
-    private Map<String, String> feedMeta(Map<StoreConfig, Set<String>> keysByStore,
-                                         Map<StoreConfig, Map<String, RecordState>> states) {
+    private Map<String, String> feedMeta(Map<StoreConfig, Set<String>> keysByStore) {
         Set<String> keys = new TreeSet<>();
         keysByStore.forEach((store, ids) -> {
             keys.add(Feed.headKey(store.db(), partition));
-            if (!states.get(store).keySet().containsAll(ids)) {
-                keys.add(Feed.floorKey(store.db()));
-            }
+            keys.add(Feed.floorKey(store.db()));
         });
         return keys.isEmpty() ? Map.of() : caches.feed().getAll(keys);
+    }
+
+    private long head(Map<String, String> feedMeta, String db) {
+        String v = feedMeta.get(Feed.headKey(db, partition));
+        return v == null ? 0 : Long.parseLong(v);
     }
 
     private static long floor(Map<String, String> feedMeta, String db) {

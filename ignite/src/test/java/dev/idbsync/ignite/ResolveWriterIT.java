@@ -179,4 +179,57 @@ class ResolveWriterIT {
             }
         }
     }
+
+    static RecordState stored(String key) {
+        String json = new SyncCaches(client(), config.ignite()).records(config.store("notes-app", "notes")).get(key);
+        return json == null ? null : RecordState.fromJson(json);
+    }
+
+    /** A record decided again by the task that wrote it is taken from memory, not read back. */
+    @Test
+    void aTaskDecidesItsOwnRecordsAgainWithoutReadingThem() {
+        ResolveWriter w = writer(5);
+        w.write(List.of(admitted(put("mem", 1, "mem-1", "a")), admitted(put("mem", 2, "mem-2", "a"))));
+        assertEquals(2, w.recordsFromIgnite()); // new records: looked for in Ignite once
+        w.write(List.of(admitted(put("mem", 3, "mem-1", "b")), admitted(put("mem", 4, "mem-2", "b"))));
+        assertEquals(2, w.recordsFromIgnite());
+        assertEquals(2, w.recordsFromMemory());
+        assertEquals(2, stored("mem-1").version());
+        assertEquals("b", stored("mem-2").value().get("title").asText());
+    }
+
+    /**
+     * Two runs of one resolver task at once (a worker thought dead that still works off its queue,
+     * or a late commit of an earlier run): each writes the same record in turn. The head of the
+     * task's feed log moves with every commit, so each run sees that another wrote and reads the
+     * record again: versions count up without a gap or a double.
+     */
+    @Test
+    void aRecordWrittenByAnotherRunOfTheTaskIsReadAgainNotTakenFromMemory() {
+        ResolveWriter first = writer(6);
+        ResolveWriter second = writer(6);
+        first.write(List.of(admitted(put("runs", 1, "runs-1", "v1"))));
+        second.write(List.of(admitted(put("runs", 2, "runs-1", "v2"))));
+        first.write(List.of(admitted(put("runs", 3, "runs-1", "v3"))));
+        assertEquals(3, stored("runs-1").version());
+        second.write(List.of(admitted(put("runs", 4, "runs-1", "v4"))));
+        RecordState last = stored("runs-1");
+        assertEquals(4, last.version());
+        assertEquals("v4", last.value().get("title").asText());
+        assertEquals(List.of(1L, 2L, 3L, 4L), last.history().stream().map(h -> h.version()).toList());
+        assertEquals(0, first.recordsFromMemory()); // each of its batches found the head moved
+    }
+
+    /** With topology.resolverCacheMb 0 every batch reads its records from Ignite. */
+    @Test
+    void noMemoryMeansEveryRecordIsRead() {
+        SyncConfig none = config.toBuilder().topology(config.topology().toBuilder().resolverCacheMb(0).build()).build();
+        ResolveWriter w = new ResolveWriter(none, new SyncCaches(client(), none.ignite()), System::currentTimeMillis, 7);
+        w.createCaches();
+        w.write(List.of(admitted(put("none", 1, "none-1", "a"))));
+        w.write(List.of(admitted(put("none", 2, "none-1", "b"))));
+        assertEquals(2, w.recordsFromIgnite());
+        assertEquals(0, w.recordsFromMemory());
+        assertEquals(2, stored("none-1").version());
+    }
 }
