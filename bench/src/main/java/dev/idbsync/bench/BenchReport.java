@@ -69,9 +69,9 @@ final class BenchReport {
     /** The table: a line per shape and target, with the ratios to the references. */
     List<String> table() {
         List<String> t = new ArrayList<>();
-        t.add(String.format(Locale.ROOT, "%-9s %-6s %10s %8s %8s %8s %8s %8s %6s %6s %9s %7s %s",
+        t.add(String.format(Locale.ROOT, "%-9s %-6s %10s %8s %8s %8s %8s %8s %6s %8s %6s %9s %7s %s",
                 "target", "shape", "changes/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "RSS MiB", "cpu",
-                "bench", "x same", "x flume", "answers"));
+                "us*core", "bench", "x same", "x flume", "answers"));
         for (LoadDriver.Shape s : o.shapes) {
             for (String target : o.targets) {
                 target = o.label(target);
@@ -81,14 +81,22 @@ final class BenchReport {
                     continue;
                 }
                 LoadDriver.Figures f = r.f();
-                t.add(String.format(Locale.ROOT, "%-9s %-6s %10.0f %8.1f %8.1f %8.1f %8.1f %8s %6.2f %6.2f %9s %7s %s",
+                t.add(String.format(Locale.ROOT, "%-9s %-6s %10.0f %8.1f %8.1f %8.1f %8.1f %8s %6.2f %8.0f %6.2f %9s %7s %s",
                         target, s.label(), f.changesPerSecond(), f.p50Ms(), f.p90Ms(), f.p99Ms(), f.maxMs(),
-                        mibNum(r.peakRssBytes()), r.targetCores(), r.benchCores(), fmtRatio(ratio(r, "same-work")),
+                        mibNum(r.peakRssBytes()), r.targetCores(), cpuPerChange(r), r.benchCores(), fmtRatio(ratio(r, "same-work")),
                         fmtRatio(ratio(r, "flume")), f.ok() ? "ok" : "WRONG " + f.wrong()
                                 + (f.unavailable() > 0 ? " 503s " + f.unavailable() : "")));
             }
         }
+        t.add("us*core: the target's CPU per change acknowledged, in microseconds of one core (cpu / changes/s);"
+                + " issue 13 puts the building blocks' sum at about 100 for the local run with every durable sink on");
         return t;
+    }
+
+    /** Microseconds of one core the target spent per change acknowledged. */
+    static double cpuPerChange(Row r) {
+        double perSecond = r.f().changesPerSecond();
+        return perSecond <= 0 ? Double.NaN : r.targetCores() / perSecond * 1e6;
     }
 
     /** The issue's targets (2 cores), each with what this run measured. */
