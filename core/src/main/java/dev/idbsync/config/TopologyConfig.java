@@ -41,8 +41,8 @@ public final class TopologyConfig implements Serializable {
     public static final int DEFAULT_SEQUENCER_CLIENTS_IN_MEMORY = 100_000;
     /**
      * Megabytes of record JSON a resolver task keeps in memory, so that a record it wrote or read
-     * before is decided again without reading Ignite (0: none). On the heap a record takes a few
-     * times its JSON.
+     * before is decided again without reading Ignite (0: none). On the heap a record takes about
+     * 2.5 times its JSON (docs/configuration.md).
      */
     public static final int DEFAULT_RESOLVER_CACHE_MB = 32;
 
