@@ -556,6 +556,17 @@ async function dropBefore(idb, seq) {
     outbox.delete(range);
   }, "strict");
 }
+function renumberFrom(idb, seq) {
+  return idb.tx([OUTBOX, SENT, META], "readwrite", async (tx) => {
+    const outbox = tx.objectStore(OUTBOX);
+    const entries = await req(outbox.getAll());
+    tx.objectStore(SENT).clear();
+    outbox.clear();
+    entries.forEach((e, i) => outbox.add({ ...e, seq: seq + i }));
+    tx.objectStore(META).put(seq + entries.length, "nextSeq");
+    return entries.length ? { from: entries[0].seq, to: seq, count: entries.length } : null;
+  }, "strict");
+}
 function wireChange(e) {
   const c = { seq: e.seq, store: e.store, key: e.key, op: e.op };
   if (e.op === "put") c.value = e.value;
@@ -724,7 +735,14 @@ async function pushOutbox(ctx, clientId) {
       if (++outOfOrder > 5 || typeof expected !== "number" || expected === out.stopSeq) {
         throw new SyncError("out_of_order", `the server keeps answering out_of_order (expectedSeq ${expected})`, { transient: true });
       }
-      if (expected < /** @type {number} */
+      if (out.unknownClient) {
+        if (!Number.isSafeInteger(expected) || expected < 1) {
+          throw new SyncError("out_of_order", `the server does not know this client and expects seq ${expected}`, { transient: true });
+        }
+        const moved = await renumberFrom(idb, expected);
+        if (moved && moved.from !== moved.to) ctx.events.emit("renumbered", moved, true);
+        from = null;
+      } else if (expected < /** @type {number} */
       out.stopSeq) {
         from = expected;
       } else {
@@ -745,6 +763,7 @@ async function applyResults({ idb, events: out }, batch, results) {
   let stop = null;
   let expectedSeq;
   let stopSeq;
+  let unknownClient = false;
   const appStores = await idb.appStoreNames();
   await idb.tx([...appStores, OUTBOX, VERSIONS, REJECTED, SENT], "readwrite", async (tx) => {
     const outbox = tx.objectStore(OUTBOX);
@@ -755,6 +774,7 @@ async function applyResults({ idb, events: out }, batch, results) {
         stop = r.status === "out_of_order" ? "out_of_order" : "pending";
         expectedSeq = r.expectedSeq;
         stopSeq = r.seq;
+        unknownClient = r.status === "out_of_order" && r.unknownClient === true;
         break;
       }
       if (e._history) continue;
@@ -771,7 +791,7 @@ async function applyResults({ idb, events: out }, batch, results) {
   }, "strict");
   for (const [type, detail] of events) out.emit(type, detail, true);
   if (changed.length) out.emit("change", { origin: "server", changes: changed }, true);
-  return { final, stop, expectedSeq, stopSeq };
+  return { final, stop, expectedSeq, stopSeq, unknownClient };
 }
 async function settle(tx, appStores, cur, status, r, events, changed) {
   const vs = tx.objectStore(VERSIONS);

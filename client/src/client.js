@@ -39,7 +39,7 @@ export async function openSync(options) {
  * A sync client over one IndexedDB database. Made by {@link openSync}.
  *
  * Events (use `addEventListener(type, e => e.detail)` or `on(type, detail => ...)`):
- * `conflict`, `rejected`, `change`, `synced`, `error`, `auth`, `status`.
+ * `conflict`, `rejected`, `change`, `synced`, `error`, `auth`, `renumbered`, `status`.
  */
 export class SyncClient extends EventTarget {
   /** @param {OpenSyncOptions} options */

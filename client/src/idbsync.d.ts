@@ -268,6 +268,22 @@ export interface AuthDetail {
   message: string;
 }
 
+/**
+ * The server no longer knows this client (it forgot it after the client was idle longer than its
+ * client horizon, or never knew it) and expects its seqs from 1 again: the changes still in the
+ * outbox got new seqs, in the same order, and are pushed under them. The history of sent changes
+ * is forgotten (nothing decided before is sent again). Seqs that put() and delete() returned for
+ * these changes are now others: a seq s is now s - from + to.
+ */
+export interface RenumberedDetail extends FromTab {
+  /** The outbox's first seq before: the seqs from..from + count - 1 ... */
+  from: number;
+  /** ... are now to..to + count - 1. */
+  to: number;
+  /** How many changes were renumbered. */
+  count: number;
+}
+
 export interface SyncEventMap {
   conflict: ConflictDetail;
   rejected: RejectedDetail;
@@ -275,6 +291,7 @@ export interface SyncEventMap {
   synced: SyncedDetail;
   error: ErrorDetail;
   auth: AuthDetail;
+  renumbered: RenumberedDetail;
   status: SyncStatus;
 }
 

@@ -103,6 +103,29 @@ export async function dropBefore(idb, seq) {
   }, 'strict');
 }
 
+/**
+ * Gives the outbox entries consecutive seqs from `seq` on, in seq order (everything else of each
+ * entry is kept), forgets the history of sent changes (its seqs mean nothing to the server now)
+ * and sets `nextSeq` to the seq after the last entry (`seq` itself when the outbox is empty).
+ * For a server that no longer knows this client. One transaction over the outbox and the meta
+ * store, as {@link writeChange}'s, so a change written meanwhile in another tab is either
+ * renumbered with the rest or gets its seq after them.
+ * @param {LocalDb} idb @param {number} seq
+ * @returns {Promise<{from: number, to: number, count: number}|null>} the outbox's first seq before
+ *   and after and how many entries it holds; null when it was empty
+ */
+export function renumberFrom(idb, seq) {
+  return idb.tx([OUTBOX, SENT, META], 'readwrite', async (tx) => {
+    const outbox = tx.objectStore(OUTBOX);
+    const entries = await req(outbox.getAll());
+    tx.objectStore(SENT).clear();
+    outbox.clear();
+    entries.forEach((e, i) => outbox.add({ ...e, seq: seq + i }));
+    tx.objectStore(META).put(seq + entries.length, 'nextSeq');
+    return entries.length ? { from: entries[0].seq, to: seq, count: entries.length } : null;
+  }, 'strict');
+}
+
 /** An outbox entry as the server gets it. @param {any} e @returns {OutboxEntry} */
 export function wireChange(e) {
   /** @type {any} */

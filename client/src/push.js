@@ -3,7 +3,7 @@
 import { SyncError, httpError } from './errors.js';
 import { req, writeRecord } from './idb.js';
 import { OUTBOX, REJECTED, SENT, VERSIONS } from './names.js';
-import { dropBefore, readBatch, wireChange } from './outbox.js';
+import { dropBefore, readBatch, renumberFrom, wireChange } from './outbox.js';
 import { byteLength, sleep } from './util.js';
 
 /** @typedef {import('./types.js').ServerState} ServerState */
@@ -67,7 +67,17 @@ export async function pushOutbox(ctx, clientId) {
       if (++outOfOrder > 5 || typeof expected !== 'number' || expected === out.stopSeq) {
         throw new SyncError('out_of_order', `the server keeps answering out_of_order (expectedSeq ${expected})`, { transient: true });
       }
-      if (expected < /** @type {number} */ (out.stopSeq)) {
+      if (out.unknownClient) {
+        // The server holds nothing of this client (it forgot it, or never knew it): what it once
+        // decided is unknown to it, so the history must not be resent (it would be applied again).
+        // The outbox goes out again under new seqs from expectedSeq (1).
+        if (!Number.isSafeInteger(expected) || expected < 1) {
+          throw new SyncError('out_of_order', `the server does not know this client and expects seq ${expected}`, { transient: true });
+        }
+        const moved = await renumberFrom(idb, expected);
+        if (moved && moved.from !== moved.to) ctx.events.emit('renumbered', moved, true);
+        from = null;
+      } else if (expected < /** @type {number} */ (out.stopSeq)) {
         from = expected; // the server's mark is behind: resend from there (those come back duplicate)
       } else {
         await dropBefore(idb, expected); // the server has decided them all: they are final
@@ -92,6 +102,7 @@ async function applyResults({ idb, events: out }, batch, results) {
   /** @type {string|null} */ let stop = null;
   /** @type {number|undefined} */ let expectedSeq;
   /** @type {number|undefined} */ let stopSeq;
+  let unknownClient = false;
   const appStores = await idb.appStoreNames();
   await idb.tx([...appStores, OUTBOX, VERSIONS, REJECTED, SENT], 'readwrite', async (tx) => {
     const outbox = tx.objectStore(OUTBOX);
@@ -102,6 +113,7 @@ async function applyResults({ idb, events: out }, batch, results) {
         stop = r.status === 'out_of_order' ? 'out_of_order' : 'pending';
         expectedSeq = r.expectedSeq;
         stopSeq = r.seq;
+        unknownClient = r.status === 'out_of_order' && r.unknownClient === true;
         break;
       }
       if (e._history) continue; // a resent change: its result was handled the first time
@@ -118,7 +130,7 @@ async function applyResults({ idb, events: out }, batch, results) {
   }, 'strict');
   for (const [type, detail] of events) out.emit(type, detail, true);
   if (changed.length) out.emit('change', { origin: 'server', changes: changed }, true);
-  return { final, stop, expectedSeq, stopSeq };
+  return { final, stop, expectedSeq, stopSeq, unknownClient };
 }
 
 /**

@@ -105,6 +105,17 @@
  */
 
 /**
+ * @typedef {object} RenumberedDetail The server no longer knows this client (it forgot it after
+ *   the client was idle longer than its client horizon, or never knew it) and expects its seqs
+ *   from 1 again: the changes still in the outbox got new seqs, in the same order, and are pushed
+ *   under them. The history of sent changes is forgotten (nothing decided before is sent again).
+ * @property {number} from The outbox's first seq before: the seqs `from`..`from + count - 1` ...
+ * @property {number} to ... are now `to`..`to + count - 1` (a seq s is now s - from + to).
+ * @property {number} count How many changes were renumbered.
+ * @property {true} [fromOtherTab]
+ */
+
+/**
  * @typedef {object} SyncEventMap
  * @property {ConflictDetail} conflict
  * @property {RejectedDetail} rejected
@@ -112,6 +123,7 @@
  * @property {SyncedDetail} synced
  * @property {ErrorDetail} error
  * @property {AuthDetail} auth
+ * @property {RenumberedDetail} renumbered
  * @property {SyncStatus} status
  */
 

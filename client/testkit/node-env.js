@@ -54,7 +54,7 @@ export async function open(server, opts = {}) {
   opened.add(client);
   /** @type {Array<{type: string, detail: any}>} */
   const events = [];
-  for (const type of ['conflict', 'rejected', 'change', 'synced', 'error', 'auth', 'status']) {
+  for (const type of ['conflict', 'rejected', 'change', 'synced', 'error', 'auth', 'renumbered', 'status']) {
     client.addEventListener(type, (e) => events.push({ type, detail: /** @type {CustomEvent} */ (e).detail }));
   }
   const of = (/** @type {string} */ type) => events.filter((e) => e.type === type).map((e) => e.detail);

@@ -1,8 +1,8 @@
 // Pushing the outbox: results, retries after transient failures, permanent failures, resends.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { error, FakeServer, open, setOnline, sleep, syncOk, waitFor } from '../../testkit/node-env.js';
-import { SyncError } from '../../src/index.js';
+import { error, FakeServer, idbName, open, setOnline, sleep, syncOk, waitFor } from '../../testkit/node-env.js';
+import { INTERNAL_STORES, SyncError } from '../../src/index.js';
 
 const seqsOf = (/** @type {FakeServer} */ server) =>
   server.requestsOf('push').map((p) => /** @type {any} */ (p).body.changes.map((/** @type {any} */ c) => c.seq));
@@ -205,4 +205,127 @@ test('auto: a write is pushed by itself, a failure is retried after its Retry-Af
   await waitFor(async () => (await client.pending()) === 0, { what: 'the push when online' });
   assert.deepEqual(server.record('k')?.value, { title: 'written offline' });
   client.close();
+});
+
+/**
+ * A client whose changes 1..4 the server decided (they are in its history of sent changes) and
+ * whose changes 5..7 wait in the outbox; then the server forgets it, as its client horizon does.
+ * @param {Record<string, any>} [opts] more options for open()
+ */
+async function forgottenClient(opts = {}) {
+  const server = new FakeServer();
+  const env = await open(server, opts);
+  const { client } = env;
+  for (const k of ['h1', 'h2', 'h3', 'h4']) await client.put('notes', k, { title: k });
+  await syncOk(client);
+  await client.put('notes', 'k5', { title: 'five' });
+  await client.delete('notes', 'h1');
+  await client.put('notes', ['k', 7], { title: 'seven', done: true });
+  server.clients.delete(client.clientId);
+  server.requests.length = 0;
+  return { server, ...env };
+}
+
+/** What the server answers a push of a client it holds nothing of, with the new `unknownClient`. @param {FakeServer} server */
+const forgetting = (server) => (/** @type {any} */ req) => {
+  if (server.clients.has(req.body.clientId) || req.body.changes[0].seq === 1) return undefined;
+  return { status: 200, body: { results: req.body.changes.map((/** @type {any} */ c) => ({ seq: c.seq, status: 'out_of_order', expectedSeq: 1, unknownClient: true })) } };
+};
+
+test('out_of_order with unknownClient (the server forgot this client): the outbox is renumbered from 1 and pushed, nothing of the history is resent', async () => {
+  const { server, client, of } = await forgottenClient();
+  const before = await client.outbox();
+  assert.deepEqual(before.map((c) => c.seq), [5, 6, 7]);
+  server.script('push', forgetting(server));
+  const r = await client.push();
+  assert.deepEqual([r.ok, r.pushed, r.pending], [true, 3, 0]);
+  assert.deepEqual(seqsOf(server), [[5, 6, 7], [1, 2, 3]], 'renumbered, and no resend of 1..4 from the history');
+  const sent = /** @type {any} */ (server.requestsOf('push')[1]).body.changes;
+  assert.deepEqual(sent, before.map((c, i) => ({ ...c, seq: i + 1 })), 'the same stores, keys, ops, values, base versions and times');
+  assert.deepEqual(of('renumbered'), [{ from: 5, to: 1, count: 3 }]);
+  assert.deepEqual(of('error'), []);
+  assert.deepEqual(server.record('h1')?.op, 'delete');
+  assert.deepEqual(server.record(['k', 7])?.value, { title: 'seven', done: true });
+  assert.equal(server.record('h2')?.version, 1, 'h2 was applied once');
+  const history = await /** @type {any} */ (client)._idb.tx([INTERNAL_STORES.sent], 'readonly', (/** @type {IDBTransaction} */ tx) =>
+    new Promise((resolve) => { tx.objectStore(INTERNAL_STORES.sent).getAll().onsuccess = (e) => resolve(/** @type {any} */ (e.target).result); }));
+  assert.deepEqual(history.map((/** @type {any} */ e) => [e.seq, e.key]), [[1, 'k5'], [2, 'h1'], [3, ['k', 7]]], 'the old history (1..4) is gone');
+
+  assert.equal(await client.put('notes', 'k8', { title: 'eight' }), 4, 'nextSeq is 4 after the renumbering');
+  await syncOk(client);
+  assert.deepEqual(seqsOf(server).slice(2), [[4]]);
+  assert.equal(server.record('k8')?.version, 1);
+
+  // the server's mark then lags behind again (the ordinary case): the history it resends is the new one
+  server.script('push', (req) => ({ status: 200, body: { results: [{ seq: req.body.changes[0].seq, status: 'out_of_order', expectedSeq: 3 }] } }));
+  await client.put('notes', 'k9', { title: 'nine' });
+  await syncOk(client);
+  assert.deepEqual(seqsOf(server).slice(3), [[5], [3, 4, 5]]);
+  assert.deepEqual(/** @type {any} */ (server.requestsOf('push')[4]).body.changes.map((/** @type {any} */ c) => c.key), [['k', 7], 'k8', 'k9'],
+    'the history resent is the renumbered changes');
+  assert.equal(server.record(['k', 7])?.version, 1, 'the resent 3 came back duplicate');
+  assert.deepEqual(of('renumbered').length, 1);
+});
+
+test('renumbered is passed on to the other tabs; a change another tab writes before the renumbering is renumbered with the rest, one written after gets the next seq', async () => {
+  /** @param {FakeServer} server */
+  const keysOf = (server) => server.requestsOf('push').flatMap((p) => /** @type {any} */ (p).body.changes.map((/** @type {any} */ c) => [c.seq, c.key]));
+
+  // before: the other tab writes while the push that gets unknownClient is under way
+  const name = idbName('renumber-tabs');
+  const one = await forgottenClient({ idbName: name });
+  const two = await open(one.server, { idbName: name });
+  /** @type {number[]} */ const seqs = [];
+  one.server.script('push', async (req) => {
+    seqs.push(await two.client.put('notes', 'tab2', { title: 'from the other tab' }));
+    return forgetting(one.server)(req);
+  });
+  await syncOk(one.client);
+  assert.deepEqual(seqs, [8]);
+  assert.deepEqual(one.of('renumbered'), [{ from: 5, to: 1, count: 4 }]);
+  assert.deepEqual(keysOf(one.server), [[5, 'k5'], [6, 'h1'], [7, ['k', 7]], [1, 'k5'], [2, 'h1'], [3, ['k', 7]], [4, 'tab2']]);
+  assert.equal(await two.client.put('notes', 'next', { title: 'next' }), 5);
+  await waitFor(() => two.of('renumbered').length === 1, { what: 'the other tab to hear of the renumbering' });
+  assert.deepEqual(two.of('renumbered'), [{ from: 5, to: 1, count: 4, fromOtherTab: true }]);
+
+  // after: the other tab writes once it hears of the renumbering (the push may still go on)
+  const name2 = idbName('renumber-tabs');
+  const three = await forgottenClient({ idbName: name2 });
+  const four = await open(three.server, { idbName: name2 });
+  /** @type {Promise<number>[]} */ const later = [];
+  four.client.on('renumbered', () => later.push(four.client.put('notes', 'tab2', { title: 'from the other tab' })));
+  three.server.script('push', forgetting(three.server));
+  await syncOk(three.client);
+  await waitFor(() => later.length === 1, { what: 'the other tab to hear of the renumbering' });
+  assert.equal(await later[0], 4);
+  await syncOk(three.client);
+  assert.deepEqual(keysOf(three.server).slice(3), [[1, 'k5'], [2, 'h1'], [3, ['k', 7]], [4, 'tab2']]);
+  assert.equal(three.server.record('tab2')?.version, 1);
+  assert.equal(await three.client.pending(), 0);
+});
+
+test('a server that keeps answering unknownClient makes the push give up with out_of_order, not loop', async () => {
+  // as the server should: it refuses seq 1 too (it expects 1: a server that is wrong)
+  const first = await forgottenClient();
+  first.server.script('push', ...Array.from({ length: 20 }, () => (/** @type {any} */ req) => ({
+    status: 200, body: { results: req.body.changes.map((/** @type {any} */ c) => ({ seq: c.seq, status: 'out_of_order', expectedSeq: 1, unknownClient: true })) },
+  })));
+  const r1 = await first.client.push();
+  assert.deepEqual([r1.ok, r1.error?.code, r1.error?.transient], [false, 'out_of_order', true]);
+  assert.equal(r1.error?.message, 'the server keeps answering out_of_order (expectedSeq 1)');
+  assert.deepEqual(seqsOf(first.server), [[5, 6, 7], [1, 2, 3]]);
+  assert.deepEqual((await first.client.outbox()).map((c) => c.seq), [1, 2, 3], 'renumbered once, kept');
+  assert.deepEqual(first.of('renumbered'), [{ from: 5, to: 1, count: 3 }]);
+
+  // refusing the batch's last change only (expectedSeq never the refused seq): the loop limit ends it
+  const second = await forgottenClient();
+  second.server.script('push', ...Array.from({ length: 20 }, () => (/** @type {any} */ req) => {
+    const last = req.body.changes[req.body.changes.length - 1];
+    return { status: 200, body: { results: [{ seq: last.seq, status: 'out_of_order', expectedSeq: 1, unknownClient: true }] } };
+  }));
+  const r2 = await second.client.push();
+  assert.deepEqual([r2.ok, r2.error?.code], [false, 'out_of_order']);
+  assert.deepEqual(seqsOf(second.server), [[5, 6, 7], [1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+  assert.deepEqual(second.of('renumbered'), [{ from: 5, to: 1, count: 3 }], 'renumbering what is already from 1 fires nothing');
+  assert.deepEqual(second.server.requestsOf('push').flatMap((p) => /** @type {any} */ (p).body.changes.map((/** @type {any} */ c) => c.key)).filter((k) => k === 'h2'), [], 'no history resent');
 });

@@ -62,3 +62,4 @@ export const changedRecord: Agree<T.ChangedRecord, Decl.ChangedRecord> = true;
 export const syncedDetail: Agree<T.SyncedDetail, Decl.SyncedDetail> = true;
 export const errorDetail: Agree<T.ErrorDetail, Decl.ErrorDetail> = true;
 export const authDetail: Agree<T.AuthDetail, Decl.AuthDetail> = true;
+export const renumberedDetail: Agree<T.RenumberedDetail, Decl.RenumberedDetail> = true;
