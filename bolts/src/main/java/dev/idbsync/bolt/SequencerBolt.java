@@ -234,7 +234,9 @@ public class SequencerBolt extends BaseRichBolt {
         Map<String, String> out = new java.util.TreeMap<>();
         unsavedMarks.forEach((k, v) -> out.put(k, Long.toString(v)));
         try {
-            caches.marks().putAll(out);
+            // With a client horizon each write starts the mark's time again: a mark expires that
+            // long after it last moved (docs/ignite.md, "Marks").
+            SyncCaches.expiringAfterWrite(caches.marks(), config.retention().markHorizonMs()).putAll(out);
             unsavedMarks.clear();
         } catch (RuntimeException e) {
             LOG.warn("storing {} client marks in Ignite failed; trying again in a second: {}", out.size(), e.toString());

@@ -17,8 +17,15 @@ import java.util.regex.Pattern;
  * @param feedMs        how long a feed block is kept after it was written
  * @param tombstonesMs  how long a deleted record's tombstone is kept; at least {@code feedMs}
  * @param sweepEveryMs  how often each resolver task looks for what expired (sooner while it is catching up)
+ * @param clientsMs     the client horizon: a client's seq mark is dropped this long after it last moved, its
+ *                      owner binding twice that after it was last confirmed; 0 (the default): kept for good.
+ *                      A client forgotten so comes back to {@code out_of_order} from seq 1 with
+ *                      {@code unknownClient: true} (docs/protocol.md, "A forgotten client"), which the
+ *                      browser library answers by numbering its waiting changes from 1. Opt-in, because a
+ *                      client that does not know {@code unknownClient} cannot go on after it.
  */
-public record RetentionConfig(boolean enabled, long feedMs, long tombstonesMs, long sweepEveryMs) implements Serializable {
+public record RetentionConfig(boolean enabled, long feedMs, long tombstonesMs, long sweepEveryMs, long clientsMs)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public static final long DAY_MS = 24L * 3600 * 1000;
@@ -32,11 +39,36 @@ public record RetentionConfig(boolean enabled, long feedMs, long tombstonesMs, l
         between("retention.feed", feedMs, 1000, MAX_MS);
         between("retention.tombstones", tombstonesMs, 1000, MAX_MS);
         between("retention.sweepEvery", sweepEveryMs, 100, DAY_MS);
+        if (clientsMs != 0) {
+            between("retention.clients", clientsMs, 3_600_000, MAX_MS);
+        }
         if (tombstonesMs < feedMs) {
             throw new IllegalStateException("retention.tombstones: " + format(tombstonesMs) + " is shorter than"
                     + " retention.feed (" + format(feedMs) + "); a client that resyncs must still get every delete the"
                     + " feed no longer holds, so keep tombstones at least as long as the feed");
         }
+    }
+
+    /** Without a client horizon: marks and owners kept for good. */
+    public RetentionConfig(boolean enabled, long feedMs, long tombstonesMs, long sweepEveryMs) {
+        this(enabled, feedMs, tombstonesMs, sweepEveryMs, 0);
+    }
+
+    /**
+     * How long a client's seq mark is kept after it last moved, in ms; 0: for good (the default,
+     * and always when retention is off).
+     */
+    public long markHorizonMs() {
+        return enabled ? clientsMs : 0;
+    }
+
+    /**
+     * How long an owner binding is kept after it was last written or confirmed: twice the mark's
+     * horizon, so a client's owner outlives its mark (another user can never take a clientId whose
+     * seqs are still known); 0: for good.
+     */
+    public long ownerHorizonMs() {
+        return 2 * markHorizonMs();
     }
 
     private static void between(String key, long ms, long min, long max) {
@@ -63,8 +95,9 @@ public record RetentionConfig(boolean enabled, long feedMs, long tombstonesMs, l
         long feed = duration(s, "feed", DEFAULT_FEED_MS);
         long tombstones = duration(s, "tombstones", feed);
         long sweep = duration(s, "sweepEvery", DEFAULT_SWEEP_EVERY_MS);
+        long clients = duration(s, "clients", 0);
         s.finish();
-        return new RetentionConfig(enabled[0], feed, tombstones, sweep);
+        return new RetentionConfig(enabled[0], feed, tombstones, sweep, clients);
     }
 
     /** A duration such as {@code 30d}, {@code 12h}, {@code 15m}, {@code 90s} or {@code 500ms}. */

@@ -45,6 +45,16 @@ public final class SyncConfig implements Serializable {
         rateLimit = b.rateLimit;
         retention = b.retention;
         dataDir = Check.notBlank("dataDir", b.dataDir);
+        long kept = Math.max(ignite.outcomeRetentionHours(), ignite.rejectedRetentionHours()) * 3_600_000L;
+        if (retention.clientsMs() != 0 && retention.clientsMs() < kept) {
+            // A forgotten client numbers its changes from 1 again; an outcome or rejected entry of
+            // its old seq 1 still kept would then answer its new seq 1.
+            throw new IllegalArgumentException("retention.clients: " + RetentionConfig.format(retention.clientsMs())
+                    + " is shorter than what is kept of a client's changes (ignite.outcomeRetentionHours "
+                    + ignite.outcomeRetentionHours() + ", ignite.rejectedRetentionHours " + ignite.rejectedRetentionHours()
+                    + "); give at least " + RetentionConfig.format(kept) + ": a client numbers its changes from 1 again"
+                    + " once it is forgotten, and its old outcomes must be gone by then");
+        }
         if (b.stores.isEmpty()) {
             throw new IllegalArgumentException("dbs: {} is not allowed; configure at least one db with one store");
         }

@@ -963,6 +963,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theClientHorizonIsOptInAndOutlivesWhatIsKeptOfAClientsChanges() throws IOException {
+        RetentionConfig d = load(DBS).retention();
+        assertEquals(0, d.markHorizonMs(), "marks are kept for good unless a horizon is given");
+        assertEquals(0, d.ownerHorizonMs());
+
+        RetentionConfig r = load("retention: {clients: 90d}\n" + DBS).retention();
+        assertEquals(90 * RetentionConfig.DAY_MS, r.markHorizonMs());
+        assertEquals(180 * RetentionConfig.DAY_MS, r.ownerHorizonMs(), "an owner outlives its client's mark");
+        assertEquals(0, load("retention: {enabled: false, clients: 90d}\n" + DBS).retention().markHorizonMs(),
+                "retention off removes nothing");
+
+        assertEquals("retention.clients: 30m is not allowed; give a duration from 1h to 3650d",
+                assertThrows(IllegalArgumentException.class, () -> load("retention: {clients: 30m}\n" + DBS)).getMessage());
+        // the defaults keep outcomes 7 days and rejected changes 30 days
+        assertContainsAll(assertThrows(IllegalArgumentException.class,
+                        () -> load("retention: {clients: 10d}\n" + DBS)).getMessage(),
+                "retention.clients: 10d is shorter than", "ignite.rejectedRetentionHours 720", "give at least 30d");
+        assertEquals(2 * 3_600_000L, load("ignite: {outcomeRetentionHours: 1, rejectedRetentionHours: 2}\n"
+                + "retention: {clients: 2h}\n" + DBS).retention().markHorizonMs());
+    }
+
+    @Test
     void rateLimitValuesAreChecked() throws IOException {
         assertEquals("rateLimit.requestsPerSecond: -1 is not allowed; use an integer from 0 to 1000000",
                 assertThrows(IllegalArgumentException.class,

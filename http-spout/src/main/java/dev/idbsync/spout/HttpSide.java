@@ -102,7 +102,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
                 config.ignite().feedStallSkipMs());
         rejectedReader = new RejectedLogReader(RejectedLogReader.over(caches), System::currentTimeMillis,
                 TimeUnit.HOURS.toMillis(config.ignite().rejectedRetentionHours()));
-        answers = new PushAnswers(PushAnswers.over(caches));
+        answers = new PushAnswers(PushAnswers.over(caches), config.retention().markHorizonMs() > 0);
         pushes = new OpenPushes(http, keyPrefix, System::nanoTime);
         pushes.startSweeper();
         metrics.gauge(SpoutMetrics.OPEN_PUSHES_GAUGE, pushes::size);
@@ -111,7 +111,9 @@ final class HttpSide implements SyncHttpServer.Handoff {
         responders = Executors.newFixedThreadPool(2, OpenPushes.daemon("idbsync-http-respond"));
         health = new HealthMonitor(probes, System::currentTimeMillis);
         health.start();
-        owners = authenticator == Authenticator.NONE ? null : new ClientOwners(ClientOwners.over(caches.owners()));
+        owners = authenticator == Authenticator.NONE ? null : new ClientOwners(
+                ClientOwners.over(caches.owners(), config.retention().ownerHorizonMs()), config.retention().ownerHorizonMs(),
+                System::currentTimeMillis);
         Gate gate = new Gate(authenticator, new RateLimits(config.rateLimit(), TimeMeter.SYSTEM_NANOTIME));
         server = new SyncHttpServer(http, this, parsers, System::currentTimeMillis, gate, tls, metrics);
     }

@@ -46,6 +46,48 @@ class ClientOwnersTest {
     }
 
     @Test
+    void withAHorizonTheOwnersPushesWriteTheBindingAgainEveryQuarterOfIt() {
+        long[] now = {0};
+        java.util.List<String> binds = new java.util.ArrayList<>();
+        ClientOwners.Store store = new ClientOwners.Store() {
+            @Override
+            public String bind(String key, String user) {
+                binds.add(key + "=" + user);
+                String before = bindings.putIfAbsent(key, user);
+                return before == null ? user : before;
+            }
+
+            @Override
+            public String owner(String key) {
+                return bindings.get(key);
+            }
+        };
+        ClientOwners expiring = new ClientOwners(store, 4_000, () -> now[0]);
+        assertTrue(expiring.claim("notes-app", "c1", "alice"));
+        now[0] = 999;
+        assertTrue(expiring.claim("notes-app", "c1", "alice"));
+        assertEquals(1, binds.size(), "trusted for a quarter of the horizon (the mark's half)");
+        now[0] = 1_000;
+        assertTrue(expiring.claim("notes-app", "c1", "alice"));
+        assertEquals(2, binds.size(), "written again: its expiry starts over");
+
+        // The binding expired in the store (nobody pushed for its horizon): another user may take
+        // it, and the old owner's memory of it does not outweigh the store once it is stale.
+        bindings.clear();
+        assertTrue(expiring.claim("notes-app", "c1", "bob"));
+        now[0] = 2_000;
+        assertFalse(expiring.claim("notes-app", "c1", "alice"));
+        assertTrue(expiring.owns("notes-app", "c1", "bob"));
+
+        // A read confirms without writing: it does not make a stale binding trusted for pushes.
+        now[0] = 10_000;
+        int before = binds.size();
+        assertTrue(expiring.owns("notes-app", "c1", "bob"));
+        assertTrue(expiring.claim("notes-app", "c1", "bob"));
+        assertEquals(before + 1, binds.size());
+    }
+
+    @Test
     void aMatchIsRememberedARefusalAsksAgain() {
         owners.claim("notes-app", "c1", "alice");
         int after = calls.get();

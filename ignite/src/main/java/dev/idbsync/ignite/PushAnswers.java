@@ -45,9 +45,23 @@ public final class PushAnswers {
     }
 
     private final Source source;
+    private final boolean flagUnknownClients;
 
     public PushAnswers(Source source) {
+        this(source, false);
+    }
+
+    /**
+     * {@code flagUnknownClients}: an {@code out_of_order} answer with {@code expectedSeq} 1 also says
+     * {@code "unknownClient": true} (on with a client horizon, {@code retention.clients}; off, the
+     * answers are as PROTOCOL.md 1.0 shows them). The sequencer answers {@code expectedSeq} 1 only
+     * when it holds nothing of the client: no mark, no seq in flight, and no outcome of seq 1 (its
+     * catch-up read looks before it answers out_of_order), so the client was never seen or was
+     * forgotten, and must not resend seqs it was answered for: they would be decided again.
+     */
+    public PushAnswers(Source source, boolean flagUnknownClients) {
         this.source = source;
+        this.flagUnknownClients = flagUnknownClients;
     }
 
     /** The production source: Ignite's caches. */
@@ -120,8 +134,11 @@ public final class PushAnswers {
                 if (stored[i] instanceof RuntimeException e && (refused == null || !refused.covers(c.seq()))) {
                     throw e;
                 }
-                results.add(result(c.seq(), pushKey,
-                        stored[i] instanceof StoredOutcome o ? o : null, refused));
+                ObjectNode r = result(c.seq(), pushKey, stored[i] instanceof StoredOutcome o ? o : null, refused);
+                if (flagUnknownClients && r.path("expectedSeq").asLong() == 1) {
+                    r.put("unknownClient", true);
+                }
+                results.add(r);
             }
         } catch (RuntimeException e) {
             LOG.error("push {}: an outcome in Ignite cannot be read", pushKey, e);

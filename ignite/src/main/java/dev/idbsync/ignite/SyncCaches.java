@@ -28,12 +28,16 @@ import org.apache.ignite.client.IgniteClient;
  * the constants here say what each holds.
  */
 public final class SyncCaches {
-    /** Each client's mark: {@code db/clientId} → the seq up to which every change is decided. */
+    /**
+     * Each client's mark: {@code db/clientId} → the seq up to which every change is decided. Kept
+     * for good, or with a client horizon ({@code retention.clients}) that long after it last moved.
+     */
     public static final String MARKS_CACHE = CacheNames.MARKS;
     /**
      * Who owns each clientId when auth is on: {@code db/clientId} (the marks' key) → the {@code sub}
      * of the first token that pushed with it. Written once by the spout with {@code putIfAbsent},
-     * never changed; kept as long as the marks (no expiry).
+     * never changed; kept for good, or with a client horizon ({@code retention.clients}) twice that
+     * after it was last confirmed ({@code ClientOwners}).
      */
     public static final String OWNERS_CACHE = CacheNames.OWNERS;
     /** Answers that belong to one push (pending, out_of_order): push key → JSON; kept an hour. */
@@ -99,6 +103,16 @@ public final class SyncCaches {
 
     public ClientCache<String, String> pushResults() {
         return cache(PUSH_RESULTS_CACHE, CacheAtomicityMode.ATOMIC, 1);
+    }
+
+    /**
+     * {@code cache} as seen by writes that expire {@code ms} after the entry's last write (each
+     * write starts the time again: Ignite's per-operation expiry, which works on a cache created
+     * without one, so existing deployments need no new cache); {@code cache} itself when
+     * {@code ms} is 0. Used for the client horizon ({@code retention.clients}): marks and owners.
+     */
+    public static ClientCache<String, String> expiringAfterWrite(ClientCache<String, String> cache, long ms) {
+        return ms <= 0 ? cache : cache.withExpirePolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, ms)));
     }
 
     private synchronized ClientCache<String, String> cache(String name, CacheAtomicityMode mode, int expiryHours) {

@@ -252,4 +252,45 @@ class FeedRetentionIT {
         assertEquals(5, versionsHeld(caches, db));
         assertNull(caches.feed().get(Feed.trimmedKey(db, 0)));
     }
+
+    /**
+     * The client horizon ({@code retention.clients}) on a real node: marks and owners written
+     * through {@link SyncCaches#expiringAfterWrite} expire that long after their last write, and
+     * each write (a mark that moved, an owner's {@code replace} of the same value) starts it again.
+     * Real time, not the test's clock: Ignite's expiry runs on its own.
+     */
+    @Test
+    void withAClientHorizonAMarkOrOwnerExpiresThatLongAfterItsLastWrite() throws Exception {
+        SyncCaches caches = new SyncCaches(client, igniteConfig);
+        long horizon = 4_000;
+        var marks = SyncCaches.expiringAfterWrite(caches.marks(), horizon);
+        var owners = SyncCaches.expiringAfterWrite(caches.owners(), horizon);
+        long start = System.nanoTime();
+        marks.putAll(Map.of("h-app/idle", "3", "h-app/busy", "5"));
+        assertTrue(owners.putIfAbsent("h-app/busy", "alice"));
+        caches.marks().put("h-app/no-horizon", "7"); // written without the horizon: kept for good
+
+        Thread.sleep(2_500);
+        marks.putAll(Map.of("h-app/busy", "6")); // the mark moved
+        assertTrue(owners.replace("h-app/busy", "alice", "alice"), "the owner confirmed");
+        long rewritten = System.nanoTime();
+
+        sleepUntil(start, horizon + 500);
+        assertNull(caches.marks().get("h-app/idle"), "not written for the horizon: gone");
+        assertTrue(System.nanoTime() - rewritten < (horizon - 500) * 1_000_000L, "the check came in time to mean something");
+        assertEquals("6", caches.marks().get("h-app/busy"), "written again 2.5 s in: kept");
+        assertEquals("alice", caches.owners().get("h-app/busy"));
+
+        sleepUntil(rewritten, horizon + 500);
+        assertNull(caches.marks().get("h-app/busy"));
+        assertNull(caches.owners().get("h-app/busy"));
+        assertEquals("7", caches.marks().get("h-app/no-horizon"));
+    }
+
+    private static void sleepUntil(long fromNanos, long ms) throws InterruptedException {
+        long left = ms - (System.nanoTime() - fromNanos) / 1_000_000;
+        if (left > 0) {
+            Thread.sleep(left);
+        }
+    }
 }

@@ -29,7 +29,7 @@ class PushAnswersTest {
     private RuntimeException pushResultsFail;
     private int pushResultReads;
 
-    private final PushAnswers answers = new PushAnswers(new PushAnswers.Source() {
+    private final PushAnswers.Source source = new PushAnswers.Source() {
         @Override
         public Map<String, String> outcomes(Set<String> keys) {
             if (igniteFails != null) {
@@ -53,7 +53,8 @@ class PushAnswersTest {
             }
             return pushResults.get(pushKey);
         }
-    });
+    };
+    private final PushAnswers answers = new PushAnswers(source);
 
     private static Change change(long seq) {
         return new Change("notes-app", "c1", seq, "notes", TextNode.valueOf("k" + seq), "\"k" + seq + "\"", Op.PUT,
@@ -172,6 +173,25 @@ class PushAnswersTest {
                 + "{\"seq\":2,\"status\":\"duplicate\",\"first\":\"conflict\",\"version\":5,\"value\":{\"n\":1},\"policy\":\"merge\"},"
                 + "{\"seq\":3,\"status\":\"duplicate\",\"first\":\"rejected\",\"error\":{\"code\":\"too_large\","
                 + "\"message\":\"too big\"}}]}", body(changes(1, 2, 3)));
+    }
+
+    @Test
+    void withAClientHorizonAnOutOfOrderFromSeqOneSaysTheClientIsUnknown() {
+        PushAnswers flagging = new PushAnswers(source, true);
+        pushResults.put(PUSH, new PushResult(1, Status.OUT_OF_ORDER, 1L).toJson());
+        assertEquals("{\"results\":[{\"seq\":5,\"status\":\"out_of_order\",\"expectedSeq\":1,\"unknownClient\":true},"
+                + "{\"seq\":6,\"status\":\"out_of_order\",\"expectedSeq\":1,\"unknownClient\":true}]}",
+                assertInstanceOf(PushAnswers.Results.class, flagging.answer(PUSH, changes(5, 6))).json());
+        assertEquals("{\"results\":[{\"seq\":5,\"status\":\"out_of_order\",\"expectedSeq\":1},"
+                + "{\"seq\":6,\"status\":\"out_of_order\",\"expectedSeq\":1}]}", body(changes(5, 6)),
+                "without a horizon the answer is PROTOCOL.md 1.0's, unchanged");
+
+        // A client the server knows (expectedSeq above 1) is not flagged, nor is any other status.
+        stored(1, Result.applied(1, 1), PUSH);
+        pushResults.put(PUSH, new PushResult(3, Status.OUT_OF_ORDER, 2L).toJson());
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"applied\",\"version\":1},"
+                + "{\"seq\":3,\"status\":\"out_of_order\",\"expectedSeq\":2}]}",
+                assertInstanceOf(PushAnswers.Results.class, flagging.answer(PUSH, changes(1, 3))).json());
     }
 
     @Test
