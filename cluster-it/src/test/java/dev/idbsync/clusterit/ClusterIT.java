@@ -193,9 +193,11 @@ class ClusterIT {
                         + RECOVERY_BOUND.toSeconds() + " s, though the new worker was up after " + workerStart + " ms");
             } else {
                 long bound = workerStart + deadline + retryAfter + 2000;
-                System.out.printf("[cluster-it] NOTE: the new worker took %.1f s to start, longer than the %d ms push deadline:"
-                        + " the %d s goal cannot be met on this host; checking recovery <= worker start + deadline + Retry-After"
-                        + " + 2 s = %.1f s instead%n", workerStart / 1000.0, deadline, RECOVERY_BOUND.toSeconds(), bound / 1000.0);
+                boolean met = recoveredAt - killedAt < RECOVERY_BOUND.toMillis();
+                System.out.printf("[cluster-it] NOTE: the new worker took %.1f s to start, longer than the %d ms push deadline,"
+                        + " so the %d s goal is not guaranteed on this host (this run %s it: %s s); checking recovery <= worker"
+                        + " start + deadline + Retry-After + 2 s = %.1f s%n", workerStart / 1000.0, deadline,
+                        RECOVERY_BOUND.toSeconds(), met ? "met" : "missed", recoverySeconds, bound / 1000.0);
                 assertTrue(recoveredAt - killedAt <= bound, "recovery took " + recoverySeconds + " s, over " + bound / 1000.0
                         + " s (the new worker was up after " + workerStart + " ms)");
             }
