@@ -170,7 +170,7 @@ export async function attach(page, opts) {
     const plain = (/** @type {any} */ v) => JSON.parse(JSON.stringify(v ?? null, (_k, x) =>
       x instanceof Error ? { name: x.name, message: x.message, ...x } : x));
     w.lib = await openSync(opts);
-    for (const type of ['conflict', 'rejected', 'change', 'synced', 'error']) {
+    for (const type of ['conflict', 'rejected', 'change', 'synced', 'error', 'renumbered']) {
       w.lib.addEventListener(type, (/** @type {CustomEvent} */ e) => w.events.push({ type, at: Date.now(), detail: plain(e.detail) }));
     }
   }, { db: DB, stores: ['notes'], ...opts });
