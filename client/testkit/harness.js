@@ -17,9 +17,18 @@ export const DB = 'notes-app';
 
 const READY_TIMEOUT_MS = 180_000;
 const children = new Set();
+/** Data dirs the harness made: emptied when the test process ends (Ignite leaves ~650 MB a start), but for run-local's output. */
+const madeDirs = new Set();
 process.on('exit', () => {
   for (const c of children) {
     try { c.kill('SIGKILL'); } catch { /* gone */ }
+  }
+  for (const dir of madeDirs) {
+    try {
+      for (const name of fs.readdirSync(dir)) {
+        if (!name.endsWith('.out')) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+      }
+    } catch { /* gone already */ }
   }
 });
 
@@ -83,6 +92,7 @@ async function startServerOnce(opts) {
   const port = opts.port ?? await freePort();
   const ignitePort = await freePort();
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'idbsync-client-test-'));
+  if (opts.dataDir == null) madeDirs.add(dataDir);
   const logFile = path.join(dataDir, `run-local-${Date.now()}.out`);
   const log = fs.createWriteStream(logFile);
   const started = Date.now();
