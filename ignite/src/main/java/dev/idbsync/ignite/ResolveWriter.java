@@ -22,9 +22,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.ClientTransaction;
+import org.apache.ignite.client.IgniteClientFuture;
 import org.apache.ignite.transactions.TransactionConcurrency;
 import org.apache.ignite.transactions.TransactionIsolation;
 import org.apache.ignite.transactions.TransactionOptimisticException;
@@ -222,11 +224,17 @@ public final class ResolveWriter {
                 TransactionIsolation.SERIALIZABLE, config.ignite().clientTimeoutMs())) {
             ClientCache<String, String> outcomeCache = caches.outcomes();
             Map<String, Emitted> decided = new HashMap<>();
-            outcomeCache.getAll(ids).forEach((id, json) -> decided.put(id, stored(json)));
+            // The two reads go out together (one round trip, not two): Ignite runs a transaction's
+            // requests one at a time on the server, in the order they arrive.
+            IgniteClientFuture<Map<String, String>> outcomesRead = outcomeCache.getAllAsync(ids);
+            Set<String> metaKeys = feedMetaKeys(keysByStore);
+            IgniteClientFuture<Map<String, String>> metaRead = metaKeys.isEmpty() ? null : caches.feed().getAllAsync(metaKeys);
+            awaitAll(metaRead == null ? List.of(outcomesRead) : List.of(outcomesRead, metaRead));
+            done(outcomesRead).forEach((id, json) -> decided.put(id, stored(json)));
             // The fence first: a head of this partition's log not where this task left it means
             // someone else committed records here (a late commit of an earlier run of this task, or
             // a run of it that was thought dead): what this task remembers may be stale.
-            Map<String, String> feedMeta = feedMeta(keysByStore);
+            Map<String, String> feedMeta = metaRead == null ? Map.<String, String>of() : done(metaRead);
             for (StoreConfig store : keysByStore.keySet()) {
                 Long expected = heads.get(store.db());
                 if (expected != null && expected != head(feedMeta, store.db())) {
@@ -298,21 +306,24 @@ public final class ResolveWriter {
                 events.add(emitted);
                 outcomeWrites.put(id, new StoredOutcome(result, item.push(), event, rejectedEntry).toJson());
             }
+            // The writes go out together too; the rejected-changes log (rare) reads before it writes.
+            List<IgniteClientFuture<?>> writes = new ArrayList<>();
             if (!feedVersions.isEmpty()) {
-                caches.feed().putAll(feedBlocks(feedVersions, feedMeta));
+                writes.add(caches.feed().putAllAsync(feedBlocks(feedVersions, feedMeta)));
             }
+            for (Map.Entry<StoreConfig, Map<String, String>> e : recordWrites.entrySet()) {
+                writes.add(caches.records(e.getKey()).putAllAsync(e.getValue()));
+            }
+            if (!outcomeWrites.isEmpty()) {
+                writes.add(outcomeCache.putAllAsync(outcomeWrites));
+            }
+            awaitAll(writes);
             if (!rejectedWrites.isEmpty()) {
                 caches.rejected().putAll(rejectedWrites);
                 Map<String, String> index = caches.rejectedIndex().getAll(rejectedSeqs.keySet());
                 Map<String, String> indexWrites = new TreeMap<>();
                 rejectedSeqs.forEach((k, seqs) -> indexWrites.put(k, RejectedLog.append(index.get(k), seqs, now)));
                 caches.rejectedIndex().putAll(indexWrites);
-            }
-            for (Map.Entry<StoreConfig, Map<String, String>> e : recordWrites.entrySet()) {
-                caches.records(e.getKey()).putAll(e.getValue());
-            }
-            if (!outcomeWrites.isEmpty()) {
-                outcomeCache.putAll(outcomeWrites);
             }
             tx.commit();
             for (StoreConfig store : keysByStore.keySet()) {
@@ -343,13 +354,41 @@ public final class ResolveWriter {
      * transaction that writes a record of the db moves its head: the head is also the fence of
      * {@link RecordCache}.
      */
-    private Map<String, String> feedMeta(Map<StoreConfig, Set<String>> keysByStore) {
+    private Set<String> feedMetaKeys(Map<StoreConfig, Set<String>> keysByStore) {
         Set<String> keys = new TreeSet<>();
         keysByStore.forEach((store, ids) -> {
             keys.add(Feed.headKey(store.db(), partition));
             keys.add(Feed.floorKey(store.db()));
         });
-        return keys.isEmpty() ? Map.of() : caches.feed().getAll(keys);
+        return keys;
+    }
+
+    /** The value of a request {@link #awaitAll} saw succeed. */
+    private static <T> T done(IgniteClientFuture<T> request) {
+        return request.toCompletableFuture().join();
+    }
+
+    /**
+     * Waits for every request of the transaction sent without waiting; then throws the first
+     * failure, as the request would have thrown it (a transaction is never committed or rolled
+     * back while a request of it is still out).
+     */
+    private static void awaitAll(List<? extends IgniteClientFuture<?>> requests) {
+        RuntimeException failed = null;
+        for (IgniteClientFuture<?> f : requests) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed = failed != null ? failed : new IllegalStateException("interrupted while waiting for Ignite", e);
+            } catch (ExecutionException e) {
+                RuntimeException r = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                failed = failed != null ? failed : r;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     private long head(Map<String, String> feedMeta, String db) {
