@@ -16,6 +16,7 @@ import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.protocol.PushRequest;
 import io.github.bucket4j.TimeMeter;
 import io.undertow.server.HttpServerExchange;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -46,6 +47,9 @@ final class HttpSide implements SyncHttpServer.Handoff {
     /** How long {@link #close} waits for the answers of the open pushes to be written before Undertow stops. */
     static final long CLOSE_WAIT_MS = 2_000;
 
+    /** Most changes whose outcomes one read fetches for a group of acked pushes (a push alone may have more). */
+    static final int ANSWER_GROUP_CHANGES = 2000;
+
     private final SyncConfig config;
     private final Consumer<PendingPush> emit;
     private final IgniteClient ignite;
@@ -56,6 +60,8 @@ final class HttpSide implements SyncHttpServer.Handoff {
     private final HealthMonitor health;
     private final ExecutorService parsers;
     private final ExecutorService responders;
+    /** Pushes acked and not answered yet, oldest first (bounded by the open pushes). */
+    private final java.util.ArrayDeque<PendingPush> acked = new java.util.ArrayDeque<>();
     private final SyncHttpServer server;
     private final Endpoints endpoints;
     /** Null when auth is off: then no binding is written. */
@@ -147,19 +153,47 @@ final class HttpSide implements SyncHttpServer.Handoff {
         this.active = active;
     }
 
-    /** Every tuple of the push was acked: a responder answers it from Ignite. */
+    /**
+     * Every tuple of the push was acked: a responder answers it from Ignite, together with the
+     * other pushes acked meanwhile (one read for all of them, at most {@link #ANSWER_GROUP_CHANGES}
+     * changes).
+     */
     void acked(PendingPush push) {
-        responders.execute(() -> {
-            PushAnswers.Answer answer = answers.answer(push.key, push.request.changes());
-            if (answer instanceof PushAnswers.Results r) {
+        synchronized (acked) {
+            acked.add(push);
+        }
+        responders.execute(this::answerAcked);
+    }
+
+    private void answerAcked() {
+        List<PendingPush> group = new ArrayList<>();
+        List<PushAnswers.Question> questions = new ArrayList<>();
+        int changes = 0;
+        synchronized (acked) {
+            PendingPush next;
+            while ((next = acked.peek()) != null
+                    && (group.isEmpty() || changes + next.request.changes().size() <= ANSWER_GROUP_CHANGES)) {
+                acked.poll();
+                group.add(next);
+                questions.add(new PushAnswers.Question(next.key, next.request.changes()));
+                changes += next.request.changes().size();
+            }
+        }
+        if (group.isEmpty()) {
+            return; // an earlier task answered this one's push with its own
+        }
+        List<PushAnswers.Answer> all = answers.answerAll(questions);
+        for (int i = 0; i < group.size(); i++) {
+            PendingPush push = group.get(i);
+            if (all.get(i) instanceof PushAnswers.Results r) {
                 if (pushes.answer(push, r.json())) {
                     long took = System.nanoTime() - push.deadlineNanos + TimeUnit.MILLISECONDS.toNanos(config.http().requestTimeoutMs());
                     metrics.answered(r.json(), took);
                 }
             } else {
-                pushes.unavailable(push, Refusal.ANSWER_UNREADABLE, ((PushAnswers.Unavailable) answer).message());
+                pushes.unavailable(push, Refusal.ANSWER_UNREADABLE, ((PushAnswers.Unavailable) all.get(i)).message());
             }
-        });
+        }
     }
 
     /** A tuple of the push failed or timed out. */

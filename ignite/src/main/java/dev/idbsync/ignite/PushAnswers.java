@@ -6,6 +6,7 @@ import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.Result;
 import dev.idbsync.protocol.Status;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,16 +85,41 @@ public final class PushAnswers {
      * read too (a second round trip) only when some change has no outcome of this push.
      */
     public Answer answer(String pushKey, List<Change> changes) {
+        return answerAll(List.of(new Question(pushKey, changes))).get(0);
+    }
+
+    /** A push to answer: its key and its changes in request order. */
+    public record Question(String pushKey, List<Change> changes) {
+    }
+
+    /**
+     * Answers several pushes, in the order given, with one read of all their outcomes: pushes
+     * acked together (a group commit acks a batch's tuples at once) cost one round trip, not one
+     * each. Each answer is what {@link #answer} would give alone; a failed read answers every
+     * push of the group 503.
+     */
+    public List<Answer> answerAll(List<Question> pushes) {
         Set<String> keys = new TreeSet<>();
-        for (Change c : changes) {
-            keys.add(StoredOutcome.key(c));
+        for (Question q : pushes) {
+            for (Change c : q.changes()) {
+                keys.add(StoredOutcome.key(c));
+            }
         }
         Map<String, String> outcomes;
         try {
             outcomes = source.outcomes(keys);
         } catch (RuntimeException e) {
-            return unreadable(pushKey, e);
+            Answer a = unreadable(pushes.get(0).pushKey() + (pushes.size() > 1 ? " and " + (pushes.size() - 1) + " more" : ""), e);
+            return pushes.stream().map(q -> a).toList();
         }
+        List<Answer> answers = new ArrayList<>(pushes.size());
+        for (Question q : pushes) {
+            answers.add(answer(q.pushKey(), q.changes(), outcomes));
+        }
+        return answers;
+    }
+
+    private Answer answer(String pushKey, List<Change> changes, Map<String, String> outcomes) {
         // Each outcome is parsed once; one that cannot be parsed fails the answer only where the
         // push result does not cover its change, as before.
         Object[] stored = new Object[changes.size()];

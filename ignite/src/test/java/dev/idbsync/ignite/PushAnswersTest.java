@@ -195,6 +195,29 @@ class PushAnswersTest {
     }
 
     @Test
+    void pushesAckedTogetherAreAnsweredFromOneReadEachAsItWouldBeAlone() {
+        stored(1, Result.applied(1, 1), PUSH);
+        stored(2, Result.applied(2, 2), "t0-other-2");
+        stored(3, Result.applied(3, 1), "t0-other-2");
+        List<PushAnswers.Question> group = List.of(new PushAnswers.Question(PUSH, changes(1)),
+                new PushAnswers.Question("t0-other-2", changes(2, 3)), new PushAnswers.Question("t0-retry-3", changes(1, 2)));
+        List<PushAnswers.Answer> together = answers.answerAll(group);
+        assertEquals(1, outcomeReads.size(), "one read for the three pushes");
+        assertEquals(Set.of("notes-app/c1/1", "notes-app/c1/2", "notes-app/c1/3"), outcomeReads.get(0));
+        for (int i = 0; i < group.size(); i++) {
+            assertEquals(answers.answer(group.get(i).pushKey(), group.get(i).changes()), together.get(i), "push " + i);
+        }
+        assertEquals("{\"results\":[{\"seq\":1,\"status\":\"duplicate\",\"first\":\"applied\",\"version\":1},"
+                + "{\"seq\":2,\"status\":\"duplicate\",\"first\":\"applied\",\"version\":2}]}",
+                ((PushAnswers.Results) together.get(2)).json(), "a retry acked beside the pushes it repeats");
+
+        igniteFails = new IllegalStateException("connection lost");
+        PushAnswers.Unavailable down = new PushAnswers.Unavailable(
+                "the outcomes could not be read from Ignite; retrying the same request is safe");
+        assertEquals(List.of(down, down, down), answers.answerAll(group));
+    }
+
+    @Test
     void aChangeAckedWithoutAnOutcomeIsADuplicateAlone() {
         assertEquals("{\"results\":[{\"seq\":9,\"status\":\"duplicate\"}]}", body(changes(9)));
     }
