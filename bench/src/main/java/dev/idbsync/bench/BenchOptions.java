@@ -39,6 +39,12 @@ final class BenchOptions {
     boolean keepData;
     /** The sinks of the same-work reference; fewer than all three only to see what each costs. */
     String sameWorkSinks = "ignite,flume,file";
+    /**
+     * Records to preload into each target that speaks PROTOCOL.md after its shapes were measured,
+     * from a tenth as many clients; its first shape is then measured again (issue 13's scale
+     * target). 0: no preload.
+     */
+    int preload;
     /** Where each target's JFR recording goes (--jfr DIR), or null. */
     Path jfr;
 
@@ -97,6 +103,10 @@ final class BenchOptions {
                     i++;
                 }
                 case "--keep-data" -> o.keepData = true;
+                case "--preload" -> {
+                    o.preload = positive(a, v);
+                    i++;
+                }
                 case "--same-work-sinks" -> {
                     o.sameWorkSinks = need(a, v);
                     for (String sink : o.sameWorkSinks.split(",")) {
@@ -158,6 +168,10 @@ final class BenchOptions {
         c.add(Integer.toString(valueBytes));
         c.add("--keys");
         c.add(Integer.toString(keys));
+        if (preload > 0) {
+            c.add("--preload");
+            c.add(Integer.toString(preload));
+        }
         return c;
     }
 
@@ -232,6 +246,7 @@ final class BenchOptions {
         s.println("usage: ./bench/run [--seconds N] [--warmup N] [--jit-warmup N] [--quick] [--shapes 16x100,16x1,64x10]");
         s.println("                   [--targets idbsync,idbsync-kafka,same-work,flume,bare] [--value-bytes V] [--keys K]");
         s.println("                   [--results DIR] [--tmp DIR] [--keep-data] [--jfr DIR] [--request-timeout-ms N] [--startup-timeout S]");
+        s.println("                   [--preload N]");
         s.println("  --seconds N      measured seconds per shape and target (default 20)");
         s.println("  --warmup N       seconds of load before measuring, per shape and target (default 10)");
         s.println("  --jit-warmup N   more seconds of load before the first shape of each target, for the JIT (default 60)");
@@ -244,6 +259,9 @@ final class BenchOptions {
         s.println("  --tmp DIR        where the targets' data dirs go (default java.io.tmpdir); deleted after each target");
         s.println("  --keep-data      keep the data dirs (and the targets' logs in them)");
         s.println("  --jfr DIR        record each target with JFR (settings=profile) into DIR/<target>.jfr");
+        s.println("  --preload N      after a target's shapes: push N records from N/10 clients (ten puts a push) into it,");
+        s.println("                   then measure its first shape again as <target>+preload (issue 13's scale target;");
+        s.println("                   1000000 for the issue's 1,000,000 records and 100,000 clients; targets that speak PROTOCOL.md)");
         s.println("  --same-work-sinks LIST  diagnostics: the same-work reference with only these sinks");
         s.println("                   (ignite,flume,file; none); its rows are then named same-work(LIST)");
     }

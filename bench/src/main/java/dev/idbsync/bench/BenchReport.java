@@ -73,8 +73,14 @@ final class BenchReport {
                 "target", "shape", "changes/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "RSS MiB", "cpu",
                 "us*core", "bench", "x same", "x flume", "answers"));
         for (LoadDriver.Shape s : o.shapes) {
+            List<String> names = new ArrayList<>();
             for (String target : o.targets) {
-                target = o.label(target);
+                names.add(o.label(target));
+                if (o.preload > 0 && find(o.label(target) + "+preload", s) != null) {
+                    names.add(o.label(target) + "+preload"); // --preload: the same shape on the filled store
+                }
+            }
+            for (String target : names) {
                 Row r = find(target, s);
                 if (r == null) {
                     t.add(String.format(Locale.ROOT, "%-9s %-6s (not measured)", target, s.label()));
@@ -118,7 +124,15 @@ final class BenchReport {
                 v.add(verdict(s.label() + ": p99 <= " + (int) p99 + " ms", r.f().p99Ms(), p99, false, " ms"));
             }
         }
-        long peak = rows.stream().filter(r -> r.target().equals("idbsync")).mapToLong(Row::hwmBytes).max().orElse(-1);
+        Row preloaded = o.shapes.isEmpty() ? null : find("idbsync+preload", o.shapes.get(0));
+        Row empty = preloaded == null ? null : find("idbsync", o.shapes.get(0));
+        if (preloaded != null && empty != null) {
+            v.add(verdict(o.shapes.get(0).label() + " with " + String.format(Locale.ROOT, "%,d", o.preload)
+                    + " records preloaded: >= 0.8x the empty store", preloaded.f().changesPerSecond()
+                    / empty.f().changesPerSecond(), 0.8, true, "x"));
+        }
+        long peak = rows.stream().filter(r -> r.target().equals("idbsync") || r.target().equals("idbsync+preload"))
+                .mapToLong(Row::hwmBytes).max().orElse(-1);
         if (peak > 0) {
             v.add(verdict("peak RSS of the local run <= 1.5 GiB (1536 MiB)", peak / 1048576.0, 1536, false, " MiB"));
         }

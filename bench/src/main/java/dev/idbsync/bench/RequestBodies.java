@@ -56,6 +56,25 @@ final class RequestBodies {
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A push of {@code changes} puts to this client's keys 0, 1, 2, ... (one each), seqs from 1: a preload. */
+    byte[] pushDistinctKeys() {
+        long now = System.currentTimeMillis();
+        StringBuilder b = new StringBuilder(changes * (valueBytes + 120) + 100);
+        b.append("{\"db\":\"notes-app\",\"clientId\":\"").append(clientId).append("\",\"sentAt\":").append(now)
+                .append(",\"changes\":[");
+        for (int i = 0; i < changes; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append("{\"seq\":").append(i + 1).append(",\"store\":\"notes\",\"key\":\"").append(keyPrefix)
+                    .append(i).append("\",\"op\":\"put\",\"value\":");
+            value(b);
+            b.append(",\"baseVersion\":0,\"ts\":").append(now).append('}');
+        }
+        b.append("]}");
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
     /** The same changes as Flume JSONHandler events: identity as headers, the value as body. */
     byte[] flumeEvents(long first) {
         long now = System.currentTimeMillis();

@@ -63,7 +63,21 @@ final class TargetRun {
             for (LoadDriver.Shape shape : o.shapes) {
                 int warmup = o.warmup + (first ? o.jitWarmup : 0);
                 first = false;
-                if (!measure(p, name, port, launch, shape, warmup)) {
+                if (!measure(p, name, o.label(name), port, launch, shape, warmup)) {
+                    return;
+                }
+            }
+            if (o.preload > 0 && launch.wire() == LoadDriver.Wire.PUSH) {
+                out.printf(Locale.ROOT, "   preloading %,d records from %,d clients (ten puts a push)%n", o.preload,
+                        (o.preload + Preload.CHANGES - 1) / Preload.CHANGES);
+                Preload.Result r = Preload.run("127.0.0.1", port, launch.path(), o.preload, o.valueBytes, o.requestTimeoutMs,
+                        stamp.substring(9) + "-" + shortName(name), out);
+                out.printf(Locale.ROOT, "   preloaded %,d records from %,d clients in %.0f s%n", r.records(), r.clients(), r.seconds());
+                if (!r.ok()) {
+                    report.fail(name + ": the preload failed: " + r.problem());
+                    return;
+                }
+                if (!measure(p, name, o.label(name) + "+preload", port, launch, o.shapes.get(0), o.warmup)) {
                     return;
                 }
             }
@@ -76,10 +90,10 @@ final class TargetRun {
     }
 
     /** Drives one shape at the started target and adds its row; false when the target exited meanwhile. */
-    private boolean measure(TargetProcess p, String name, int port, Launch launch, LoadDriver.Shape shape,
+    private boolean measure(TargetProcess p, String name, String label, int port, Launch launch, LoadDriver.Shape shape,
                             int warmup) throws InterruptedException {
         String la = Machine.loadAvgNow();
-        String tag = stamp.substring(9) + "-" + shortName(name) + "-" + shape.label();
+        String tag = stamp.substring(9) + "-" + shortName(name) + (label.endsWith("+preload") ? "p" : "") + "-" + shape.label();
         long from = System.nanoTime();
         LoadDriver.Figures f = new LoadDriver("127.0.0.1", port, launch.path(), launch.wire(), shape,
                 new LoadDriver.Settings(o.valueBytes, o.keys, warmup, o.seconds, o.requestTimeoutMs), tag)
@@ -87,7 +101,7 @@ final class TargetRun {
         long to = System.nanoTime();
         long[] w = f.windowNanos();
         Samples s = p.samples();
-        out.println("   " + report.add(new BenchReport.Row(o.label(name), shape, warmup, f, s.peakRss(from, to), s.highWaterMark(),
+        out.println("   " + report.add(new BenchReport.Row(label, shape, warmup, f, s.peakRss(from, to), s.highWaterMark(),
                 s.cores(w[0], w[1]), self.cores(w[0], w[1]), la)));
         if (!f.ok()) {
             report.fail(name + " " + shape.label() + ": " + (f.changes() == 0 ? "no change acknowledged; "
