@@ -37,8 +37,17 @@ final class RequestBodies {
         this.keys = keys;
     }
 
-    /** PROTOCOL.md's push: puts of values of valueBytes bytes over this client's keys. */
+    /** PROTOCOL.md's push: puts of values of valueBytes bytes over this client's keys, at random. */
     byte[] push(long first) {
+        return push(first, false);
+    }
+
+    /** A push of {@code changes} puts to this client's keys 0, 1, 2, ... (one each), seqs from 1: a preload. */
+    byte[] pushDistinctKeys() {
+        return push(1, true);
+    }
+
+    private byte[] push(long first, boolean distinctKeys) {
         long now = System.currentTimeMillis();
         StringBuilder b = new StringBuilder(changes * (valueBytes + 120) + 100);
         b.append("{\"db\":\"notes-app\",\"clientId\":\"").append(clientId).append("\",\"sentAt\":").append(now)
@@ -48,26 +57,7 @@ final class RequestBodies {
                 b.append(',');
             }
             b.append("{\"seq\":").append(first + i).append(",\"store\":\"notes\",\"key\":\"").append(keyPrefix)
-                    .append(random.nextInt(keys)).append("\",\"op\":\"put\",\"value\":");
-            value(b);
-            b.append(",\"baseVersion\":0,\"ts\":").append(now).append('}');
-        }
-        b.append("]}");
-        return b.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A push of {@code changes} puts to this client's keys 0, 1, 2, ... (one each), seqs from 1: a preload. */
-    byte[] pushDistinctKeys() {
-        long now = System.currentTimeMillis();
-        StringBuilder b = new StringBuilder(changes * (valueBytes + 120) + 100);
-        b.append("{\"db\":\"notes-app\",\"clientId\":\"").append(clientId).append("\",\"sentAt\":").append(now)
-                .append(",\"changes\":[");
-        for (int i = 0; i < changes; i++) {
-            if (i > 0) {
-                b.append(',');
-            }
-            b.append("{\"seq\":").append(i + 1).append(",\"store\":\"notes\",\"key\":\"").append(keyPrefix)
-                    .append(i).append("\",\"op\":\"put\",\"value\":");
+                    .append(distinctKeys ? i : random.nextInt(keys)).append("\",\"op\":\"put\",\"value\":");
             value(b);
             b.append(",\"baseVersion\":0,\"ts\":").append(now).append('}');
         }
