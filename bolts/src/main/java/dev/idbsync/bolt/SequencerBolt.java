@@ -12,6 +12,7 @@ import dev.idbsync.ignite.PushResult;
 import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
+import dev.idbsync.storm.TupleContract;
 import dev.idbsync.storm.TupleContract.Admitted;
 import dev.idbsync.storm.TupleContract.Checked;
 import dev.idbsync.storm.TupleContract.Decided;
@@ -128,6 +129,10 @@ public class SequencerBolt extends BaseRichBolt {
 
     @Override
     public void execute(Tuple t) {
+        if (TupleContract.isProbe(t)) {
+            collector.ack(t);
+            return;
+        }
         if (TupleUtils.isTick(t)) {
             saveMarks();
             sequencer.forgetBlockedPushes(System.currentTimeMillis() - FORGET_REFUSED_AFTER_MS);

@@ -8,6 +8,7 @@ import dev.idbsync.config.SyncConfig;
 import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.ChangeError;
 import dev.idbsync.protocol.Result;
+import dev.idbsync.storm.TupleContract;
 import dev.idbsync.storm.TupleContract.Checked;
 import dev.idbsync.storm.TupleContract.Received;
 import java.util.Map;
@@ -56,6 +57,9 @@ public class ValidateBolt extends BaseBasicBolt {
 
     @Override
     public void execute(Tuple input, BasicOutputCollector collector) {
+        if (TupleContract.isProbe(input)) {
+            return; // acked on return
+        }
         Received in = Received.of(input);
         Change c = in.change();
         ChangeError error = validator.check(c);

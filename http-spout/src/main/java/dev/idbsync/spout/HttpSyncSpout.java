@@ -1,6 +1,7 @@
 package dev.idbsync.spout;
 
 import static dev.idbsync.storm.TupleContract.CHANGES_STREAM;
+import static dev.idbsync.storm.TupleContract.PROBE_STREAM;
 
 import dev.idbsync.config.HttpConfig;
 import dev.idbsync.config.SyncConfig;
@@ -18,6 +19,8 @@ import com.codahale.metrics.MetricRegistry;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +31,7 @@ import org.apache.storm.spout.SpoutOutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.OutputFieldsDeclarer;
 import org.apache.storm.topology.base.BaseRichSpout;
+import org.apache.storm.tuple.Values;
 import org.apache.storm.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +65,10 @@ public class HttpSyncSpout extends BaseRichSpout {
     private transient ConcurrentLinkedQueue<PendingPush> toEmit;
     private transient PendingPush emitting;
     private transient PeerWorkers peers;
+    /** Whether the last nextTuple held its pushes because a worker was down. */
+    private transient boolean holding;
+    /** When the latest probe went to each recovering worker (executor thread only). */
+    private transient Map<PeerWorkers.Address, Long> probedAt;
 
     public HttpSyncSpout(SyncConfig config, IgniteClientFactory igniteFactory) {
         this(config, igniteFactory, List.of(new IgniteProbe(igniteFactory)));
@@ -82,11 +90,16 @@ public class HttpSyncSpout extends BaseRichSpout {
         List<SinkProbe> healthProbes = new ArrayList<>(probes);
         Object others = context.getResource(PeerWorkersHook.RESOURCE);
         if ("distributed".equals(conf.get(Config.STORM_CLUSTER_MODE)) && others instanceof Supplier<?> supplier) {
-            // Storm's client to a worker that is back reconnects within its longest back-off.
+            // A worker with no task that takes probes counts as up once its port has accepted
+            // connections for Storm's longest reconnect back-off + 0.5 s (see PeerWorkers).
             long graceMs = ((Number) conf.getOrDefault(Config.STORM_MESSAGING_NETTY_MAX_SLEEP_MS, 1000)).longValue() + 500;
             @SuppressWarnings("unchecked")
-            Supplier<Set<PeerWorkers.Address>> workers = (Supplier<Set<PeerWorkers.Address>>) supplier;
-            peers = new PeerWorkers(workers, PeerWorkers::tcpConnect, graceMs, System::currentTimeMillis);
+            Supplier<Map<PeerWorkers.Address, Set<Integer>>> workers = (Supplier<Map<PeerWorkers.Address, Set<Integer>>>) supplier;
+            Set<Integer> probeable = new HashSet<>();
+            context.getThisTargets().getOrDefault(PROBE_STREAM, Map.of()).keySet()
+                    .forEach(component -> probeable.addAll(context.getComponentTasks(component)));
+            peers = new PeerWorkers(workers, probeable, PeerWorkers::tcpConnect, graceMs, System::currentTimeMillis);
+            probedAt = new HashMap<>();
             healthProbes.add(peers.probe());
             peers.check();
             peers.start();
@@ -127,13 +140,20 @@ public class HttpSyncSpout extends BaseRichSpout {
     @Override
     public void declareOutputFields(OutputFieldsDeclarer declarer) {
         declarer.declareStream(CHANGES_STREAM, TupleContract.Received.FIELDS);
+        declarer.declareStream(PROBE_STREAM, true, TupleContract.PROBE_FIELDS);
     }
 
     @Override
     public void nextTuple() {
         if (peers != null && !peers.allUp()) {
             // A worker is down: what is emitted now would be dropped on the way (see PeerWorkers).
+            holding = true;
+            sendProbes();
             return;
+        }
+        if (holding) {
+            holding = false;
+            LOG.info("the other workers are up: emitting the {} push(es) held meanwhile", toEmit.size() + (emitting == null ? 0 : 1));
         }
         int emitted = 0;
         while (emitted < config.topology().spoutEmitBatch()) {
@@ -160,8 +180,24 @@ public class HttpSyncSpout extends BaseRichSpout {
         }
     }
 
+    /** A probe to each worker that accepts connections again, at most one every PROBE_EVERY_MS each. */
+    private void sendProbes() {
+        long now = System.currentTimeMillis();
+        for (PeerWorkers.Probe p : peers.toProbe()) {
+            Long last = probedAt.get(p.worker());
+            if (last == null || now - last >= PeerWorkers.PROBE_EVERY_MS) {
+                probedAt.put(p.worker(), now);
+                collector.emitDirect(p.task(), PROBE_STREAM, new Values(p.worker().toString()), p);
+            }
+        }
+    }
+
     @Override
     public void ack(Object msgId) {
+        if (msgId instanceof PeerWorkers.Probe p) {
+            peers.confirm(p);
+            return;
+        }
         PendingPush push = ((ChangeMessageId) msgId).push();
         if (push.outstanding.decrementAndGet() == 0 && !push.answered()) {
             http.acked(push);
@@ -170,6 +206,9 @@ public class HttpSyncSpout extends BaseRichSpout {
 
     @Override
     public void fail(Object msgId) {
+        if (msgId instanceof PeerWorkers.Probe) {
+            return; // lost on the way (Storm's client was reconnecting): the next one is sent meanwhile
+        }
         ChangeMessageId id = (ChangeMessageId) msgId;
         LOG.debug("{} failed or timed out in the topology; answering its push 503", id);
         http.failed(id.push());

@@ -17,7 +17,7 @@ import org.apache.storm.task.WorkerUserContext;
  */
 public final class PeerWorkersHook implements IWorkerHook {
     private static final long serialVersionUID = 1L;
-    /** The shared resource: a {@code Supplier<Set<PeerWorkers.Address>>}. */
+    /** The shared resource: a {@code Supplier<Map<PeerWorkers.Address, Set<Integer>>>} (each other worker's tasks). */
     static final String RESOURCE = "idbsync.peerWorkers";
 
     @Override
@@ -26,7 +26,7 @@ public final class PeerWorkersHook implements IWorkerHook {
         AtomicReference<Map<String, String>> nodeToHost = context.getNodeToHost();
         String self = context.getAssignmentId();
         int selfPort = context.getThisWorkerPort();
-        Supplier<Set<PeerWorkers.Address>> others = () -> PeerWorkers.others(
+        Supplier<Map<PeerWorkers.Address, Set<Integer>>> others = () -> PeerWorkers.others(
                 taskToNodePort == null ? null : taskToNodePort.get(), nodeToHost == null ? null : nodeToHost.get(), self, selfPort);
         context.setResource(RESOURCE, others);
     }

@@ -10,6 +10,7 @@ import dev.idbsync.health.SinkProbe;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.storm.generated.NodeInfo;
@@ -20,15 +21,16 @@ class PeerWorkersTest {
     private final PeerWorkers.Address b = new PeerWorkers.Address("worker-2", 6701);
 
     @Test
-    void aWorkerThatRefusesIsDownUntilItAcceptsAgainAndHealthNamesIt() {
+    void aWorkerThatRefusesIsDownUntilAProbeSentAfterItAcceptsAgainIsAcked() {
         Set<PeerWorkers.Address> refusing = new HashSet<>();
-        long[] now = {0};
-        PeerWorkers peers = new PeerWorkers(() -> Set.of(a, b), addr -> !refusing.contains(addr), 1500, () -> now[0]);
+        PeerWorkers peers = new PeerWorkers(() -> Map.of(a, Set.of(1, 3), b, Set.of(2, 4)), Set.of(3, 4),
+                addr -> !refusing.contains(addr), 1500, () -> 0);
         SinkProbe probe = peers.probe();
         peers.check();
         assertTrue(peers.allUp());
         assertDoesNotThrow(probe::check);
         assertEquals("workers", probe.name());
+        assertEquals(List.of(), peers.toProbe(), "nothing to probe while every worker is up");
 
         refusing.add(b);
         peers.check();
@@ -36,19 +38,66 @@ class PeerWorkersTest {
         assertEquals(Set.of(b), peers.down());
         IllegalStateException e = assertThrows(IllegalStateException.class, probe::check);
         assertEquals("worker worker-2:6701 refuses connections", e.getMessage());
+        assertEquals(List.of(), peers.toProbe(), "a worker that refuses is not probed");
 
-        // back: up only once it has accepted for the grace period (Storm's client reconnects meanwhile)
+        // back: it accepts connections, but is up only once a probe to a task that takes them was acked
+        refusing.clear();
+        peers.check();
+        peers.check();
+        assertEquals(Set.of(b), peers.down());
+        e = assertThrows(IllegalStateException.class, probe::check);
+        assertEquals("worker worker-2:6701 is starting (accepts connections, not confirmed up yet)", e.getMessage());
+        List<PeerWorkers.Probe> probes = peers.toProbe();
+        assertEquals(1, probes.size());
+        assertEquals(b, probes.get(0).worker());
+        assertEquals(4, probes.get(0).task(), "task 2 takes no probes");
+        peers.confirm(probes.get(0));
+        peers.check();
+        assertTrue(peers.allUp());
+        assertDoesNotThrow(probe::check);
+        assertEquals(List.of(), peers.toProbe());
+    }
+
+    @Test
+    void aProbeSentBeforeTheWorkerRefusedAgainDoesNotCount() {
+        Set<PeerWorkers.Address> refusing = new HashSet<>(Set.of(b));
+        PeerWorkers peers = new PeerWorkers(() -> Map.of(a, Set.of(1), b, Set.of(2)), Set.of(1, 2),
+                addr -> !refusing.contains(addr), 1500, () -> 0);
+        peers.check();
+        refusing.clear();
+        peers.check();
+        PeerWorkers.Probe early = peers.toProbe().get(0);
+        refusing.add(b); // lost again (or a new worker in the slot) before the probe came back
+        peers.check();
+        refusing.clear();
+        peers.check();
+        peers.confirm(early);
+        peers.check();
+        assertEquals(Set.of(b), peers.down());
+        PeerWorkers.Probe late = peers.toProbe().get(0);
+        peers.confirm(late);
+        peers.check();
+        assertTrue(peers.allUp());
+    }
+
+    @Test
+    void aWorkerWithNoTaskThatTakesProbesIsUpOnceItHasAcceptedForTheGracePeriod() {
+        Set<PeerWorkers.Address> refusing = new HashSet<>(Set.of(b));
+        long[] now = {0};
+        PeerWorkers peers = new PeerWorkers(() -> Map.of(a, Set.of(1), b, Set.of(2)), Set.of(1),
+                addr -> !refusing.contains(addr), 1500, () -> now[0]);
+        peers.check();
+        assertEquals(Set.of(b), peers.down());
         refusing.clear();
         now[0] = 10_000;
         peers.check();
-        assertEquals(Set.of(b), peers.down());
+        assertEquals(List.of(), peers.toProbe());
         now[0] = 11_000;
         peers.check();
         assertEquals(Set.of(b), peers.down());
         now[0] = 11_500;
         peers.check();
         assertTrue(peers.allUp());
-        assertDoesNotThrow(probe::check);
 
         // a refusal during the grace period starts it again
         refusing.add(b);
@@ -72,19 +121,20 @@ class PeerWorkersTest {
     }
 
     @Test
-    void theOtherWorkersAreEveryAssignedSlotButThisWorkersOwn() {
+    void theOtherWorkersAreEveryAssignedSlotButThisWorkersOwnWithTheirTasks() {
         Map<Integer, NodeInfo> tasks = Map.of(
                 1, new NodeInfo("sup-1", Set.of(6700L)), 2, new NodeInfo("sup-1", Set.of(6700L)),
-                3, new NodeInfo("sup-1", Set.of(6701L)), 4, new NodeInfo("sup-2", Set.of(6700L)));
+                3, new NodeInfo("sup-1", Set.of(6701L)), 4, new NodeInfo("sup-2", Set.of(6700L)),
+                5, new NodeInfo("sup-2", Set.of(6700L)));
         Map<String, String> hosts = Map.of("sup-1", "host-1", "sup-2", "host-2");
-        assertEquals(Set.of(new PeerWorkers.Address("host-1", 6701), new PeerWorkers.Address("host-2", 6700)),
+        assertEquals(Map.of(new PeerWorkers.Address("host-1", 6701), Set.of(3), new PeerWorkers.Address("host-2", 6700), Set.of(4, 5)),
                 PeerWorkers.others(tasks, hosts, "sup-1", 6700));
-        assertEquals(Set.of(), PeerWorkers.others(null, hosts, "sup-1", 6700), "not known yet");
+        assertEquals(Map.of(), PeerWorkers.others(null, hosts, "sup-1", 6700), "not known yet");
     }
 
     @Test
     void aTopologyWithOneWorkerHasNoPeers() {
-        PeerWorkers peers = new PeerWorkers(Set::of, addr -> false, 1500, () -> 0);
+        PeerWorkers peers = new PeerWorkers(Map::of, Set.of(), addr -> false, 1500, () -> 0);
         peers.check();
         assertTrue(peers.allUp());
     }

@@ -166,6 +166,12 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
      */
     @Override
     public final void execute(Tuple input) {
+        if (TupleContract.isProbe(input)) {
+            synchronized (collector) {
+                collector.ack(input);
+            }
+            return;
+        }
         if (queue.offer(input)) {
             return;
         }

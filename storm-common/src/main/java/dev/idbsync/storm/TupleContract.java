@@ -62,6 +62,21 @@ public final class TupleContract {
     /** When the push that sent the change is answered at the latest: its receive time + http.requestTimeoutMs (epoch ms). */
     public static final String ANSWERED_AT = "answeredAt";
 
+    /**
+     * The spout's direct stream of probes: a tuple the spout sends to one task of a worker that
+     * was lost and accepts connections again; every bolt acks it and does nothing else. Its ack
+     * tells the spout that Storm's connection to that worker works (see the spout's PeerWorkers).
+     */
+    public static final String PROBE_STREAM = "probe";
+    /** On {@link #PROBE_STREAM}: the worker probed, host:port (for logs). */
+    public static final String WORKER = "worker";
+    public static final Fields PROBE_FIELDS = new Fields(WORKER);
+
+    /** Whether the tuple is a probe, which a bolt only acks. */
+    public static boolean isProbe(Tuple t) {
+        return PROBE_STREAM.equals(t.getSourceStreamId());
+    }
+
     /** Grouping that sends every change of one record to one task. */
     public static final Fields RECORD_GROUPING = new Fields(DB, STORE, KEY);
     /** Grouping that sends every change of one client to one task, in order. */

@@ -122,6 +122,21 @@ class GroupCommitBoltTest {
         assertEquals(1 + 2 * BATCH, bolt.held());
     }
 
+    @Test
+    void aProbeIsAckedAtOnceAndNeverWrittenEvenWhenTheQueueIsFull() throws Exception {
+        bolt = new SlowBolt(Long.MAX_VALUE);
+        Fakes f = Fakes.prepare(bolt, 30);
+        bolt.execute(Fakes.tuple(0));
+        assertTrue(bolt.taken.await(5, TimeUnit.SECONDS));
+        for (int i = 1; i <= 2 * BATCH; i++) {
+            bolt.execute(Fakes.tuple(i)); // the queue is full now, the writer stuck
+        }
+        Tuple probe = Fakes.tuple(-1, TupleContract.PROBE_STREAM);
+        bolt.execute(probe);
+        assertEquals(List.of(probe), f.acked);
+        assertEquals(1 + 2 * BATCH, bolt.held(), "the probe took no room");
+    }
+
     /** A writer that holds its first batch until released. */
     static final class SlowBolt extends GroupCommitBolt {
         final CountDownLatch release = new CountDownLatch(1);
@@ -245,8 +260,13 @@ class GroupCommitBoltTest {
         }
 
         static Tuple tuple(int n) {
+            return tuple(n, TupleContract.RESOLVED_STREAM);
+        }
+
+        static Tuple tuple(int n, String stream) {
             return (Tuple) Proxy.newProxyInstance(Tuple.class.getClassLoader(), new Class<?>[] {Tuple.class},
                     (p, m, args) -> switch (m.getName()) {
+                        case "getSourceStreamId" -> stream;
                         case "toString" -> "tuple-" + n;
                         case "hashCode" -> n;
                         case "equals" -> p == args[0];

@@ -5,6 +5,7 @@ import static dev.idbsync.storm.TupleContract.CHANGES_STREAM;
 import static dev.idbsync.storm.TupleContract.CHECKED_STREAM;
 import static dev.idbsync.storm.TupleContract.CLIENT_GROUPING;
 import static dev.idbsync.storm.TupleContract.DECIDED_STREAM;
+import static dev.idbsync.storm.TupleContract.PROBE_STREAM;
 import static dev.idbsync.storm.TupleContract.RECORD_GROUPING;
 import static dev.idbsync.storm.TupleContract.REJECTED_LOG_STREAM;
 import static dev.idbsync.storm.TupleContract.RESOLVED_STREAM;
@@ -57,6 +58,7 @@ import org.apache.storm.topology.TopologyBuilder;
  *                                                                               |--resolved (db, store, key), rejectedLog (db, clientId)--> kafka
  *                                                  ^                      |
  *                                                  +------decided---------+  (db, clientId)
+ * http --probe (direct)--> every bolt: acked, nothing else (on a cluster, after a worker was lost)
  * </pre>
  *
  * A client's changes stay in order up to the sequencer, which admits them in seq order; each
@@ -116,28 +118,34 @@ public final class SyncTopology {
         // assignment reaches it through this hook.
         b.addWorkerHook(new PeerWorkersHook());
         b.setBolt(VALIDATE, new ValidateBolt(config), config.topology().validateParallelism())
-                .fieldsGrouping(SPOUT, CHANGES_STREAM, CLIENT_GROUPING);
+                .fieldsGrouping(SPOUT, CHANGES_STREAM, CLIENT_GROUPING)
+                .directGrouping(SPOUT, PROBE_STREAM);
         b.setBolt(SEQUENCE, new SequencerBolt(config, igniteFactory), config.topology().sequenceParallelism())
                 .fieldsGrouping(VALIDATE, CHECKED_STREAM, CLIENT_GROUPING)
-                .fieldsGrouping(RESOLVE, DECIDED_STREAM, CLIENT_GROUPING);
+                .fieldsGrouping(RESOLVE, DECIDED_STREAM, CLIENT_GROUPING)
+                .directGrouping(SPOUT, PROBE_STREAM);
         b.setBolt(RESOLVE, new ResolveBolt(config, igniteFactory), config.topology().resolveParallelism())
-                .fieldsGrouping(SEQUENCE, ADMITTED_STREAM, RECORD_GROUPING);
+                .fieldsGrouping(SEQUENCE, ADMITTED_STREAM, RECORD_GROUPING)
+                .directGrouping(SPOUT, PROBE_STREAM);
         if (config.files().enabled()) {
             b.setBolt(FILES, new FileSinkBolt(config.files(), config.filesRoot(), config.topology().name()),
                             config.topology().filesParallelism())
                     .localOrShuffleGrouping(RESOLVE, RESOLVED_STREAM)
-                    .localOrShuffleGrouping(RESOLVE, REJECTED_LOG_STREAM);
+                    .localOrShuffleGrouping(RESOLVE, REJECTED_LOG_STREAM)
+                    .directGrouping(SPOUT, PROBE_STREAM);
         }
         if (config.flume().enabled()) {
             b.setBolt(FLUME, new FlumeSinkBolt(config.flume(), flumeFactory), config.topology().flumeParallelism())
-                    .localOrShuffleGrouping(RESOLVE, RESOLVED_STREAM);
+                    .localOrShuffleGrouping(RESOLVE, RESOLVED_STREAM)
+                    .directGrouping(SPOUT, PROBE_STREAM);
         }
         if (config.kafka().enabled()) {
             // By record, not local-or-shuffle: the versions of one record reach one task in order
             // and so one partition in order (docs/kafka.md).
             var kafka = b.setBolt(KAFKA, new KafkaSinkBolt(config.kafka(), kafkaFactory),
                             config.topology().kafkaParallelism())
-                    .fieldsGrouping(RESOLVE, RESOLVED_STREAM, RECORD_GROUPING);
+                    .fieldsGrouping(RESOLVE, RESOLVED_STREAM, RECORD_GROUPING)
+                    .directGrouping(SPOUT, PROBE_STREAM);
             if (config.kafka().rejectedTopic() != null) {
                 kafka.fieldsGrouping(RESOLVE, REJECTED_LOG_STREAM, CLIENT_GROUPING);
             }

@@ -30,16 +30,30 @@ class SyncTopologyTest {
         List<String> byClient = List.of(TupleContract.DB, TupleContract.CLIENT_ID);
         List<String> byRecord = List.of(TupleContract.DB, TupleContract.STORE, TupleContract.KEY);
 
+        GlobalStreamId probes = new GlobalStreamId(SyncTopology.SPOUT, TupleContract.PROBE_STREAM);
+        Grouping direct = Grouping.direct(new org.apache.storm.generated.NullStruct());
+
         assertEquals(List.of(SyncTopology.SPOUT), List.copyOf(t.get_spouts().keySet()));
-        assertEquals(Map.of(new GlobalStreamId(SyncTopology.SPOUT, TupleContract.CHANGES_STREAM), Grouping.fields(byClient)),
+        assertEquals(Map.of(new GlobalStreamId(SyncTopology.SPOUT, TupleContract.CHANGES_STREAM), Grouping.fields(byClient),
+                        probes, direct),
                 t.get_bolts().get(SyncTopology.VALIDATE).get_common().get_inputs());
         assertEquals(Map.of(
                         new GlobalStreamId(SyncTopology.VALIDATE, TupleContract.CHECKED_STREAM), Grouping.fields(byClient),
-                        new GlobalStreamId(SyncTopology.RESOLVE, TupleContract.DECIDED_STREAM), Grouping.fields(byClient)),
+                        new GlobalStreamId(SyncTopology.RESOLVE, TupleContract.DECIDED_STREAM), Grouping.fields(byClient),
+                        probes, direct),
                 t.get_bolts().get(SyncTopology.SEQUENCE).get_common().get_inputs(),
                 "the sequencer owns each client: its changes and the resolver's notices about them");
-        assertEquals(Map.of(new GlobalStreamId(SyncTopology.SEQUENCE, TupleContract.ADMITTED_STREAM), Grouping.fields(byRecord)),
+        assertEquals(Map.of(new GlobalStreamId(SyncTopology.SEQUENCE, TupleContract.ADMITTED_STREAM), Grouping.fields(byRecord),
+                        probes, direct),
                 t.get_bolts().get(SyncTopology.RESOLVE).get_common().get_inputs());
+    }
+
+    @Test
+    void everyBoltTakesTheSpoutsProbesSoThatEveryWorkerCanBeProbed() {
+        StormTopology t = SyncTopology.build(LOCAL);
+        GlobalStreamId probes = new GlobalStreamId(SyncTopology.SPOUT, TupleContract.PROBE_STREAM);
+        assertTrue(t.get_spouts().get(SyncTopology.SPOUT).get_common().get_streams().get(TupleContract.PROBE_STREAM).is_direct());
+        t.get_bolts().forEach((name, bolt) -> assertTrue(bolt.get_common().get_inputs().containsKey(probes), name));
     }
 
     @Test
