@@ -42,10 +42,33 @@ final class SyncClient implements Runnable {
     /** Every push answered 200 with at least one change answered: [sentAtMillis, answeredAtMillis, port]. */
     final List<long[]> answered = java.util.Collections.synchronizedList(new ArrayList<>());
     final Map<String, Integer> answersByKind = new ConcurrentHashMap<>();
+    /** Every request: when it was sent and answered, its port, its seqs and what came back. */
+    private final List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile long acked; // every seq up to it was answered
     volatile String error;
 
     record Outcome(String status, long version) {
+    }
+
+    private record Request(long sent, long done, int port, long from, long to, String answer) {
+    }
+
+    /**
+     * The requests sent from {@code from} to {@code until} (answered or not), as
+     * {@code "sent-done port seqs answer"} with times in seconds from {@code zero}.
+     */
+    String timeline(long from, long until, long zero) {
+        long end = until < 0 ? Long.MAX_VALUE : until;
+        List<String> out = new ArrayList<>();
+        synchronized (requests) {
+            for (Request r : requests) {
+                if (r.done >= from && r.sent <= end) {
+                    out.add(String.format("%.1f-%.1f %d %d..%d %s", (r.sent - zero) / 1000.0, (r.done - zero) / 1000.0, r.port,
+                            r.from, r.to, r.answer));
+                }
+            }
+        }
+        return String.join("; ", out);
     }
 
     SyncClient(String id, int[] ports, int firstPort, String token) {
@@ -89,6 +112,8 @@ final class SyncClient implements Runnable {
                         .header("Authorization", "Bearer " + token)
                         .POST(HttpRequest.BodyPublishers.ofString(body(from, to))).build(), HttpResponse.BodyHandlers.ofString());
                 count("http " + r.statusCode());
+                requests.add(new Request(sent, System.currentTimeMillis(), port, from, to, r.statusCode() == 200
+                        ? statuses(r.body()) : String.valueOf(r.statusCode())));
                 if (r.statusCode() == 200) {
                     handle(JSON.readTree(r.body()), sent, port);
                 } else if (r.statusCode() == 503 || r.statusCode() == 429) {
@@ -98,6 +123,7 @@ final class SyncClient implements Runnable {
                 }
             } catch (IOException e) {
                 count("connection failed");
+                requests.add(new Request(sent, System.currentTimeMillis(), port, from, to, "connection failed"));
                 portIndex = (portIndex + 1) % ports.length;
                 sleep(200);
             } catch (InterruptedException e) {
@@ -138,6 +164,17 @@ final class SyncClient implements Runnable {
                 any = true;
                 answered.add(new long[] {sent, System.currentTimeMillis(), port});
             }
+        }
+    }
+
+    /** The statuses of an answer's results, e.g. {@code applied,applied,pending}. */
+    private static String statuses(String body) {
+        try {
+            List<String> s = new ArrayList<>();
+            JSON.readTree(body).path("results").forEach(r -> s.add(r.path("status").asText()));
+            return String.join(",", s);
+        } catch (IOException e) {
+            return "unreadable";
         }
     }
 
