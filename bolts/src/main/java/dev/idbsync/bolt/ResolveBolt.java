@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * admitted at once; the later changes of those pushes that reach this task are failed too.
  *
  * <p>A change whose push was already answered is not decided: the spout answers a push 503 at
- * its receive time ({@link Change#receivedAt()}, the spout's clock) + {@code http.requestTimeoutMs}
- * at the latest, so from then on (by this worker's clock) the change is failed without being
+ * its deadline at the latest, when it emitted the push's first change (the spout's clock) +
+ * {@code http.requestTimeoutMs}, which the tuple carries ({@code answeredAt}), so from then on (by this worker's clock) the change is failed without being
  * decided and released at the sequencer, as in a failed batch; the client's retry decides it.
  * This is checked when the change would wait for room in the queue and again when its batch is
  * taken; the number skipped is the counter {@value #ANSWERED_COUNTER} and one log line per batch.
@@ -110,7 +110,7 @@ public class ResolveBolt extends GroupCommitBolt {
     /** When the change's push has surely been answered: its receive time + {@code http.requestTimeoutMs}. */
     @Override
     protected long answeredAt(Tuple t) {
-        return Admitted.of(t).change().receivedAt() + config.http().requestTimeoutMs();
+        return Admitted.of(t).answeredAt();
     }
 
     /** A change that waited for room until its push was answered: failed and released, not decided. */

@@ -110,8 +110,8 @@ public class SequencerBolt extends BaseRichBolt {
      * taken back: {@code http.requestTimeoutMs} + 1 s, or {@code topology.messageTimeoutSecs} + 5 s
      * if that is shorter. Its tuple tree may not have timed out yet (Storm fails a tree between 1x
      * and 2x the message timeout, and never fails one lost with a killed worker any sooner), but
-     * by then its push was answered 503 (the spout's deadline is its receive time, which comes
-     * before the admission, + {@code requestTimeoutMs}) and the resolver no longer starts deciding
+     * by then its push was answered 503 (the spout's deadline is when it emitted the push's first
+     * change, which comes before the admission, + {@code requestTimeoutMs}) and the resolver no longer starts deciding
      * its changes. Taking it back early is safe anyway: the resolver decides each change once, so
      * a retry admitted now and the old attempt cannot both apply it. This is what lets a client
      * whose change was lost with a worker be admitted again once its push got its 503, instead of

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A change whose push was already answered (received more than http.requestTimeoutMs ago) is not
- * decided: no Ignite call, its tuple fails and the sequencer is told it was released.
+ * A change whose push was already answered (past the deadline its tuple carries) is not decided:
+ * no Ignite call, its tuple fails and the sequencer is told it was released.
  */
 class ResolveBoltTest {
     private final List<String> igniteCalls = new CopyOnWriteArrayList<>();
@@ -56,7 +56,8 @@ class ResolveBoltTest {
         SyncConfig config = ConfigLoader.load(Path.of("..", "conf", "local.yaml").toAbsolutePath().normalize());
         prepare(config);
         long timeout = config.http().requestTimeoutMs();
-        Tuple late = tuple(change("c-late", 1, System.currentTimeMillis() - timeout - 1000), "push-late");
+        long now = System.currentTimeMillis();
+        Tuple late = tuple(change("c-late", 1, now - 2000), "push-late", now - 1);
         bolt.execute(late);
         await(() -> failed.contains(late));
         assertEquals(List.of(late), failed);
@@ -67,8 +68,10 @@ class ResolveBoltTest {
                 "no Ignite work for an answered push: " + igniteCalls);
         assertEquals(1, counters.get(ResolveBolt.ANSWERED_COUNTER).getCount());
 
-        // An open push goes on to Ignite (here a fake that fails, so the batch fails: it was tried).
-        Tuple fresh = tuple(change("c-fresh", 1, System.currentTimeMillis()), "push-fresh");
+        // An open push goes on to Ignite (here a fake that fails, so the batch fails: it was tried),
+        // even one received longer than the timeout ago: it waited in the spout (while a worker
+        // was down) and its deadline counts from when it was emitted.
+        Tuple fresh = tuple(change("c-fresh", 1, now - timeout - 1000), "push-fresh", now + timeout);
         bolt.execute(fresh);
         await(() -> failed.contains(fresh));
         assertTrue(igniteCalls.stream().anyMatch(c -> !c.equals("getOrCreateCache")),
@@ -159,15 +162,16 @@ class ResolveBoltTest {
                 Json.MAPPER.createObjectNode().put("title", "t"), 0, receivedAt, null, receivedAt, receivedAt);
     }
 
-    private static Tuple tuple(Change c, String push) {
+    private static Tuple tuple(Change c, String push, long answeredAt) {
         Map<String, Object> fields = new HashMap<>();
+        fields.put(TupleContract.ANSWERED_AT, answeredAt);
         fields.put(TupleContract.CHANGE, c);
         fields.put(TupleContract.PUSH, push);
         fields.put(TupleContract.RESULT, null);
         fields.put(TupleContract.REDELIVER, false);
         return (Tuple) Proxy.newProxyInstance(Tuple.class.getClassLoader(), new Class<?>[] {Tuple.class}, (p, m, args) ->
                 switch (m.getName()) {
-                    case "getValueByField", "getStringByField", "getBooleanByField" -> fields.get((String) args[0]);
+                    case "getValueByField", "getStringByField", "getBooleanByField", "getLongByField" -> fields.get((String) args[0]);
                     case "getSourceStreamId" -> TupleContract.ADMITTED_STREAM;
                     case "toString" -> "tuple " + c.eventId();
                     case "hashCode" -> System.identityHashCode(p);

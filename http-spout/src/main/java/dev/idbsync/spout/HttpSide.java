@@ -187,7 +187,7 @@ final class HttpSide implements SyncHttpServer.Handoff {
             PendingPush push = group.get(i);
             if (all.get(i) instanceof PushAnswers.Results r) {
                 if (pushes.answer(push, r.json())) {
-                    long took = System.nanoTime() - push.deadlineNanos + TimeUnit.MILLISECONDS.toNanos(config.http().requestTimeoutMs());
+                    long took = System.nanoTime() - push.openedNanos;
                     metrics.answered(r.json(), took);
                 }
             } else {

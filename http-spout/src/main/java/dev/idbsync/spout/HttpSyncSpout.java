@@ -170,8 +170,11 @@ public class HttpSyncSpout extends BaseRichSpout {
                 emitting = null;
                 continue;
             }
+            if (push.nextToEmit == 0) {
+                push.emitting(System.nanoTime(), System.currentTimeMillis(), config.http().requestTimeoutMs());
+            }
             Change c = changes.get(push.nextToEmit);
-            collector.emit(CHANGES_STREAM, new TupleContract.Received(c, push.key).values(),
+            collector.emit(CHANGES_STREAM, new TupleContract.Received(c, push.key, push.answeredAt).values(),
                     new ChangeMessageId(push, push.nextToEmit));
             emitted++;
             if (++push.nextToEmit == changes.size()) {

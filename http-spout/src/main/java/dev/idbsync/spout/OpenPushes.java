@@ -65,8 +65,8 @@ final class OpenPushes {
             return null;
         }
         long id = ids.incrementAndGet();
-        PendingPush push = new PendingPush(id, keyPrefix + id, reply, request,
-                nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()));
+        long timeout = TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        PendingPush push = new PendingPush(id, keyPrefix + id, reply, request, nanoClock.getAsLong() + timeout, timeout);
         open.put(id, push);
         if (closed) { // close() may have looked at the open pushes before this one was put
             unavailable(push, Refusal.SHUTTING_DOWN, SHUTTING_DOWN);

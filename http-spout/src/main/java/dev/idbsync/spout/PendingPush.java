@@ -28,7 +28,15 @@ final class PendingPush {
     final String key;
     final Reply reply;
     final PushRequest request;
-    final long deadlineNanos;
+    /** When the push was opened (System.nanoTime's scale, as the deadline). */
+    final long openedNanos;
+    /**
+     * When the push is answered 503 at the latest: opened + http.requestTimeoutMs, moved to when
+     * its first change is emitted + http.requestTimeoutMs ({@link #emitting}).
+     */
+    volatile long deadlineNanos;
+    /** The deadline as the tuples carry it (epoch ms), set when the first change is emitted; spout executor thread only. */
+    long answeredAt;
     /** Changes not acked yet. */
     final AtomicInteger outstanding;
     /** Index of the next change to emit; touched only by the spout's executor thread. */
@@ -36,14 +44,26 @@ final class PendingPush {
     private final AtomicBoolean answered = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
 
-    PendingPush(long id, String key, Reply reply, PushRequest request, long deadlineNanos) {
+    PendingPush(long id, String key, Reply reply, PushRequest request, long deadlineNanos, long timeoutNanos) {
         this.id = id;
         this.key = key;
         this.reply = reply;
         this.request = request;
         this.deadlineNanos = deadlineNanos;
+        this.openedNanos = deadlineNanos - timeoutNanos;
         this.outstanding = new AtomicInteger(request.changes().size());
         reply.onDone(done::countDown);
+    }
+
+    /**
+     * The push's first change is emitted now: it gets its whole timeout from now on, in the spout
+     * and in the bolts. Only a push that waited to be emitted (while a worker was down, or while
+     * {@code topology.maxSpoutPending} tuples were in flight) gains anything; one still waiting at
+     * its first deadline was answered 503 then.
+     */
+    void emitting(long nowNanos, long nowMillis, long timeoutMs) {
+        deadlineNanos = Math.max(deadlineNanos, nowNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        answeredAt = nowMillis + timeoutMs;
     }
 
     /** True for the one caller that may answer this push. */

@@ -132,6 +132,29 @@ class OpenPushesTest {
     }
 
     @Test
+    void aPushThatWaitedToBeEmittedHasItsWholeTimeoutFromItsFirstEmit() {
+        pushes(10, 1000);
+        Recorder r = new Recorder();
+        PendingPush p = pushes.open(r, REQUEST);
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(700)); // held 700 ms (a worker was down)
+        p.emitting(nanos.get(), 50_000L, 1000);
+        assertEquals(51_000L, p.answeredAt, "the deadline its tuples carry");
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(1000));
+        pushes.expire();
+        assertTrue(r.answers.isEmpty(), "not before 1000 ms after the emit");
+        nanos.addAndGet(1);
+        pushes.expire();
+        assertEquals(503, r.only().status());
+
+        // emitted at once: the deadline does not move back
+        Recorder r2 = new Recorder();
+        PendingPush q = pushes.open(r2, REQUEST);
+        long deadline = q.deadlineNanos;
+        q.emitting(nanos.get() - TimeUnit.MILLISECONDS.toNanos(10), 0L, 1000);
+        assertEquals(deadline, q.deadlineNanos);
+    }
+
+    @Test
     void aPushIsAnsweredOnceWhoeverComesFirst() {
         pushes(10, 1000);
         Recorder r = new Recorder();

@@ -59,7 +59,11 @@ public final class TupleContract {
     public static final String EVENT = "event";
     /** A rejected-changes log entry, an {@link ObjectNode} (the JSON of {@code RejectedLog.entry}). */
     public static final String ENTRY = "entry";
-    /** When the push that sent the change is answered at the latest: its receive time + http.requestTimeoutMs (epoch ms). */
+    /**
+     * When the push that sent the change is answered at the latest, its deadline (epoch ms): when
+     * the spout emitted its first change + http.requestTimeoutMs. Past it, the resolver no longer
+     * starts deciding the change, and a sink no longer waits for room for it.
+     */
     public static final String ANSWERED_AT = "answeredAt";
 
     /**
@@ -85,40 +89,44 @@ public final class TupleContract {
     private TupleContract() {
     }
 
-    /** On {@link #CHANGES_STREAM}: a change of an accepted push, as the spout received it. */
-    public record Received(Change change, String push) {
-        public static final Fields FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH);
+    /**
+     * On {@link #CHANGES_STREAM}: a change of an accepted push, as the spout received it, with its
+     * push's deadline {@code answeredAt} ({@link #ANSWERED_AT}), which the next streams carry on.
+     */
+    public record Received(Change change, String push, long answeredAt) {
+        public static final Fields FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, ANSWERED_AT);
 
         public static Received of(Tuple t) {
-            return new Received((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH));
+            return new Received((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH), t.getLongByField(ANSWERED_AT));
         }
 
         /** The change after validation: {@code rejected} is its result when it failed a check, else null. */
         public Checked checked(Result rejected) {
-            return new Checked(change, push, rejected);
+            return new Checked(change, push, rejected, answeredAt);
         }
 
         public Values values() {
-            return new Values(change.db(), change.store(), change.keyString(), change.clientId(), change, push);
+            return new Values(change.db(), change.store(), change.keyString(), change.clientId(), change, push, answeredAt);
         }
     }
 
     /** On {@link #CHECKED_STREAM}: a change with its {@code rejected} result when it failed a check, else null. */
-    public record Checked(Change change, String push, Result rejected) {
-        public static final Fields FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT);
+    public record Checked(Change change, String push, Result rejected, long answeredAt) {
+        public static final Fields FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT, ANSWERED_AT);
 
         public static Checked of(Tuple t) {
             return new Checked((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH),
-                    (Result) t.getValueByField(RESULT));
+                    (Result) t.getValueByField(RESULT), t.getLongByField(ANSWERED_AT));
         }
 
         /** The change admitted by the sequencer; {@code redeliver} when it was decided before. */
         public Admitted admitted(boolean redeliver) {
-            return new Admitted(change, push, rejected, redeliver);
+            return new Admitted(change, push, rejected, redeliver, answeredAt);
         }
 
         public Values values() {
-            return new Values(change.db(), change.store(), change.keyString(), change.clientId(), change, push, rejected);
+            return new Values(change.db(), change.store(), change.keyString(), change.clientId(), change, push, rejected,
+                    answeredAt);
         }
     }
 
@@ -126,12 +134,12 @@ public final class TupleContract {
      * On {@link #ADMITTED_STREAM}: a change admitted in seq order; {@code redeliver} marks one
      * decided before, whose stored event is only delivered again.
      */
-    public record Admitted(Change change, String push, Result rejected, boolean redeliver) {
-        public static final Fields FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT, REDELIVER);
+    public record Admitted(Change change, String push, Result rejected, boolean redeliver, long answeredAt) {
+        public static final Fields FIELDS = new Fields(DB, STORE, KEY, CLIENT_ID, CHANGE, PUSH, RESULT, REDELIVER, ANSWERED_AT);
 
         public static Admitted of(Tuple t) {
             return new Admitted((Change) t.getValueByField(CHANGE), t.getStringByField(PUSH),
-                    (Result) t.getValueByField(RESULT), t.getBooleanByField(REDELIVER));
+                    (Result) t.getValueByField(RESULT), t.getBooleanByField(REDELIVER), t.getLongByField(ANSWERED_AT));
         }
 
         /** The resolver's notice to the sequencer: decided and durable ({@code ok}), or released undecided. */
@@ -141,7 +149,7 @@ public final class TupleContract {
 
         public Values values() {
             return new Values(change.db(), change.store(), change.keyString(), change.clientId(), change, push, rejected,
-                    redeliver);
+                    redeliver, answeredAt);
         }
     }
 

@@ -46,9 +46,10 @@ class TupleContractTest {
 
     @Test
     void receivedRoundTripsAndIsGroupedByItsChangesClient() {
-        Received r = new Received(CHANGE, "push-1");
+        Received r = new Received(CHANGE, "push-1", 9_000L);
         Tuple t = tuple(TupleContract.CHANGES_STREAM, Received.FIELDS, r.values());
         assertEquals(r, Received.of(t));
+        assertEquals(9_000L, Received.of(t).checked(null).admitted(false).answeredAt(), "the push's deadline travels on");
         assertGroupedBy(t, TupleContract.CLIENT_GROUPING, "notes-app", "c-1");
         assertGroupedBy(t, TupleContract.RECORD_GROUPING, "notes-app", "notes", "\"n-1\"");
     }
@@ -56,8 +57,8 @@ class TupleContractTest {
     @Test
     void checkedRoundTripsWithAndWithoutItsRejectedResult() {
         for (Result rejected : new Result[] {null, REJECTED}) {
-            Checked c = new Received(CHANGE, "push-1").checked(rejected);
-            assertEquals(new Checked(CHANGE, "push-1", rejected), c);
+            Checked c = new Received(CHANGE, "push-1", 9_000L).checked(rejected);
+            assertEquals(new Checked(CHANGE, "push-1", rejected, 9_000L), c);
             Tuple t = tuple(TupleContract.CHECKED_STREAM, Checked.FIELDS, c.values());
             assertEquals(c, Checked.of(t));
             assertGroupedBy(t, TupleContract.CLIENT_GROUPING, "notes-app", "c-1");
@@ -67,8 +68,8 @@ class TupleContractTest {
     @Test
     void admittedCarriesWhatWasCheckedPlusRedeliver() {
         for (boolean redeliver : new boolean[] {false, true}) {
-            Admitted a = new Checked(CHANGE, "push-1", REJECTED).admitted(redeliver);
-            assertEquals(new Admitted(CHANGE, "push-1", REJECTED, redeliver), a);
+            Admitted a = new Checked(CHANGE, "push-1", REJECTED, 9_000L).admitted(redeliver);
+            assertEquals(new Admitted(CHANGE, "push-1", REJECTED, redeliver, 9_000L), a);
             Tuple t = tuple(TupleContract.ADMITTED_STREAM, Admitted.FIELDS, a.values());
             assertEquals(a, Admitted.of(t));
             assertGroupedBy(t, TupleContract.RECORD_GROUPING, "notes-app", "notes", "\"n-1\"");
@@ -78,7 +79,7 @@ class TupleContractTest {
     @Test
     void decidedNamesTheChangesClientAndSeq() {
         for (boolean ok : new boolean[] {false, true}) {
-            Decided d = new Admitted(CHANGE, "push-1", null, false).decided(ok);
+            Decided d = new Admitted(CHANGE, "push-1", null, false, 9_000L).decided(ok);
             assertEquals(new Decided("notes-app", "c-1", 7, "push-1", ok), d);
             Tuple t = tuple(TupleContract.DECIDED_STREAM, Decided.FIELDS, d.values());
             assertEquals(d, Decided.of(t));
@@ -124,7 +125,7 @@ class TupleContractTest {
             assertEquals(f.size(), new java.util.HashSet<>(f.toList()).size(), f.toString());
         }
         assertNull(Checked.of(tuple(TupleContract.CHECKED_STREAM, Checked.FIELDS,
-                new Checked(CHANGE, "p", null).values())).rejected());
+                new Checked(CHANGE, "p", null, 1L).values())).rejected());
     }
 
     private static void assertGroupedBy(Tuple t, Fields grouping, Object... expected) {

@@ -74,7 +74,7 @@ class TupleSerializationTest {
         List<Object> sent = new ArrayList<>();
         List<Object> read = new ArrayList<>();
 
-        Received received = new Received(c, "push-1");
+        Received received = new Received(c, "push-1", 9_000L);
         sent.add(received);
         read.add(Received.of(overTheWire(TupleContract.CHANGES_STREAM, Received.FIELDS, received.values())));
         for (Checked checked : List.of(received.checked(rejected), received.checked(null))) {
@@ -105,7 +105,7 @@ class TupleSerializationTest {
         // As in a cluster: the change crossed two workers before the resolver made its entry.
         Change sent = change(TRICKY);
         Change atResolver = Received.of(overTheWire(TupleContract.CHANGES_STREAM, Received.FIELDS,
-                new Received(sent, "p").values())).change();
+                new Received(sent, "p", 1L).values())).change();
         for (Change c : List.of(sent, atResolver)) {
             ObjectNode entry = RejectedLog.entry(c, new ChangeError("schema", null, "no"), 5_000, 100_000);
             String stored = entry.toString(); // what the resolver writes to idbsync_rejected
