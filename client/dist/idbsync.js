@@ -557,9 +557,14 @@ async function dropBefore(idb, seq) {
   }, "strict");
 }
 function renumberFrom(idb, seq) {
-  return idb.tx([OUTBOX, SENT, META], "readwrite", async (tx) => {
+  return idb.tx([OUTBOX, SENT, META, REJECTED], "readwrite", async (tx) => {
     const outbox = tx.objectStore(OUTBOX);
-    const entries = await req(outbox.getAll());
+    const rejected = tx.objectStore(REJECTED);
+    const [entries, refused] = await Promise.all([req(outbox.getAll()), req(rejected.getAll())]);
+    if (refused.some((r) => r.seq > 0)) {
+      rejected.clear();
+      refused.forEach((r, i) => rejected.add({ ...r, seq: i - refused.length }));
+    }
     tx.objectStore(SENT).clear();
     outbox.clear();
     entries.forEach((e, i) => outbox.add({ ...e, seq: seq + i }));

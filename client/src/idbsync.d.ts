@@ -160,6 +160,10 @@ export interface ServerError {
 }
 
 export interface RejectedChange {
+  /**
+   * Its key, for `dismissRejected`: the change's seq; negative for a change rejected before the
+   * outbox was renumbered (the `renumbered` event), whose `change.seq` keeps the seq it was sent with.
+   */
   seq: number;
   change: OutboxEntry;
   error: ServerError;

@@ -4,7 +4,7 @@
  */
 
 import { req, uniqueIndexKeys, writeRecord } from './idb.js';
-import { META, OUTBOX, SENT, VERSIONS } from './names.js';
+import { META, OUTBOX, REJECTED, SENT, VERSIONS } from './names.js';
 import { ridOf } from './util.js';
 
 /** @typedef {import('./idb.js').LocalDb} LocalDb */
@@ -110,14 +110,23 @@ export async function dropBefore(idb, seq) {
  * For a server that no longer knows this client. One transaction over the outbox and the meta
  * store, as {@link writeChange}'s, so a change written meanwhile in another tab is either
  * renumbered with the rest or gets its seq after them.
+ *
+ * The changes rejected before, which the app has not dismissed, stay, under keys -n..-1 in their
+ * order (their `change.seq` keeps the seq they were sent with): the new seqs start at `seq` again,
+ * and a change rejected under one of them must not replace an older rejection of the same seq.
  * @param {LocalDb} idb @param {number} seq
  * @returns {Promise<{from: number, to: number, count: number}|null>} the outbox's first seq before
  *   and after and how many entries it holds; null when it was empty
  */
 export function renumberFrom(idb, seq) {
-  return idb.tx([OUTBOX, SENT, META], 'readwrite', async (tx) => {
+  return idb.tx([OUTBOX, SENT, META, REJECTED], 'readwrite', async (tx) => {
     const outbox = tx.objectStore(OUTBOX);
-    const entries = await req(outbox.getAll());
+    const rejected = tx.objectStore(REJECTED);
+    const [entries, refused] = await Promise.all([req(outbox.getAll()), req(rejected.getAll())]);
+    if (refused.some((/** @type {any} */ r) => r.seq > 0)) {
+      rejected.clear();
+      refused.forEach((/** @type {any} */ r, /** @type {number} */ i) => rejected.add({ ...r, seq: i - refused.length }));
+    }
     tx.objectStore(SENT).clear();
     outbox.clear();
     entries.forEach((e, i) => outbox.add({ ...e, seq: seq + i }));

@@ -267,6 +267,25 @@ test('out_of_order with unknownClient (the server forgot this client): the outbo
   assert.deepEqual(of('renumbered').length, 1);
 });
 
+test('a renumbering keeps the rejected changes the app has not dismissed, under negative keys, apart from the new seqs', async () => {
+  const server = new FakeServer();
+  const { client } = await open(server);
+  await client.put('notes', 'ok1', { title: 'one' });
+  const bad = await client.put('notes', 'bad', { done: true }); // no title: rejected by the schema
+  await syncOk(client);
+  assert.equal(bad, 2);
+  await client.put('notes', 'k3', { title: 'three' });
+  await client.put('notes', 'bad2', { done: false }); // seq 4, rejected once renumbered as 2
+  server.clients.delete(client.clientId);
+  server.script('push', forgetting(server));
+  await syncOk(client);
+  const stored = await client.rejected();
+  assert.deepEqual(stored.map((r) => [r.seq, r.change.seq, r.change.key]), [[-1, 2, 'bad'], [2, 2, 'bad2']],
+    'the old rejection of seq 2 is still there, beside the new one of the renumbered seq 2');
+  await client.dismissRejected(-1);
+  assert.deepEqual((await client.rejected()).map((r) => r.change.key), ['bad2']);
+});
+
 test('renumbered is passed on to the other tabs; a change another tab writes before the renumbering is renumbered with the rest, one written after gets the next seq', async () => {
   /** @param {FakeServer} server */
   const keysOf = (server) => server.requestsOf('push').flatMap((p) => /** @type {any} */ (p).body.changes.map((/** @type {any} */ c) => [c.seq, c.key]));
