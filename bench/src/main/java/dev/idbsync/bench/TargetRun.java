@@ -127,7 +127,12 @@ final class TargetRun {
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         int maxClients = o.shapes.stream().mapToInt(LoadDriver.Shape::clients).max().orElse(64);
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "@" + o.root.resolve("conf/jvm/ignite.args"),
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g"));
+        if (name.equals("same-work")) {
+            // the collector ./run-local uses: the reference does the topology's Ignite work in the same kind of JVM
+            cmd.add("-XX:+UseParallelGC");
+        }
+        cmd.addAll(List.of("@" + o.root.resolve("conf/jvm/ignite.args"),
                 "-Dlog4j2.configurationFile=classpath:bench-log4j2.xml",
                 "-Dbench.log.file=" + data.resolve("logs/bench.log"),
                 "-cp", System.getProperty("java.class.path"), Bench.class.getName(), "serve", name,
