@@ -158,9 +158,10 @@ final class SyncHttpServer {
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, config.idleTimeoutMs())
                 // An answer the client does not read.
                 .setSocketOption(Options.WRITE_TIMEOUT, config.idleTimeoutMs())
-                // The backstop: nothing legitimate is silent longer than a push waiting for the
-                // topology (requestTimeoutMs) plus an idle gap. The body has its own deadline (PushBodies).
-                .setServerOption(UndertowOptions.IDLE_TIMEOUT, config.requestTimeoutMs() + config.idleTimeoutMs())
+                // The backstop: nothing legitimate is silent longer than a push waiting for its
+                // answer (at most twice requestTimeoutMs: waiting to enter the topology, then in it;
+                // PendingPush.emitting) plus an idle gap. The body has its own deadline (PushBodies).
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, 2L * config.requestTimeoutMs() + config.idleTimeoutMs())
                 .setHandler(handler())
                 .build();
         undertow.start();
