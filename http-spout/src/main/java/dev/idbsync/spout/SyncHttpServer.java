@@ -161,7 +161,7 @@ final class SyncHttpServer {
                 // The backstop: nothing legitimate is silent longer than a push waiting for its
                 // answer (at most twice requestTimeoutMs: waiting to enter the topology, then in it;
                 // PendingPush.emitting) plus an idle gap. The body has its own deadline (PushBodies).
-                .setServerOption(UndertowOptions.IDLE_TIMEOUT, 2L * config.requestTimeoutMs() + config.idleTimeoutMs())
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, 2 * config.requestTimeoutMs() + config.idleTimeoutMs()) // at most 4,800,000
                 .setHandler(handler())
                 .build();
         undertow.start();
