@@ -223,14 +223,16 @@ public final class ResolveWriter {
         try (ClientTransaction tx = caches.client().transactions().txStart(TransactionConcurrency.OPTIMISTIC,
                 TransactionIsolation.SERIALIZABLE, config.ignite().clientTimeoutMs())) {
             ClientCache<String, String> outcomeCache = caches.outcomes();
-            Map<String, Emitted> decided = new HashMap<>();
+            Map<String, Emitted> decided = new HashMap<>(); // decided in this batch
             // The two reads go out together (one round trip, not two): Ignite runs a transaction's
             // requests one at a time on the server, in the order they arrive.
             IgniteClientFuture<Map<String, String>> outcomesRead = outcomeCache.getAllAsync(ids);
             Set<String> metaKeys = feedMetaKeys(keysByStore);
             IgniteClientFuture<Map<String, String>> metaRead = metaKeys.isEmpty() ? null : caches.feed().getAllAsync(metaKeys);
             awaitAll(metaRead == null ? List.of(outcomesRead) : List.of(outcomesRead, metaRead));
-            done(outcomesRead).forEach((id, json) -> decided.put(id, stored(json)));
+            Map<String, StoredOutcome> before = new HashMap<>(); // decided in an earlier batch
+            done(outcomesRead).forEach((id, json) -> before.put(id, StoredOutcome.fromJson(json)));
+            Map<String, RecordState> resentAs = recordsOfOtherChanges(batch, before);
             // The fence first: a head of this partition's log not where this task left it means
             // someone else committed records here (a late commit of an earlier run of this task, or
             // a run of it that was thought dead): what this task remembers may be stale.
@@ -269,10 +271,15 @@ public final class ResolveWriter {
             for (Item item : batch) {
                 Change c = item.change();
                 String id = StoredOutcome.key(c);
-                if (decided.containsKey(id) || item.redeliver()) {
+                if (decided.containsKey(id)) {
+                    events.add(decided.get(id));
+                    continue;
+                }
+                if (before.containsKey(id) || item.redeliver()) {
                     // decided before: keeps its first outcome and version; its event goes out again,
                     // and its push is answered from that outcome (StoredOutcome.answersDuplicate)
-                    events.add(decided.get(id));
+                    StoredOutcome prior = before.get(id);
+                    events.add(prior == null ? null : again(prior, c, resentAs));
                     continue;
                 }
                 Result result;
@@ -304,7 +311,7 @@ public final class ResolveWriter {
                 Emitted emitted = event == null && rejectedEntry == null ? null : new Emitted(event, rejectedEntry, false);
                 decided.put(id, emitted);
                 events.add(emitted);
-                outcomeWrites.put(id, new StoredOutcome(result, item.push(), event, rejectedEntry).toJson());
+                outcomeWrites.put(id, StoredOutcome.decided(result, item.push(), c, event, rejectedEntry).toJson());
             }
             // The writes go out together too; the rejected-changes log (rare) reads before it writes.
             List<IgniteClientFuture<?>> writes = new ArrayList<>();
@@ -425,8 +432,54 @@ public final class ResolveWriter {
                 conflict ? result.policy() : null, conflict ? c.op() : null, conflict ? c.value() : null);
     }
 
-    private static Emitted stored(String outcomeJson) {
-        StoredOutcome o = StoredOutcome.fromJson(outcomeJson);
-        return o.event() == null && o.rejectedEntry() == null ? null : new Emitted(o.event(), o.rejectedEntry(), true);
+    /**
+     * What a change decided in an earlier batch delivers again: its stored event, or the one rebuilt
+     * from the resend ({@link StoredOutcome#eventFor}); for a resend that is another change under the
+     * same seq, the event is rebuilt from the record while it is still at the version that change
+     * made ({@code resentAs}), and otherwise it cannot be delivered again (said in the log).
+     */
+    private Emitted again(StoredOutcome prior, Change resend, Map<String, RecordState> resentAs) {
+        SinkEvent event = prior.eventFor(resend);
+        StoredOutcome.EventOfChange of = prior.eventOfChange();
+        if (event == null && of != null) {
+            RecordState r = resentAs.get(recordRef(of));
+            if (r != null && prior.result().version() != null && r.version() == prior.result().version()) {
+                event = new SinkEvent(resend.eventId(), resend.db(), r.store(), r.key(), of.keyString(), r.op(),
+                        r.value(), r.version(), resend.clientId(), resend.seq(), of.ts(), of.serverTs(), Status.APPLIED,
+                        null, null, null);
+            } else {
+                LOG.warn("{} was sent again with another store, key, op or value than the change decided under that seq,"
+                        + " and record {} of store {} is no longer at the version it made ({}): its event is not"
+                        + " delivered to the sinks again", resend.eventId(), of.keyString(), of.store(),
+                        prior.result().version());
+            }
+        }
+        return event == null && prior.rejectedEntry() == null ? null : new Emitted(event, prior.rejectedEntry(), true);
+    }
+
+    private static String recordRef(StoredOutcome.EventOfChange of) {
+        return of.store() + '\u0000' + of.keyString();
+    }
+
+    /**
+     * In the transaction, only when there are any (a client that reused a seq for another change):
+     * the records of changes decided before whose resends in this batch are not the change decided,
+     * keyed by {@link #recordRef}.
+     */
+    private Map<String, RecordState> recordsOfOtherChanges(List<Item> batch, Map<String, StoredOutcome> before) {
+        Map<StoreConfig, Set<String>> keys = new LinkedHashMap<>();
+        for (Item item : batch) {
+            StoredOutcome prior = before.get(StoredOutcome.key(item.change()));
+            if (prior != null && prior.eventOfChange() != null && prior.eventFor(item.change()) == null) {
+                StoreConfig store = config.store(item.change().db(), prior.eventOfChange().store());
+                if (store != null) {
+                    keys.computeIfAbsent(store, s -> new TreeSet<>()).add(prior.eventOfChange().keyString());
+                }
+            }
+        }
+        Map<String, RecordState> out = new HashMap<>();
+        keys.forEach((store, ks) -> caches.records(store).getAll(ks)
+                .forEach((k, json) -> out.put(store.store() + '\u0000' + k, RecordState.fromJson(json))));
+        return out;
     }
 }

@@ -233,4 +233,90 @@ class ResolveWriterIT {
         assertEquals(0, w.recordsFromMemory());
         assertEquals(2, stored("none-1").version());
     }
+
+    /** A resend with another sentAt: its ts is corrected differently, the change is the same. */
+    static Change resent(Change c, long laterBy) {
+        return new Change(c.db(), c.clientId(), c.seq(), c.store(), c.key(), c.keyString(), c.op(), c.value(),
+                c.baseVersion(), c.ts() + laterBy, c.fields(), c.sentAt() + laterBy, c.receivedAt() + 2 * laterBy);
+    }
+
+    static ResolveWriter.Item redelivery(Change c) {
+        return new ResolveWriter.Item(c, "push-" + c.clientId() + "-" + c.seq() + "-again", null, true);
+    }
+
+    static String storedOutcome(Change c) {
+        return new SyncCaches(client(), config.ignite()).outcomes().get(StoredOutcome.key(c));
+    }
+
+    /**
+     * An applied change's outcome is stored without its event (the change holds it), and a resend
+     * delivers again exactly the event the sinks got the first time: same ts and serverTs, although
+     * the resend was sent and received later. A delete too.
+     */
+    @Test
+    void aResendDeliversTheFirstEventAgainFromAnOutcomeWithoutIt() {
+        ResolveWriter w = writer(8);
+        Change put = put("again", 1, "again-1", "first");
+        Change delete = new Change("notes-app", "again", 2, "notes", TextNode.valueOf("again-2"), "again-2", Op.DELETE,
+                null, 0, put.ts(), null, put.sentAt(), put.receivedAt());
+        List<ResolveWriter.Emitted> first = w.write(List.of(admitted(put), admitted(delete)));
+        for (Change c : List.of(put, delete)) {
+            ObjectNode o = (ObjectNode) parse(storedOutcome(c));
+            assertTrue(o.has(StoredOutcome.EVENT_OF_CHANGE) && !o.has(StoredOutcome.EVENT), o.toString());
+        }
+        List<ResolveWriter.Emitted> again = w.write(List.of(redelivery(resent(put, 5_000)), redelivery(resent(delete, 5_000))));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(first.get(i).event(), again.get(i).event());
+            assertEquals(first.get(i).event().toJson(), again.get(i).event().toJson());
+            assertTrue(again.get(i).again());
+        }
+        // and the same for a change the resolver finds decided without the sequencer saying so (a replay)
+        assertEquals(first.get(0).event(), writer(8).write(List.of(admitted(resent(put, 9_000)))).get(0).event());
+    }
+
+    /**
+     * A client that reused a seq for another change: its resend is not the change decided. The event
+     * comes from the record while the record is still at the version that change made; once the
+     * record has moved on there is nothing to rebuild it from, and nothing is delivered (never the
+     * resend's value).
+     */
+    @Test
+    void aResendThatIsAnotherChangeGetsTheRecordsEventOrNone() {
+        ResolveWriter w = writer(9);
+        Change decided = put("reuse", 1, "reuse-1", "what was decided");
+        ResolveWriter.Emitted first = w.write(List.of(admitted(decided))).get(0);
+        Change other = put("reuse", 1, "reuse-1", "something else");
+        ResolveWriter.Emitted again = w.write(List.of(redelivery(other))).get(0);
+        assertEquals(first.event(), again.event());
+        assertEquals("what was decided", again.event().value().get("title").asText());
+
+        w.write(List.of(admitted(put("reuse-2", 1, "reuse-1", "a later write"))));
+        assertEquals(null, w.write(List.of(redelivery(other))).get(0));
+        assertEquals(first.event(), w.write(List.of(redelivery(resent(decided, 1_000)))).get(0).event(),
+                "the change itself still gets its event");
+    }
+
+    /** A conflict keeps its whole event: the record became something else than the change sent. */
+    @Test
+    void aConflictKeepsItsWholeEvent() {
+        ResolveWriter w = writer(10);
+        w.write(List.of(admitted(put("cf-a", 1, "cf-1", "a"))));
+        Change b = put("cf-b", 1, "cf-1", "b");
+        // baseVersion 0 against version 1 of another client, made a minute before it: lww keeps the stored one
+        Change late = new Change(b.db(), b.clientId(), 1, b.store(), b.key(), b.keyString(), Op.PUT, b.value(), 0,
+                b.ts() - 60_000, null, b.sentAt(), b.receivedAt());
+        ResolveWriter.Emitted decided = w.write(List.of(admitted(late))).get(0);
+        assertEquals(dev.idbsync.protocol.Status.CONFLICT, decided.event().status());
+        ObjectNode o = (ObjectNode) parse(storedOutcome(late));
+        assertTrue(o.has(StoredOutcome.EVENT) && !o.has(StoredOutcome.EVENT_OF_CHANGE), o.toString());
+        assertEquals(decided.event(), w.write(List.of(redelivery(late))).get(0).event());
+    }
+
+    static com.fasterxml.jackson.databind.JsonNode parse(String json) {
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -3,10 +3,13 @@ package dev.idbsync.ignite;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.idbsync.protocol.Change;
 import dev.idbsync.protocol.ChangeError;
 import dev.idbsync.protocol.Json;
 import dev.idbsync.protocol.Op;
@@ -159,6 +162,103 @@ class StoredOutcomeTest {
     void anOutcomeWhoseResultIsNotAResultIsAClearError() {
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
                 () -> StoredOutcome.fromJson("{\"seq\":1,\"status\":\"finished\",\"by\":\"p\"}"));
+        assertTrue(e.getMessage().contains("not in idbsync's format"), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ added with eventOfChange
+
+    private static Change change(long seq, Op op, ObjectNode value, long sentAt) {
+        return new Change("notes-app", "c-5f0c2a", seq, "notes", TextNode.valueOf("n-1"), "\"n-1\"", op, value, 0,
+                sentAt - 100, null, sentAt, sentAt + 40);
+    }
+
+    private static SinkEvent appliedEvent(Change c, long version, long serverTs) {
+        return new SinkEvent(c.eventId(), c.db(), c.store(), c.key(), c.keyString(), c.op(),
+                c.op() == Op.PUT ? c.value() : null, version, c.clientId(), c.seq(), c.correctedTs(), serverTs,
+                Status.APPLIED, null, null, null);
+    }
+
+    /** docs/ignite.md's example of an applied change's outcome as this release writes it. */
+    private static final String EVENT_OF_CHANGE_EXAMPLE = "{\"seq\":1,\"status\":\"applied\",\"version\":1,"
+            + "\"by\":\"t4-3f9a1c07d2b85e61-17\",\"eventOfChange\":{\"ts\":1763740790877,\"serverTs\":1763740801042,"
+            + "\"store\":\"notes\",\"keyString\":\"\\\"n-1\\\"\",\"digest\":\"xGrUe5acenwIKmEb4ZfPmA\"}}";
+
+    @Test
+    void anAppliedChangeIsStoredWithoutItsEventAndAResendGetsTheSameEventBack() {
+        for (Change c : List.of(change(1, Op.PUT, VALUE, 1_700_000_000_000L), change(2, Op.DELETE, null, 1_700_000_000_000L))) {
+            SinkEvent e = appliedEvent(c, 3, 1_700_000_000_500L);
+            String stored = StoredOutcome.decided(Result.applied(c.seq(), 3), "push-1", c, e, null).toJson();
+            ObjectNode o = (ObjectNode) parse(stored);
+            assertFalse(o.has(StoredOutcome.EVENT), stored);
+            assertTrue(o.has(StoredOutcome.EVENT_OF_CHANGE), stored);
+            // a resend: sent and received a minute later, so its own corrected ts differs
+            Change resend = change(c.seq(), c.op(), c.value() == null ? null : c.value().deepCopy(), 1_700_000_060_000L);
+            SinkEvent again = StoredOutcome.fromJson(stored).eventFor(resend);
+            assertEquals(e, again);
+            assertEquals(e.toJson(), again.toJson());
+            // the answer read skips it, as it skips an event
+            StoredOutcome a = StoredOutcome.answerOf(stored);
+            assertNull(a.eventOfChange());
+            assertEquals(Result.applied(c.seq(), 3), a.result());
+        }
+    }
+
+    @Test
+    void aResendThatIsAnotherChangeGetsNoEventFromTheOutcome() {
+        Change c = change(1, Op.PUT, VALUE, 1_700_000_000_000L);
+        StoredOutcome o = StoredOutcome.fromJson(StoredOutcome.decided(Result.applied(1, 3), "push-1", c,
+                appliedEvent(c, 3, 1_700_000_000_500L), null).toJson());
+        ObjectNode otherValue = VALUE.deepCopy().put("done", false);
+        assertNull(o.eventFor(change(1, Op.PUT, otherValue, 1_700_000_000_000L)));
+        assertNull(o.eventFor(change(1, Op.DELETE, null, 1_700_000_000_000L)));
+        Change otherKey = new Change(c.db(), c.clientId(), 1, c.store(), TextNode.valueOf("n-2"), "\"n-2\"", Op.PUT, VALUE,
+                0, c.ts(), null, c.sentAt(), c.receivedAt());
+        assertNull(o.eventFor(otherKey));
+        assertEquals("notes", o.eventOfChange().store());
+        assertEquals("\"n-1\"", o.eventOfChange().keyString());
+    }
+
+    @Test
+    void aConflictOrARecordThatIsNotTheChangeKeepsTheWholeEvent() {
+        Change c = change(1, Op.PUT, VALUE, 1_700_000_000_000L);
+        SinkEvent conflict = new SinkEvent(c.eventId(), c.db(), c.store(), c.key(), c.keyString(), Op.PUT,
+                (ObjectNode) parse("{\"title\":\"theirs\"}"), 4, c.clientId(), 1, c.correctedTs(), 5L, Status.CONFLICT, "lww",
+                Op.PUT, VALUE);
+        StoredOutcome kept = StoredOutcome.decided(Result.conflict(1, 4, conflict.value(), "lww"), "p", c, conflict, null);
+        assertEquals(conflict, kept.event());
+        assertNull(kept.eventOfChange());
+        // applied, but the record holds another value than the change sent (a policy's own value that equals it by number only)
+        SinkEvent merged = new SinkEvent(c.eventId(), c.db(), c.store(), c.key(), c.keyString(), Op.PUT,
+                (ObjectNode) parse("{\"n\":1.0}"), 4, c.clientId(), 1, c.correctedTs(), 5L, Status.APPLIED, null, null, null);
+        Change sent = change(1, Op.PUT, (ObjectNode) parse("{\"n\":1}"), 1_700_000_000_000L);
+        StoredOutcome whole = StoredOutcome.fromJson(StoredOutcome.decided(Result.applied(1, 4), "p", sent, merged, null).toJson());
+        assertNull(whole.eventOfChange());
+        assertEquals(4, whole.event().version());
+        assertEquals(1.0, whole.event().value().get("n").asDouble());
+        assertSame(whole.event(), whole.eventFor(sent), "the stored event, whatever the resend holds");
+        // rejected: no event at all, its entry kept
+        ObjectNode entry = Json.MAPPER.createObjectNode().put("seq", 1);
+        StoredOutcome rejected = StoredOutcome.decided(Result.rejected(1, new ChangeError("schema", "/v", "m")), "p", c, null, entry);
+        assertNull(rejected.event());
+        assertNull(rejected.eventOfChange());
+        assertEquals(entry, rejected.rejectedEntry());
+    }
+
+    @Test
+    void theDocumentedEventOfChangeIsReadAndWrittenBackByteForByte() {
+        assertEquals(EVENT_OF_CHANGE_EXAMPLE, StoredOutcome.fromJson(EVENT_OF_CHANGE_EXAMPLE).toJson());
+        ObjectNode value = (ObjectNode) parse("{\"title\":\"Buy milk\",\"done\":false}");
+        Change c = new Change("notes-app", "c-5f0c2a", 1, "notes", TextNode.valueOf("n-1"), "\"n-1\"", Op.PUT, value, 0,
+                1763740790000L, null, 1763740790000L, 1763740790877L);
+        SinkEvent rebuilt = StoredOutcome.fromJson(EVENT_OF_CHANGE_EXAMPLE).eventFor(c);
+        // the same event as the documented outcome that keeps it whole
+        assertEquals(StoredOutcome.fromJson(APPLIED_EXAMPLE).event(), rebuilt);
+    }
+
+    @Test
+    void aBrokenEventOfChangeIsAClearError() {
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> StoredOutcome.fromJson(
+                "{\"seq\":1,\"status\":\"applied\",\"version\":1,\"eventOfChange\":{\"ts\":1}}"));
         assertTrue(e.getMessage().contains("not in idbsync's format"), e.getMessage());
     }
 }
