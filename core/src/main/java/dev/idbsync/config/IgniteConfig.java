@@ -20,6 +20,8 @@ public final class IgniteConfig implements Serializable {
     public static final int DEFAULT_COMMUNICATION_PORT = 47100;
     /** Small: the local run shares 2 cores and a laptop's memory with Storm and Flume. */
     public static final int DEFAULT_DATA_REGION_MB = 512;
+    /** The embedded node's WAL archive: Ignite checkpoints once a quarter of it was written since the last. */
+    public static final int DEFAULT_WAL_ARCHIVE_MB = 2048;
     public static final int DEFAULT_CLIENT_TIMEOUT_MS = 10_000;
     public static final String DEFAULT_OUTCOMES_CACHE = "idbsync_outcomes";
     /**
@@ -47,6 +49,7 @@ public final class IgniteConfig implements Serializable {
     private final int discoveryPort;
     private final int communicationPort;
     private final int dataRegionMb;
+    private final int walArchiveMb;
     private final String walMode;
 
     private IgniteConfig(Builder b) {
@@ -72,6 +75,8 @@ public final class IgniteConfig implements Serializable {
         discoveryPort = Check.range("ignite.embedded.discoveryPort", b.discoveryPort, 1, 65535);
         communicationPort = Check.range("ignite.embedded.communicationPort", b.communicationPort, 1, 65535);
         dataRegionMb = Check.range("ignite.embedded.dataRegionMb", b.dataRegionMb, 64, 1024 * 1024);
+        // at least 4 of Ignite's 64 MB WAL segments: it checkpoints every quarter of the archive
+        walArchiveMb = Check.range("ignite.embedded.walArchiveMb", b.walArchiveMb, 256, 1024 * 1024);
         if (!List.of("FSYNC", "LOG_ONLY", "BACKGROUND").contains(b.walMode)) {
             throw new IllegalArgumentException("ignite.embedded.walMode: \"" + b.walMode
                     + "\" is not allowed; use FSYNC, LOG_ONLY or BACKGROUND");
@@ -105,6 +110,7 @@ public final class IgniteConfig implements Serializable {
         e.integer("discoveryPort", b::discoveryPort);
         e.integer("communicationPort", b::communicationPort);
         e.integer("dataRegionMb", b::dataRegionMb);
+        e.integer("walArchiveMb", b::walArchiveMb);
         e.string("walMode", b::walMode);
         e.finish();
         s.finish();
@@ -116,7 +122,7 @@ public final class IgniteConfig implements Serializable {
                 .outcomesCache(outcomesCache).cacheBackups(cacheBackups).outcomeRetentionHours(outcomeRetentionHours)
                 .rejectedRetentionHours(rejectedRetentionHours).feedStallSkipMs(feedStallSkipMs)
                 .discoveryPort(discoveryPort)
-                .communicationPort(communicationPort).dataRegionMb(dataRegionMb).walMode(walMode);
+                .communicationPort(communicationPort).dataRegionMb(dataRegionMb).walArchiveMb(walArchiveMb).walMode(walMode);
     }
 
     public Mode mode() {
@@ -175,6 +181,14 @@ public final class IgniteConfig implements Serializable {
         return dataRegionMb;
     }
 
+    /**
+     * The most disk the embedded node's WAL archive takes, in MB; Ignite also checkpoints whenever a
+     * quarter of it was written since the last checkpoint.
+     */
+    public int walArchiveMb() {
+        return walArchiveMb;
+    }
+
     /** Ignite's WAL mode for the embedded node: LOG_ONLY survives a process crash, FSYNC an OS crash too. */
     public String walMode() {
         return walMode;
@@ -192,6 +206,7 @@ public final class IgniteConfig implements Serializable {
         private int discoveryPort = DEFAULT_DISCOVERY_PORT;
         private int communicationPort = DEFAULT_COMMUNICATION_PORT;
         private int dataRegionMb = DEFAULT_DATA_REGION_MB;
+        private int walArchiveMb = DEFAULT_WAL_ARCHIVE_MB;
         private String walMode = "LOG_ONLY";
 
         public Builder mode(Mode v) {
@@ -246,6 +261,11 @@ public final class IgniteConfig implements Serializable {
 
         public Builder dataRegionMb(int v) {
             dataRegionMb = v;
+            return this;
+        }
+
+        public Builder walArchiveMb(int v) {
+            walArchiveMb = v;
             return this;
         }
 

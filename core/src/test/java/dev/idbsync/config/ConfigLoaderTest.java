@@ -192,6 +192,7 @@ class ConfigLoaderTest {
         assertEquals(47500, i.discoveryPort());
         assertEquals(47100, i.communicationPort());
         assertEquals(512, i.dataRegionMb());
+        assertEquals(2048, i.walArchiveMb());
         assertEquals("LOG_ONLY", i.walMode());
 
         TopologyConfig t = c.topology();
@@ -355,6 +356,10 @@ class ConfigLoaderTest {
                         () -> load("topology: {sequencerClientsInMemory: 0}\n" + DBS)).getMessage());
         assertEquals("topology.resolverCacheMb: -1 is not allowed; use an integer from 0 to 100000",
                 assertThrows(IllegalArgumentException.class, () -> load("topology: {resolverCacheMb: -1}\n" + DBS)).getMessage());
+        assertEquals(4096, load("ignite: {embedded: {walArchiveMb: 4096}}\n" + DBS).ignite().walArchiveMb());
+        assertEquals("ignite.embedded.walArchiveMb: 128 is not allowed; use an integer from 256 to 1048576",
+                assertThrows(IllegalArgumentException.class,
+                        () -> load("ignite: {embedded: {walArchiveMb: 128}}\n" + DBS)).getMessage());
         assertEquals("files.batchSize: 100001 is not allowed; use an integer from 1 to 100000",
                 assertThrows(IllegalArgumentException.class, () -> load("files: {batchSize: 100001}\n" + DBS)).getMessage());
         assertEquals("files.batchSize: \"10\" is not allowed; give an integer",
