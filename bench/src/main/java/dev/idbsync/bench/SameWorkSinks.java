@@ -7,6 +7,7 @@ import dev.idbsync.config.SyncConfig;
 import dev.idbsync.flume.FlumeClientFactory;
 import dev.idbsync.flume.FlumeEvents;
 import dev.idbsync.ignite.EmbeddedIgniteNode;
+import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.ignite.ThinClientFactory;
 import dev.idbsync.protocol.SinkEvent;
 import dev.idbsync.resolve.RecordState;
@@ -26,10 +27,7 @@ import java.util.Set;
 import org.apache.flume.Event;
 import org.apache.flume.api.RpcClient;
 import org.apache.ignite.cache.CacheAtomicityMode;
-import org.apache.ignite.cache.CacheMode;
-import org.apache.ignite.cache.CacheWriteSynchronizationMode;
 import org.apache.ignite.client.ClientCache;
-import org.apache.ignite.client.ClientCacheConfiguration;
 import org.apache.ignite.client.ClientTransaction;
 import org.apache.ignite.client.IgniteClient;
 import org.apache.ignite.transactions.TransactionConcurrency;
@@ -67,7 +65,13 @@ final class SameWorkSinks implements AutoCloseable {
         IgniteConfig ic = config.ignite();
         FlumeConfig fc = config.flume();
         txTimeoutMs = ic.clientTimeoutMs();
-        node = useIgnite ? EmbeddedIgniteNode.start(ic, data.resolve("ignite")) : null;
+        // The reference's caches as the local run's node creates the topology's: ignite.embedded.cachePartitions
+        List<SyncCaches.CacheSpec> specs = new ArrayList<>();
+        for (StoreConfig s : config.allStores()) {
+            specs.add(spec(s.cache()));
+        }
+        specs.add(spec(MARKS_CACHE));
+        node = useIgnite ? EmbeddedIgniteNode.start(ic, data.resolve("ignite"), specs) : null;
         agent = useFlume ? EmbeddedFlumeAgent.start(root.resolve("conf/flume/local-agent.properties"), data, flumePort) : null;
         ignite = useIgnite ? new ThinClientFactory(ic).create() : null;
         // The settings of the topology's caches (SyncCaches): partitioned, FULL_SYNC, transactional.
@@ -88,13 +92,13 @@ final class SameWorkSinks implements AutoCloseable {
         file = FileChannel.open(lines, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
+    /** The reference keeps its marks in a TRANSACTIONAL cache too: they are read and written in its transaction. */
+    private static SyncCaches.CacheSpec spec(String name) {
+        return new SyncCaches.CacheSpec(name, CacheAtomicityMode.TRANSACTIONAL, 0);
+    }
+
     private ClientCache<String, String> cache(String name, int backups) {
-        return ignite.getOrCreateCache(new ClientCacheConfiguration()
-                .setName(name)
-                .setCacheMode(CacheMode.PARTITIONED)
-                .setBackups(backups)
-                .setAtomicityMode(CacheAtomicityMode.TRANSACTIONAL)
-                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC));
+        return ignite.getOrCreateCache(spec(name).client(backups));
     }
 
     /** An Ignite transaction, OPTIMISTIC SERIALIZABLE like the resolver's; null without Ignite. */

@@ -22,6 +22,8 @@ public final class IgniteConfig implements Serializable {
     public static final int DEFAULT_DATA_REGION_MB = 512;
     /** The embedded node's WAL archive: Ignite checkpoints once a quarter of it was written since the last. */
     public static final int DEFAULT_WAL_ARCHIVE_MB = 2048;
+    /** Partitions of each cache the embedded node creates for idbsync (Ignite's own default is 1024). */
+    public static final int DEFAULT_CACHE_PARTITIONS = 64;
     public static final int DEFAULT_CLIENT_TIMEOUT_MS = 10_000;
     public static final String DEFAULT_OUTCOMES_CACHE = "idbsync_outcomes";
     /**
@@ -50,6 +52,7 @@ public final class IgniteConfig implements Serializable {
     private final int communicationPort;
     private final int dataRegionMb;
     private final int walArchiveMb;
+    private final int cachePartitions;
     private final String walMode;
 
     private IgniteConfig(Builder b) {
@@ -77,6 +80,8 @@ public final class IgniteConfig implements Serializable {
         dataRegionMb = Check.range("ignite.embedded.dataRegionMb", b.dataRegionMb, 64, 1024 * 1024);
         // at least 4 of Ignite's 64 MB WAL segments: it checkpoints every quarter of the archive
         walArchiveMb = Check.range("ignite.embedded.walArchiveMb", b.walArchiveMb, 256, 1024 * 1024);
+        // 65000: Ignite's limit (CacheConfiguration.MAX_PARTITIONS_COUNT)
+        cachePartitions = Check.range("ignite.embedded.cachePartitions", b.cachePartitions, 1, 65000);
         if (!List.of("FSYNC", "LOG_ONLY", "BACKGROUND").contains(b.walMode)) {
             throw new IllegalArgumentException("ignite.embedded.walMode: \"" + b.walMode
                     + "\" is not allowed; use FSYNC, LOG_ONLY or BACKGROUND");
@@ -111,6 +116,7 @@ public final class IgniteConfig implements Serializable {
         e.integer("communicationPort", b::communicationPort);
         e.integer("dataRegionMb", b::dataRegionMb);
         e.integer("walArchiveMb", b::walArchiveMb);
+        e.integer("cachePartitions", b::cachePartitions);
         e.string("walMode", b::walMode);
         e.finish();
         s.finish();
@@ -122,7 +128,7 @@ public final class IgniteConfig implements Serializable {
                 .outcomesCache(outcomesCache).cacheBackups(cacheBackups).outcomeRetentionHours(outcomeRetentionHours)
                 .rejectedRetentionHours(rejectedRetentionHours).feedStallSkipMs(feedStallSkipMs)
                 .discoveryPort(discoveryPort)
-                .communicationPort(communicationPort).dataRegionMb(dataRegionMb).walArchiveMb(walArchiveMb).walMode(walMode);
+                .communicationPort(communicationPort).dataRegionMb(dataRegionMb).walArchiveMb(walArchiveMb).cachePartitions(cachePartitions).walMode(walMode);
     }
 
     public Mode mode() {
@@ -189,6 +195,14 @@ public final class IgniteConfig implements Serializable {
         return walArchiveMb;
     }
 
+    /**
+     * Partitions of each of idbsync's caches that the embedded node creates when it starts (a cache
+     * already in its data directory keeps the number it was created with).
+     */
+    public int cachePartitions() {
+        return cachePartitions;
+    }
+
     /** Ignite's WAL mode for the embedded node: LOG_ONLY survives a process crash, FSYNC an OS crash too. */
     public String walMode() {
         return walMode;
@@ -207,6 +221,7 @@ public final class IgniteConfig implements Serializable {
         private int communicationPort = DEFAULT_COMMUNICATION_PORT;
         private int dataRegionMb = DEFAULT_DATA_REGION_MB;
         private int walArchiveMb = DEFAULT_WAL_ARCHIVE_MB;
+        private int cachePartitions = DEFAULT_CACHE_PARTITIONS;
         private String walMode = "LOG_ONLY";
 
         public Builder mode(Mode v) {
@@ -261,6 +276,11 @@ public final class IgniteConfig implements Serializable {
 
         public Builder dataRegionMb(int v) {
             dataRegionMb = v;
+            return this;
+        }
+
+        public Builder cachePartitions(int v) {
+            cachePartitions = v;
             return this;
         }
 

@@ -193,6 +193,7 @@ class ConfigLoaderTest {
         assertEquals(47100, i.communicationPort());
         assertEquals(512, i.dataRegionMb());
         assertEquals(2048, i.walArchiveMb());
+        assertEquals(64, i.cachePartitions());
         assertEquals("LOG_ONLY", i.walMode());
 
         TopologyConfig t = c.topology();
@@ -357,6 +358,10 @@ class ConfigLoaderTest {
         assertEquals("topology.resolverCacheMb: -1 is not allowed; use an integer from 0 to 100000",
                 assertThrows(IllegalArgumentException.class, () -> load("topology: {resolverCacheMb: -1}\n" + DBS)).getMessage());
         assertEquals(4096, load("ignite: {embedded: {walArchiveMb: 4096}}\n" + DBS).ignite().walArchiveMb());
+        assertEquals(1024, load("ignite: {embedded: {cachePartitions: 1024}}\n" + DBS).ignite().cachePartitions());
+        assertEquals("ignite.embedded.cachePartitions: 65001 is not allowed; use an integer from 1 to 65000",
+                assertThrows(IllegalArgumentException.class,
+                        () -> load("ignite: {embedded: {cachePartitions: 65001}}\n" + DBS)).getMessage());
         assertEquals("ignite.embedded.walArchiveMb: 128 is not allowed; use an integer from 256 to 1048576",
                 assertThrows(IllegalArgumentException.class,
                         () -> load("ignite: {embedded: {walArchiveMb: 128}}\n" + DBS)).getMessage());

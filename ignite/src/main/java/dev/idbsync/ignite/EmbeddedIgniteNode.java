@@ -2,10 +2,13 @@ package dev.idbsync.ignite;
 
 import dev.idbsync.config.IgniteConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.cluster.ClusterState;
+import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.ignite.configuration.ClientConnectorConfiguration;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
@@ -38,9 +41,20 @@ public final class EmbeddedIgniteNode implements AutoCloseable {
 
     /**
      * Starts the node and activates it (a persistent cluster starts inactive). On a directory
-     * that already holds data the node finds its records again.
+     * that already holds data the node finds its records again. Creates no cache.
      */
     public static EmbeddedIgniteNode start(IgniteConfig config, Path workDir) {
+        return start(config, workDir, List.of());
+    }
+
+    /**
+     * Starts the node, activates it, and creates each of {@code caches} that its directory does not
+     * hold yet, with {@code ignite.embedded.cachePartitions} partitions: a thin client cannot choose
+     * them, and Ignite's default of 1024 per cache costs a single node heap (each partition's free
+     * lists), checkpoint work and throughput (docs/performance.md). A cache already there keeps
+     * the partitions it was created with.
+     */
+    public static EmbeddedIgniteNode start(IgniteConfig config, Path workDir, List<SyncCaches.CacheSpec> caches) {
         String name = "idbsync-embedded-" + config.thinClientPort();
         TcpDiscoveryVmIpFinder ipFinder = new TcpDiscoveryVmIpFinder()
                 .setAddresses(List.of("127.0.0.1:" + config.discoveryPort()));
@@ -93,7 +107,28 @@ public final class EmbeddedIgniteNode implements AutoCloseable {
                 config.dataRegionMb());
         Ignite ignite = Ignition.start(cfg);
         ignite.cluster().state(ClusterState.ACTIVE);
+        createCaches(ignite, config, caches);
         return new EmbeddedIgniteNode(ignite, name);
+    }
+
+    private static void createCaches(Ignite ignite, IgniteConfig config, List<SyncCaches.CacheSpec> caches) {
+        Collection<String> existing = ignite.cacheNames();
+        // raw: Ignite's getOrCreateCaches takes a Collection<CacheConfiguration>
+        @SuppressWarnings("rawtypes")
+        List<CacheConfiguration> create = new ArrayList<>();
+        for (SyncCaches.CacheSpec spec : caches) {
+            if (!existing.contains(spec.name())) {
+                create.add(spec.server(config.cacheBackups(), config.cachePartitions()));
+            } else if (ignite.affinity(spec.name()).partitions() != config.cachePartitions()) {
+                LOG.info("cache {} keeps the {} partitions it was created with (ignite.embedded.cachePartitions: {}"
+                        + " applies to caches this node creates)", spec.name(), ignite.affinity(spec.name()).partitions(),
+                        config.cachePartitions());
+            }
+        }
+        if (!create.isEmpty()) {
+            ignite.getOrCreateCaches(create);
+            LOG.info("created {} caches with {} partitions each", create.size(), config.cachePartitions());
+        }
     }
 
     public Ignite ignite() {

@@ -3,18 +3,24 @@ package dev.idbsync.ignite;
 import dev.idbsync.config.CacheNames;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.StoreConfig;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
+import javax.cache.expiry.ExpiryPolicy;
 import javax.cache.expiry.ModifiedExpiryPolicy;
 import org.apache.ignite.cache.CacheAtomicityMode;
 import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
+import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.ClientCacheConfiguration;
 import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.configuration.CacheConfiguration;
 
 /**
  * The caches one component uses, created on first use with the same settings everywhere:
@@ -64,45 +70,124 @@ public final class SyncCaches {
         this.config = config;
     }
 
+    /**
+     * How idbsync creates one of its caches: its name, atomicity and expiry ({@code expiryHours}
+     * &gt; 0: counted from creation; &lt; 0: from the last update; 0: never). Partitioned, FULL_SYNC,
+     * {@code ignite.cacheBackups} backups. The one description of each cache, for the thin client
+     * ({@link #client}) and for the embedded node, which creates them itself ({@link #server}).
+     */
+    public record CacheSpec(String name, CacheAtomicityMode mode, int expiryHours) {
+        /** The settings a thin client asks for when it creates the cache. */
+        public ClientCacheConfiguration client(int backups) {
+            ClientCacheConfiguration cc = new ClientCacheConfiguration()
+                    .setName(name)
+                    .setCacheMode(CacheMode.PARTITIONED)
+                    .setBackups(backups)
+                    .setAtomicityMode(mode)
+                    .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC);
+            if (expiryHours != 0) {
+                cc.setExpiryPolicy(expiry());
+            }
+            return cc;
+        }
+
+        /**
+         * The same settings for a server node, and {@code partitions} partitions (a thin client
+         * cannot choose them: its caches get Ignite's default, 1024).
+         */
+        public CacheConfiguration<String, String> server(int backups, int partitions) {
+            CacheConfiguration<String, String> cc = new CacheConfiguration<String, String>(name)
+                    .setCacheMode(CacheMode.PARTITIONED)
+                    .setBackups(backups)
+                    .setAtomicityMode(mode)
+                    .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
+                    .setAffinity(new RendezvousAffinityFunction(false, partitions));
+            if (expiryHours != 0) {
+                Duration d = new Duration(TimeUnit.HOURS, Math.abs(expiryHours));
+                cc.setExpiryPolicyFactory(expiryHours > 0 ? CreatedExpiryPolicy.factoryOf(d) : ModifiedExpiryPolicy.factoryOf(d));
+            }
+            return cc;
+        }
+
+        private ExpiryPolicy expiry() {
+            return expiryHours > 0 ? new CreatedExpiryPolicy(new Duration(TimeUnit.HOURS, expiryHours))
+                    : new ModifiedExpiryPolicy(new Duration(TimeUnit.HOURS, -expiryHours));
+        }
+    }
+
+    /** A store's records: canonical key → record JSON. */
+    public static CacheSpec recordsSpec(StoreConfig store) {
+        return new CacheSpec(store.cache(), CacheAtomicityMode.TRANSACTIONAL, 0);
+    }
+
+    /** Every cache idbsync uses with this config, its stores' included. */
+    public static List<CacheSpec> specs(IgniteConfig config, Collection<StoreConfig> stores) {
+        List<CacheSpec> specs = new ArrayList<>();
+        for (StoreConfig s : stores) {
+            specs.add(recordsSpec(s));
+        }
+        specs.add(new CacheSpec(config.outcomesCache(), CacheAtomicityMode.TRANSACTIONAL, config.outcomeRetentionHours()));
+        specs.add(new CacheSpec(REJECTED_CACHE, CacheAtomicityMode.TRANSACTIONAL, config.rejectedRetentionHours()));
+        // kept as long as the rejected entries, counted from each client's latest rejection
+        specs.add(new CacheSpec(REJECTED_INDEX_CACHE, CacheAtomicityMode.TRANSACTIONAL, -config.rejectedRetentionHours()));
+        specs.add(new CacheSpec(FEED_CACHE, CacheAtomicityMode.TRANSACTIONAL, 0));
+        specs.add(new CacheSpec(MARKS_CACHE, CacheAtomicityMode.ATOMIC, 0));
+        // ATOMIC: one putIfAbsent per binding, atomic across spout tasks and workers
+        specs.add(new CacheSpec(OWNERS_CACHE, CacheAtomicityMode.ATOMIC, 0));
+        // ATOMIC: one task writes each key; kept an hour from its last heartbeat
+        specs.add(new CacheSpec(ENDPOINTS_CACHE, CacheAtomicityMode.ATOMIC, -1));
+        specs.add(new CacheSpec(PUSH_RESULTS_CACHE, CacheAtomicityMode.ATOMIC, 1));
+        return specs;
+    }
+
+    /**
+     * The caches this config uses: {@link #specs(IgniteConfig, Collection)} without the owners
+     * cache when auth is off (only the spout's auth uses it; it is not created then).
+     */
+    public static List<CacheSpec> specs(dev.idbsync.config.SyncConfig config) {
+        List<CacheSpec> specs = specs(config.ignite(), config.allStores());
+        if (!config.auth().enabled()) {
+            specs.removeIf(s -> s.name().equals(OWNERS_CACHE));
+        }
+        return specs;
+    }
+
     /** The cache of a store's records: canonical key → record JSON. */
     public ClientCache<String, String> records(StoreConfig store) {
-        return cache(store.cache(), CacheAtomicityMode.TRANSACTIONAL, 0);
+        return cache(recordsSpec(store));
     }
 
     /** The cache of change outcomes: {@code db/clientId/seq} → result JSON, kept {@code ignite.outcomeRetentionHours}. */
     public ClientCache<String, String> outcomes() {
-        return cache(config.outcomesCache(), CacheAtomicityMode.TRANSACTIONAL, config.outcomeRetentionHours());
+        return cache(config.outcomesCache());
     }
 
     public ClientCache<String, String> rejected() {
-        return cache(REJECTED_CACHE, CacheAtomicityMode.TRANSACTIONAL, config.rejectedRetentionHours());
+        return cache(REJECTED_CACHE);
     }
 
-    /** Kept as long as the rejected entries, counted from each client's latest rejection. */
     public ClientCache<String, String> rejectedIndex() {
-        return cache(REJECTED_INDEX_CACHE, CacheAtomicityMode.TRANSACTIONAL, -config.rejectedRetentionHours());
+        return cache(REJECTED_INDEX_CACHE);
     }
 
     public ClientCache<String, String> feed() {
-        return cache(FEED_CACHE, CacheAtomicityMode.TRANSACTIONAL, 0);
+        return cache(FEED_CACHE);
     }
 
     public ClientCache<String, String> marks() {
-        return cache(MARKS_CACHE, CacheAtomicityMode.ATOMIC, 0);
+        return cache(MARKS_CACHE);
     }
 
-    /** ATOMIC: one {@code putIfAbsent} per binding, atomic across spout tasks and workers. */
     public ClientCache<String, String> owners() {
-        return cache(OWNERS_CACHE, CacheAtomicityMode.ATOMIC, 0);
+        return cache(OWNERS_CACHE);
     }
 
-    /** ATOMIC: one task writes each key; kept an hour from its last heartbeat. */
     public ClientCache<String, String> endpoints() {
-        return cache(ENDPOINTS_CACHE, CacheAtomicityMode.ATOMIC, -1);
+        return cache(ENDPOINTS_CACHE);
     }
 
     public ClientCache<String, String> pushResults() {
-        return cache(PUSH_RESULTS_CACHE, CacheAtomicityMode.ATOMIC, 1);
+        return cache(PUSH_RESULTS_CACHE);
     }
 
     /**
@@ -115,22 +200,27 @@ public final class SyncCaches {
         return ms <= 0 ? cache : cache.withExpirePolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, ms)));
     }
 
-    private synchronized ClientCache<String, String> cache(String name, CacheAtomicityMode mode, int expiryHours) {
-        return handles.computeIfAbsent(name, n -> {
-            ClientCacheConfiguration cc = new ClientCacheConfiguration()
-                    .setName(n)
-                    .setCacheMode(CacheMode.PARTITIONED)
-                    .setBackups(config.cacheBackups())
-                    .setAtomicityMode(mode)
-                    .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC);
-            // expiryHours > 0: counted from creation; < 0: from the last update; 0: never
-            if (expiryHours > 0) {
-                cc.setExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.HOURS, expiryHours)));
-            } else if (expiryHours < 0) {
-                cc.setExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.HOURS, -expiryHours)));
+    /** One of the fixed caches (or the outcomes cache), by name: its spec is in {@link #specs}. */
+    private synchronized ClientCache<String, String> cache(String name) {
+        ClientCache<String, String> h = handles.get(name);
+        if (h != null) {
+            return h;
+        }
+        for (CacheSpec s : specs(config, List.of())) {
+            if (s.name().equals(name)) {
+                return cache(s);
             }
-            return client.getOrCreateCache(cc);
-        });
+        }
+        throw new IllegalArgumentException("not one of idbsync's caches: " + name);
+    }
+
+    private synchronized ClientCache<String, String> cache(CacheSpec spec) {
+        ClientCache<String, String> h = handles.get(spec.name());
+        if (h == null) {
+            h = client.getOrCreateCache(spec.client(config.cacheBackups()));
+            handles.put(spec.name(), h);
+        }
+        return h;
     }
 
     public IgniteClient client() {

@@ -59,7 +59,7 @@ class ResolveWriterIT {
                 .communicationPort(Ports.free())
                 .build();
         config = base.toBuilder().dataDir(dir.toString()).ignite(ic).build();
-        node = EmbeddedIgniteNode.start(config.ignite(), dir.resolve("ignite"));
+        node = EmbeddedIgniteNode.start(config.ignite(), dir.resolve("ignite"), SyncCaches.specs(config));
     }
 
     @AfterAll

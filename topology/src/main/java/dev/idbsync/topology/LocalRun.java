@@ -1,6 +1,7 @@
 package dev.idbsync.topology;
 
 import dev.idbsync.ignite.EmbeddedIgniteNode;
+import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.auth.Authenticators;
 import dev.idbsync.config.AuthConfig;
 import dev.idbsync.config.ConfigLoader;
@@ -175,7 +176,8 @@ public final class LocalRun implements AutoCloseable {
         Path data = Path.of(config.dataDir()).toAbsolutePath().normalize();
         Files.createDirectories(data);
         out.println("idbsync local run: data in " + data + ", log in " + data.resolve("logs/idbsync.log"));
-        ignite = EmbeddedIgniteNode.start(config.ignite(), data.resolve("ignite"));
+        ignite = EmbeddedIgniteNode.start(config.ignite(), data.resolve("ignite"),
+                SyncCaches.specs(config));
         out.println("ignite: embedded node, persistence in " + data.resolve("ignite") + ", thin clients on "
                 + config.ignite().addresses().get(0));
         if (config.flume().enabled() && config.flume().embeddedAgentConfig() != null) {

@@ -1,6 +1,7 @@
 package dev.idbsync.topology.it;
 
 import dev.idbsync.ignite.EmbeddedIgniteNode;
+import dev.idbsync.ignite.SyncCaches;
 import dev.idbsync.ignite.IgniteClientFactory;
 import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.IgniteConfig;
@@ -74,7 +75,8 @@ public final class TestStack implements AutoCloseable {
     }
 
     public static TestStack start(SyncConfig config, Function<IgniteConfig, IgniteClientFactory> factory) throws Exception {
-        EmbeddedIgniteNode node = EmbeddedIgniteNode.start(config.ignite(), Path.of(config.dataDir()).resolve("ignite"));
+        EmbeddedIgniteNode node = EmbeddedIgniteNode.start(config.ignite(), Path.of(config.dataDir()).resolve("ignite"),
+                SyncCaches.specs(config));
         EmbeddedFlumeAgent agent = null;
         if (config.flume().enabled() && config.flume().embeddedAgentConfig() != null) {
             String a = config.flume().agents().get(0);

@@ -1,0 +1,79 @@
+package dev.idbsync.ignite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.idbsync.config.ConfigLoader;
+import dev.idbsync.config.IgniteConfig;
+import dev.idbsync.config.SyncConfig;
+import dev.idbsync.testkit.Ports;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.Duration;
+import javax.cache.expiry.ExpiryPolicy;
+import org.apache.ignite.cache.CacheAtomicityMode;
+import org.apache.ignite.cache.CacheWriteSynchronizationMode;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.configuration.CacheConfiguration;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded node creates idbsync's caches itself, with {@code ignite.embedded.cachePartitions} partitions. */
+@Tag("integration")
+class EmbeddedIgniteNodeIT {
+    @TempDir
+    Path dir;
+
+    SyncConfig config(int partitions) {
+        SyncConfig base = ConfigLoader.load(Path.of("..", "conf", "local.yaml").toAbsolutePath().normalize());
+        IgniteConfig ic = base.ignite().toBuilder()
+                .addresses(List.of("127.0.0.1:" + Ports.free()))
+                .discoveryPort(Ports.free())
+                .communicationPort(Ports.free())
+                .cachePartitions(partitions)
+                .build();
+        return base.toBuilder().dataDir(dir.toString()).ignite(ic).build();
+    }
+
+    @Test
+    void theNodeCreatesTheCachesWithTheirSettingsAndAnExistingCacheKeepsItsPartitions() throws Exception {
+        SyncConfig first = config(16);
+        List<SyncCaches.CacheSpec> specs = SyncCaches.specs(first);
+        // auth is off in conf/local.yaml: no owners cache (the spout creates it when auth is on)
+        assertEquals(SyncCaches.specs(first.ignite(), first.allStores()).size() - 1, specs.size());
+        assertTrue(specs.stream().noneMatch(s -> s.name().equals(SyncCaches.OWNERS_CACHE)));
+        try (EmbeddedIgniteNode node = EmbeddedIgniteNode.start(first.ignite(), dir.resolve("ignite"), specs)) {
+            for (SyncCaches.CacheSpec spec : specs) {
+                assertEquals(16, node.ignite().affinity(spec.name()).partitions(), spec.name());
+            }
+            assertFalse(node.ignite().cacheNames().contains(SyncCaches.OWNERS_CACHE));
+            CacheConfiguration<?, ?> outcomes = node.ignite().cache("idbsync_outcomes").getConfiguration(CacheConfiguration.class);
+            assertEquals(CacheAtomicityMode.TRANSACTIONAL, outcomes.getAtomicityMode());
+            assertEquals(CacheWriteSynchronizationMode.FULL_SYNC, outcomes.getWriteSynchronizationMode());
+            ExpiryPolicy expiry = (ExpiryPolicy) outcomes.getExpiryPolicyFactory().create();
+            assertEquals(new CreatedExpiryPolicy(new Duration(TimeUnit.HOURS, 168)).getExpiryForCreation(),
+                    expiry.getExpiryForCreation());
+            assertEquals(CacheAtomicityMode.ATOMIC,
+                    node.ignite().cache("idbsync_marks").getConfiguration(CacheConfiguration.class).getAtomicityMode());
+            // the thin client's getOrCreateCache takes the cache the node made
+            try (IgniteClient client = new ThinClientFactory(first.ignite()).create()) {
+                new SyncCaches(client, first.ignite()).outcomes().put("notes-app/c/1", "{\"seq\":1}");
+            }
+        }
+        // started again with another setting: the caches on disk keep theirs, and their data
+        SyncConfig second = config(32);
+        List<SyncCaches.CacheSpec> more = new java.util.ArrayList<>(specs);
+        more.add(new SyncCaches.CacheSpec("notes-app.extra", CacheAtomicityMode.TRANSACTIONAL, 0));
+        try (EmbeddedIgniteNode node = EmbeddedIgniteNode.start(second.ignite(), dir.resolve("ignite"), more)) {
+            assertEquals(16, node.ignite().affinity("idbsync_outcomes").partitions());
+            assertEquals(32, node.ignite().affinity("notes-app.extra").partitions());
+            try (IgniteClient client = new ThinClientFactory(second.ignite()).create()) {
+                assertEquals("{\"seq\":1}", new SyncCaches(client, second.ignite()).outcomes().get("notes-app/c/1"));
+            }
+        }
+    }
+}
