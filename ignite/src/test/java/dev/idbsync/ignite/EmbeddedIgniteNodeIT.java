@@ -8,8 +8,10 @@ import dev.idbsync.config.ConfigLoader;
 import dev.idbsync.config.IgniteConfig;
 import dev.idbsync.config.SyncConfig;
 import dev.idbsync.testkit.Ports;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
@@ -22,7 +24,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The embedded node creates idbsync's caches itself, with {@code ignite.embedded.cachePartitions} partitions. */
+/**
+ * The embedded node creates idbsync's caches itself, with {@code ignite.embedded.cachePartitions}
+ * partitions, and writes a new directory's WAL without an archiver copying it.
+ */
 @Tag("integration")
 class EmbeddedIgniteNodeIT {
     @TempDir
@@ -74,6 +79,49 @@ class EmbeddedIgniteNodeIT {
             try (IgniteClient client = new ThinClientFactory(second.ignite()).create()) {
                 assertEquals("{\"seq\":1}", new SyncCaches(client, second.ignite()).outcomes().get("notes-app/c/1"));
             }
+        }
+    }
+
+    @Test
+    void aNewDirectoryWritesItsWalOnceAndAnOldOneKeepsItsArchiverLayout() throws Exception {
+        SyncConfig c = config(16);
+        List<SyncCaches.CacheSpec> specs = SyncCaches.specs(c);
+        Path fresh = dir.resolve("fresh");
+        try (EmbeddedIgniteNode node = EmbeddedIgniteNode.start(c.ignite(), fresh, specs);
+             IgniteClient client = new ThinClientFactory(c.ignite()).create()) {
+            new SyncCaches(client, c.ignite()).outcomes().put("notes-app/c/1", "{\"seq\":1}");
+        }
+        assertTrue(walSegments(fresh.resolve("db/wal-direct")) > 0, "the WAL is in db/wal-direct");
+        assertFalse(Files.exists(fresh.resolve("db/wal")), "no ring of segments, no archive");
+
+        // A directory with Ignite's default layout (db/wal, written by an idbsync before this
+        // change) keeps it: its WAL is replayed from where it is, and written on there.
+        Path old = dir.resolve("old");
+        Files.createDirectories(old.resolve("db/wal"));
+        try (EmbeddedIgniteNode node = EmbeddedIgniteNode.start(c.ignite(), old, specs);
+             IgniteClient client = new ThinClientFactory(c.ignite()).create()) {
+            new SyncCaches(client, c.ignite()).outcomes().put("notes-app/c/1", "{\"seq\":1}");
+        }
+        assertTrue(walSegments(old.resolve("db/wal")) > 0, "the WAL stays in db/wal");
+        assertTrue(Files.isDirectory(old.resolve("db/wal/archive")), "with its archive");
+        assertFalse(Files.exists(old.resolve("db/wal-direct")));
+
+        for (Path d : List.of(fresh, old)) {
+            try (EmbeddedIgniteNode node = EmbeddedIgniteNode.start(c.ignite(), d, specs);
+                 IgniteClient client = new ThinClientFactory(c.ignite()).create()) {
+                assertEquals("{\"seq\":1}", new SyncCaches(client, c.ignite()).outcomes().get("notes-app/c/1"),
+                        "a restart on " + d.getFileName() + " finds what was written");
+            }
+        }
+    }
+
+    /** WAL segment files anywhere under {@code walDir} (Ignite puts them in a folder named after the node). */
+    private static long walSegments(Path walDir) throws java.io.IOException {
+        if (!Files.isDirectory(walDir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(walDir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".wal")).count();
         }
     }
 }

@@ -22,14 +22,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's run command, as a user runs it: ./run-local in its own process, stopped with SIGTERM. */
+/** The README's run command, as a user runs it: ./run-local in its own process, stopped with SIGTERM, and killed. */
 @Tag("integration")
 class LocalRunIT {
     @TempDir
     static Path dir;
 
     @Test
-    void runLocalAnswersTheReadmePushKeepsRecordsAcrossARestartAndStopsCleanly() throws Exception {
+    void runLocalAnswersTheReadmePushKeepsRecordsAcrossARestartAndACrashAndStopsCleanly() throws Exception {
         int port = Ports.free();
         int ignitePort = Ports.free();
         Path data = Path.of(System.getProperty("lrit.data", dir.resolve("data").toString()));
@@ -74,7 +74,16 @@ class LocalRunIT {
                     .put("notes", "n-1", Push.note("Buy oat milk"), 2).json());
             assertEquals(200, a.status(), a.toString());
             assertEquals(3, a.results().get(0).get("version").asInt(), "versions go on from where they were");
-            again.stop();
+            // A crash: no stop, no checkpoint. The change acknowledged last is only in the WAL.
+            again.kill();
+        }
+        assertTrue(Files.isDirectory(data.resolve("ignite/db/wal-direct")), "a new data dir's WAL is in ignite/db/wal-direct");
+
+        try (Run third = Run.start(port, ignitePort, data)) {
+            third.awaitLine("ready on http://127.0.0.1:" + port);
+            assertEquals(3, readN1(ignitePort).get("version").asInt(),
+                    "the change acknowledged just before the crash is there (replayed from the WAL)");
+            third.stop();
         }
     }
 
@@ -157,6 +166,14 @@ class LocalRunIT {
             }
             Thread.sleep(200); // let the reader take the last lines
             return process.exitValue();
+        }
+
+        /** SIGKILL, as a crash or the OOM killer would end it: nothing runs on the way out. */
+        void kill() throws InterruptedException {
+            process.toHandle().destroyForcibly();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("the run did not end within 30 s of SIGKILL");
+            }
         }
 
         @Override
