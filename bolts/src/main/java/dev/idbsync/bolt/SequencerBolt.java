@@ -158,16 +158,12 @@ public class SequencerBolt extends BaseRichBolt {
         Sequencer.Outcome o;
         String client = Sequencer.clientKey(c.db(), c.clientId());
         try {
-            if (!refusedBefore) {
-                // bounded: a seq far ahead costs one small read, and a repeat of it none
-                sequencer.catchUp(client, c.seq(), (key, seqs) -> decidedSeqs(c, seqs));
-            }
             long now = System.currentTimeMillis();
-            o = sequencer.offer(client, c.seq(), push, now);
+            o = offer(sequencer, client, c.seq(), push, refusedBefore, now, (key, seqs) -> decidedSeqs(c, seqs));
             verdicts.get(o.verdict()).inc();
             lag.received(client, c.seq(), sequencer.mark(client), now);
         } catch (RuntimeException e) {
-            // reading the client's mark from Ignite failed: the push gets 503 and is retried
+            // reading the client's mark or outcomes from Ignite failed: the push gets 503 and is retried
             LOG.warn("sequencing {} failed: {}", c.eventId(), e.toString());
             collector.fail(t);
             return;
@@ -192,6 +188,22 @@ public class SequencerBolt extends BaseRichBolt {
             default -> throw new IllegalStateException(o.verdict().toString());
         }
         collector.ack(t);
+    }
+
+    /**
+     * The sequencer's verdict on change {@code seq} of {@code push}, after the two bounded reads
+     * that keep a stale memory from refusing it: a catch-up past a mark that lags (a seq far ahead
+     * costs one small read, a repeat of it none), and the outcomes of an earlier push's seqs whose
+     * {@code decided} notices have not arrived yet (one read, only when the answer would be
+     * {@code pending}). Neither is read for a push refused before: its answer is fixed.
+     */
+    static Sequencer.Outcome offer(Sequencer sequencer, String client, long seq, String push, boolean refusedBefore,
+            long now, Sequencer.DecidedLookup lookup) {
+        if (!refusedBefore) {
+            sequencer.catchUp(client, seq, lookup);
+            sequencer.settleInFlight(client, seq, push, now, lookup);
+        }
+        return sequencer.offer(client, seq, push, now);
     }
 
     @Override

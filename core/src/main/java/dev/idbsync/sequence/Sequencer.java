@@ -1,5 +1,6 @@
 package dev.idbsync.sequence;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -216,6 +217,58 @@ public final class Sequencer {
             c.caughtUpAt = c.next;
         }
         return r.read();
+    }
+
+    /** Most in-flight seqs {@link #settleInFlight} reads for one change. */
+    public static final int MAX_SETTLE = 1024;
+
+    /**
+     * Change {@code seq} of {@code push} would be answered {@code pending} because seqs of another
+     * push are in flight and not reported decided: before it is, look whether they have outcomes
+     * in Ignite, and mark those that do decided. The resolver's {@code decided} notice travels apart
+     * from Storm's acks, so a client that sends its next push the moment the previous one is
+     * answered can get here before the notice does; an outcome exists only once the resolver has
+     * committed the change, so finding one is exactly what the notice would have said.
+     *
+     * <p>Nothing is read unless {@link #offer} would answer {@code pending} (and never for a push
+     * refused before, a client not in memory, a seq decided or past {@code next}); what is read is
+     * the undecided seqs of other pushes that make it so, in seq order, at most
+     * {@link #MAX_SETTLE}: one read per push that would be refused (a push past the first 1,024
+     * of a larger one in flight is answered {@code pending} as before, and its retry reads again).
+     *
+     * @return how many seqs were looked up
+     */
+    public int settleInFlight(String clientKey, long seq, String push, long now, DecidedLookup lookup) {
+        Client c = clients.get(clientKey);
+        if (c == null || blockedPushes.contains(push)) {
+            return 0;
+        }
+        expire(c, now);
+        if (seq <= c.decided || seq > c.next) {
+            return 0;
+        }
+        if (seq < c.next) {
+            Admitted a = c.inFlight.get(seq);
+            if (a == null || a.decided || a.push.equals(push)) {
+                return 0; // duplicate or a replay: not pending
+            }
+        }
+        List<Long> waits = new ArrayList<>();
+        for (Map.Entry<Long, Admitted> e : c.inFlight.headMap(seq, true).entrySet()) {
+            if (!e.getValue().decided && !e.getValue().push.equals(push)) {
+                waits.add(e.getKey());
+                if (waits.size() == MAX_SETTLE) {
+                    break;
+                }
+            }
+        }
+        if (waits.isEmpty()) {
+            return 0;
+        }
+        for (long s : lookup.decided(clientKey, waits)) {
+            decided(clientKey, s);
+        }
+        return waits.size();
     }
 
     /** The client's last decided seq (its mark), or -1 when the client is not in memory; reads nothing. */

@@ -126,6 +126,18 @@ class SequenceIT {
     }
 
     @Test
+    void aClientThatPushesTheMomentItIsAnsweredIsNeverToldPending() {
+        // The resolver's decided notice travels apart from the ack that lets the spout answer:
+        // a next push that overtakes it must still be admitted (docs/architecture.md, "The sequencer").
+        for (int seq = 1; seq <= 300; seq++) {
+            Http.Answer a = stack.http.push(Push.to("notes-app").client("c-fast").from(seq)
+                    .put("notes", "fast-" + (seq % 7), note("n" + seq)).json());
+            assertEquals(200, a.status(), a.toString());
+            assertEquals(List.of("applied"), statuses(a), "push " + seq + ": " + a);
+        }
+    }
+
+    @Test
     void twoClientsEditingOneRecordGetTheLwwOutcome() throws Exception {
         Http.Answer a = stack.http.push(Push.to("notes-app").client("c-a").put("notes", "shared", note("from a")).json());
         assertEquals(1, a.results().get(0).get("version").asInt());
