@@ -66,6 +66,8 @@ public final class TopologyConfig implements Serializable {
     private final int sequencerClientsInMemory;
     private final int resolverCacheMb;
     private final Map<String, Object> stormConfig;
+    /** Storm's {@code Config.TOPOLOGY_PRODUCER_BATCH_SIZE} (this module does not depend on Storm). */
+    static final String PRODUCER_BATCH_SIZE = "topology.producer.batch.size";
 
     private TopologyConfig(Builder b) {
         name = Check.notBlank("topology.name", b.name);
@@ -89,6 +91,15 @@ public final class TopologyConfig implements Serializable {
         sequencerClientsInMemory = Check.range("topology.sequencerClientsInMemory", b.sequencerClientsInMemory, 1,
                 10_000_000);
         resolverCacheMb = Check.range("topology.resolverCacheMb", b.resolverCacheMb, 0, 100_000);
+        Object batch = b.stormConfig.get(PRODUCER_BATCH_SIZE);
+        if (batch != null && !(batch instanceof Number n && n.doubleValue() == 1)) {
+            // The group-commit bolts emit from their writer threads; Storm flushes producer
+            // batches on the executor's thread only (GroupCommitBolt.requireNoProducerBatching).
+            throw new IllegalArgumentException("topology.storm." + PRODUCER_BATCH_SIZE + ": " + batch
+                    + " is not allowed; leave it out or set 1. idbsync's resolver and sink bolts emit and ack from"
+                    + " their writer threads, and Storm flushes producer batches only on the executor's own thread:"
+                    + " with batching, pushes stall until they time out");
+        }
         stormConfig = Map.copyOf(b.stormConfig);
     }
 

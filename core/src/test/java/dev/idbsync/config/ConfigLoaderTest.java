@@ -371,6 +371,16 @@ class ConfigLoaderTest {
                 assertThrows(IllegalArgumentException.class, () -> load("files: {batchSize: \"10\"}\n" + DBS)).getMessage());
     }
 
+    @Test
+    void stormsProducerBatchingIsRefusedWithTheReason() throws Exception {
+        String m = assertThrows(IllegalArgumentException.class,
+                () -> load("topology: {storm: {topology.producer.batch.size: 10}}\n" + DBS)).getMessage();
+        assertTrue(m.startsWith("topology.storm.topology.producer.batch.size: 10 is not allowed; leave it out or set 1."), m);
+        assertTrue(m.contains("writer threads"), m);
+        assertEquals(1, load("topology: {storm: {topology.producer.batch.size: 1}}\n" + DBS).topology().stormConfig()
+                .get("topology.producer.batch.size"));
+    }
+
     /** Every mapping of the file refuses a key it did not read: no section forgets to check. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("everyMapping")

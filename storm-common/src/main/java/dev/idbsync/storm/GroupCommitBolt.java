@@ -140,8 +140,28 @@ public abstract class GroupCommitBolt extends BaseRichBolt {
         return (q == null ? 0 : q.size()) + inBatch;
     }
 
+    /**
+     * Refuses Storm's producer batching ({@code topology.producer.batch.size} above 1): Storm
+     * flushes an executor's batches on that executor's thread only, when a flush tuple comes,
+     * while this bolt emits and acks from its writer thread, so the batches would be filled and
+     * flushed by two threads at once. Measured with the local run: pushes stalled until their
+     * timeout (docs/performance.md). Checked here, at prepare, because the setting can also come
+     * from the cluster's {@code storm.yaml} or {@code storm jar -c}, which the config file's check
+     * does not see.
+     */
+    public static void requireNoProducerBatching(Map<String, Object> topoConf) {
+        Object v = topoConf.get(Config.TOPOLOGY_PRODUCER_BATCH_SIZE);
+        if (v != null && ObjectReader.getInt(v, 1) != 1) {
+            throw new IllegalStateException(Config.TOPOLOGY_PRODUCER_BATCH_SIZE + " is " + v
+                    + "; idbsync needs 1 (Storm's default): its group-commit bolts emit and ack from their"
+                    + " writer threads, and Storm flushes producer batches on the executor's thread only."
+                    + " Remove it from topology.storm, the cluster's storm.yaml or storm jar's -c options");
+        }
+    }
+
     @Override
     public final void prepare(Map<String, Object> topoConf, TopologyContext context, OutputCollector collector) {
+        requireNoProducerBatching(topoConf);
         this.collector = collector;
         queue = new ArrayBlockingQueue<>(queueCapacity());
         shedSinceLog = new AtomicLong();

@@ -112,6 +112,18 @@ class GroupCommitBoltTest {
         assertEquals(1, f.failed.size());
     }
 
+    @Test
+    void stormsProducerBatchingIsRefusedAtPrepareWhereverItWasSet() {
+        bolt = new SlowBolt(Long.MAX_VALUE);
+        Map<String, Object> conf = Map.of(Config.TOPOLOGY_PRODUCER_BATCH_SIZE, 10);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> bolt.prepare(conf, null, null));
+        assertTrue(e.getMessage().startsWith("topology.producer.batch.size is 10; idbsync needs 1"), e.getMessage());
+        assertEquals(0, bolt.held(), "no queue, no writer thread");
+        GroupCommitBolt.requireNoProducerBatching(Map.of(Config.TOPOLOGY_PRODUCER_BATCH_SIZE, 1));
+        GroupCommitBolt.requireNoProducerBatching(Map.of());
+    }
+
     /** The writer holds a batch of one tuple; then the queue is filled to its capacity. */
     private void fill() throws InterruptedException {
         bolt.execute(Fakes.tuple(0));
