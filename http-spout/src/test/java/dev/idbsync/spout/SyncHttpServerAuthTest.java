@@ -210,4 +210,86 @@ class SyncHttpServerAuthTest {
         assertEquals(200, send("GET", "/v1/changes?db=notes-app", "alice", null).statusCode(), "served again");
         assertNull(send("GET", "/health", (String) null, null).headers().firstValue("Retry-After").orElse(null));
     }
+
+    /**
+     * A push refused by the gate (401 or 429) is answered before its body is read, and Undertow
+     * drops the body after the answer. Over one keep-alive connection, bodies of 1 byte to 256 KiB
+     * (more than the socket buffers hold), the headers and the body sent together or apart, the
+     * next request sent after the refusal or right behind the body: every refusal is answered, and
+     * the request after it on the same connection gets its own answer.
+     */
+    @Test
+    void aPushRefusedBeforeItsBodyIsReadLeavesTheConnectionInStep() throws Exception {
+        long[] now = {0};
+        TimeMeter clock = new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                return now[0];
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return false;
+            }
+        };
+        start(new RateLimits(new RateLimitConfig(1, 1), clock));
+        java.util.Random rnd = new java.util.Random(7);
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(5_000);
+            java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+            for (int i = 0; i < 120; i++) {
+                int size = switch (i % 3) {
+                    case 0 -> 1;
+                    case 1 -> 1 + rnd.nextInt(16 * 1024);
+                    default -> 256 * 1024;
+                };
+                // no token (401), a bad one (401), or alice over her rate (429: a bucket of 1, the clock stands still)
+                String token = switch (i % 4) {
+                    case 0 -> null;
+                    case 1 -> "forged";
+                    default -> "alice";
+                };
+                String refused = rawSend(s, "POST", "/v1/sync", token, "x".repeat(size), i % 2 == 0);
+                boolean pipelined = i % 5 == 0; // the next request sent before the refusal is read
+                if (pipelined) {
+                    rawSend(s, "GET", "/health", null, null, false);
+                }
+                String a = SyncHttpServerKeepAliveTest.readAnswer(in);
+                int expected = token == null || token.equals("forged") ? 401 : 429;
+                if (expected == 429 && i == 2) {
+                    expected = 400; // alice's first request takes her one token, and "xxx" is no push
+                }
+                assertEquals("HTTP/1.1 " + expected, a.substring(0, 12), "request " + i + " (" + refused + "): " + a);
+                if (!pipelined) {
+                    rawSend(s, "GET", "/health", null, null, false);
+                }
+                String health = SyncHttpServerKeepAliveTest.readAnswer(in);
+                assertEquals("HTTP/1.1 200", health.substring(0, 12), "the request after " + i + ": " + health);
+            }
+        }
+    }
+
+    /** A request on a raw socket; with {@code apart}, the body goes out 2 ms after the headers. */
+    private static String rawSend(java.net.Socket s, String method, String path, String token, String body, boolean apart)
+            throws IOException {
+        StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        if (token != null) {
+            head.append("Authorization: Bearer ").append(token).append("\r\n");
+        }
+        byte[] b = body == null ? new byte[0] : body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (body != null) {
+            head.append("Content-Type: application/json\r\nContent-Length: ").append(b.length).append("\r\n");
+        }
+        head.append("\r\n");
+        java.io.OutputStream os = s.getOutputStream();
+        os.write(head.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        os.flush();
+        if (apart) {
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        }
+        os.write(b);
+        os.flush();
+        return method + " " + path + ", " + b.length + " bytes" + (token == null ? "" : ", token " + token);
+    }
 }

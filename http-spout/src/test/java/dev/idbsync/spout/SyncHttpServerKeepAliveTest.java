@@ -180,7 +180,7 @@ class SyncHttpServerKeepAliveTest {
     }
 
     /** One answer: status line, headers and its Content-Length of body. */
-    private static String readAnswer(InputStream in) throws IOException {
+    static String readAnswer(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
             int c = in.read();
