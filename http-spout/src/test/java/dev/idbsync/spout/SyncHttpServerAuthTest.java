@@ -184,10 +184,9 @@ class SyncHttpServerAuthTest {
         assertEquals(others.body(), never.body(), "a clientId never seen is answered like another user's");
     }
 
-    @Test
-    void overTheRateA429WithRetryAfterThenServedAgain() throws Exception {
-        long[] now = {0};
-        TimeMeter clock = new TimeMeter() {
+    /** A clock for the rate limits that reads {@code now[0]}: it moves only when the test moves it. */
+    static TimeMeter clockAt(long[] now) {
+        return new TimeMeter() {
             @Override
             public long currentTimeNanos() {
                 return now[0];
@@ -198,6 +197,12 @@ class SyncHttpServerAuthTest {
                 return false;
             }
         };
+    }
+
+    @Test
+    void overTheRateA429WithRetryAfterThenServedAgain() throws Exception {
+        long[] now = {0};
+        TimeMeter clock = clockAt(now);
         start(new RateLimits(new RateLimitConfig(1, 2), clock));
         assertEquals(200, send("GET", "/v1/changes?db=notes-app", "alice", null).statusCode());
         assertEquals(200, send("POST", "/v1/sync", "alice", push("notes-app")).statusCode());
@@ -221,17 +226,7 @@ class SyncHttpServerAuthTest {
     @Test
     void aPushRefusedBeforeItsBodyIsReadLeavesTheConnectionInStep() throws Exception {
         long[] now = {0};
-        TimeMeter clock = new TimeMeter() {
-            @Override
-            public long currentTimeNanos() {
-                return now[0];
-            }
-
-            @Override
-            public boolean isWallClockBased() {
-                return false;
-            }
-        };
+        TimeMeter clock = clockAt(now);
         start(new RateLimits(new RateLimitConfig(1, 1), clock));
         java.util.Random rnd = new java.util.Random(7);
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {

@@ -104,18 +104,7 @@ class SyncHttpServerMetricsTest {
 
     @Test
     void a429IsCountedByItsCause() throws Exception {
-        long[] now = {0};
-        TimeMeter clock = new TimeMeter() {
-            @Override
-            public long currentTimeNanos() {
-                return now[0];
-            }
-
-            @Override
-            public boolean isWallClockBased() {
-                return false;
-            }
-        };
+        TimeMeter clock = SyncHttpServerAuthTest.clockAt(new long[] {0});
         start(HttpConfig.builder().port(0).build(), new Gate(TOKENS, new RateLimits(new RateLimitConfig(1, 1), clock)));
         assertEquals(200, get("/v1/changes?db=notes-app", "alice").statusCode());
         assertEquals(429, get("/v1/changes?db=notes-app", "alice").statusCode());
