@@ -77,7 +77,8 @@ public class ResolveBolt extends GroupCommitBolt {
 
     private transient IgniteClient ignite;
     private transient ResolveWriter writer;
-    private transient FeedRetention retention;
+    /** This task's partition first, then the logs of removed tasks it adopted ({@link FeedRetention#partitionsOf}). */
+    private transient List<FeedRetention> retention;
     private transient com.codahale.metrics.Counter retentionRemoved;
     private transient com.codahale.metrics.Counter retentionTombstones;
     /**
@@ -139,8 +140,12 @@ public class ResolveBolt extends GroupCommitBolt {
         writer = new ResolveWriter(config, caches, System::currentTimeMillis, context.getThisTaskIndex());
         writer.onRetry(retries::inc);
         writer.createCaches();
-        retention = new FeedRetention(config, caches, context.getThisTaskIndex(), System::currentTimeMillis);
-        retention.onRecordsRemoved(writer.recordCache()::forget);
+        retention = new java.util.ArrayList<>();
+        for (int p : FeedRetention.partitionsOf(context.getThisTaskIndex(), config.topology().resolveParallelism())) {
+            FeedRetention r = new FeedRetention(config, caches, p, System::currentTimeMillis);
+            r.onRecordsRemoved(writer.recordCache()::forget);
+            retention.add(r);
+        }
         failedPushes = new LinkedHashMap<>(256, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -149,13 +154,18 @@ public class ResolveBolt extends GroupCommitBolt {
         };
     }
 
-    /** Between batches, on the writer thread (the only one that writes this task's feed logs): retention. */
+    /**
+     * Between batches, on the writer thread (the only one that writes this task's feed logs, and
+     * the logs of removed tasks it adopted): retention.
+     */
     @Override
     protected void idle() {
-        FeedRetention.Swept swept = retention.maybeSweep();
-        if (swept != null) {
-            retentionRemoved.inc(swept.removedPositions());
-            retentionTombstones.inc(swept.tombstones());
+        for (FeedRetention r : retention) {
+            FeedRetention.Swept swept = r.maybeSweep();
+            if (swept != null) {
+                retentionRemoved.inc(swept.removedPositions());
+                retentionTombstones.inc(swept.tombstones());
+            }
         }
     }
 

@@ -83,6 +83,27 @@ public final class FeedRetention {
         this.clock = clock;
     }
 
+    /**
+     * The partitions resolver task {@code taskIndex} of {@code tasks} sweeps: its own, and the logs
+     * no task writes any more (after {@code topology.resolveParallelism} was lowered) that readers
+     * still look at (below {@link Feed#PARTITIONS_PROBED}), each adopted by the task whose index
+     * is the partition modulo {@code tasks}. Nothing is written for a partition that never had a
+     * log (its sweep reads three keys per db and stops). An adopted log is written only by its
+     * sweep: it appends the versions still current at its own head, and removes an expired
+     * tombstone only if the record is still that tombstone, in a transaction that fails when
+     * another writer got there first, so the record's owner and the sweep never overwrite each other.
+     */
+    public static List<Integer> partitionsOf(int taskIndex, int tasks) {
+        List<Integer> out = new ArrayList<>();
+        out.add(taskIndex);
+        for (int p = tasks; p < Feed.PARTITIONS_PROBED; p++) {
+            if (p % tasks == taskIndex) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
     /** {@code r} is told which records a sweep removes (before its commit): the resolver's cache forgets them. */
     public void onRecordsRemoved(java.util.function.BiConsumer<StoreConfig, java.util.Collection<String>> r) {
         onRecordsRemoved = r;

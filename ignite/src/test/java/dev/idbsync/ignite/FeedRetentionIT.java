@@ -113,9 +113,15 @@ class FeedRetentionIT {
 
     /** The versions the db's log of partition 0 holds now: the sum of its blocks' lengths. */
     static long versionsHeld(SyncCaches caches, String db) {
+        return versionsHeld(caches, db, 0);
+    }
+
+    /** The versions the db's log of {@code partition} holds now. */
+    static long versionsHeld(SyncCaches caches, String db, int partition) {
         long held = 0;
+        String prefix = db + "|p" + partition + "|";
         for (Cache.Entry<String, String> e : caches.feed().query(new ScanQuery<String, String>()).getAll()) {
-            if (e.getKey().startsWith(db + "|p0|") && e.getKey().substring((db + "|p0|").length()).matches("\\d+")) {
+            if (e.getKey().startsWith(prefix) && e.getKey().substring(prefix.length()).matches("\\d+")) {
                 held += Feed.versions(e.getValue()).size();
             }
         }
@@ -190,6 +196,62 @@ class FeedRetentionIT {
         List<JsonNode> next = pullAll(reader, db, recent).getKey();
         assertEquals(1, next.size(), next.toString());
         assertEquals(rounds + 1, next.get(0).get("version").asLong());
+    }
+
+    @Test
+    void theLogOfARemovedResolverTaskIsSweptByTheTaskThatAdoptsIt() throws Exception {
+        String db = "orphan";
+        // Written by task 3 of four; then the topology runs with two resolver tasks.
+        SyncConfig four = config(db, new RetentionConfig(true, HOUR, HOUR, MINUTE));
+        SyncConfig two = four.toBuilder().topology(four.topology().toBuilder().resolveParallelism(2).build()).build();
+        SyncCaches caches = new SyncCaches(client, four.ignite());
+        ResolveWriter task3 = new ResolveWriter(four, caches, clock::get, 3);
+        task3.createCaches();
+        FeedReader reader = new FeedReader(two, FeedReader.over(caches), clock::get, 30_000);
+        assertEquals(List.of(1, 3, 5, 7, 9), FeedRetention.partitionsOf(1, 2).subList(0, 5));
+        assertFalse(FeedRetention.partitionsOf(0, 2).contains(3), "one task adopts each log");
+        assertEquals(List.of(0), FeedRetention.partitionsOf(0, 64), "no log beyond those readers look at");
+        FeedRetention task3Sweep = new FeedRetention(four, caches, 3, clock::get);
+        List<FeedRetention> task1 = new ArrayList<>();
+        for (int p : FeedRetention.partitionsOf(1, 2)) {
+            task1.add(new FeedRetention(two, caches, p, clock::get));
+        }
+
+        long seq = 0;
+        String earlyCursor = null;
+        for (int round = 0; round < 12; round++) { // two hours of writes, 10 records every 10 minutes
+            List<ResolveWriter.Item> batch = new ArrayList<>();
+            for (int r = 0; r < 10; r++) {
+                batch.add(item(change(db, "c-orphan", ++seq, "o" + r, Op.PUT, "round " + round, clock.get())));
+            }
+            task3.write(batch);
+            sweepUntilDone(task3Sweep, clock.get()); // task 3 swept its own log while it ran
+            if (round == 0) {
+                earlyCursor = pullAll(reader, db, null).getValue();
+            }
+            clock.addAndGet(10 * MINUTE);
+        }
+        long before = versionsHeld(caches, db, 3);
+        assertTrue(before >= 60, "the last hour and more of 120 versions: " + before);
+        // Task 3 is gone. Two hours later its log is past retention: task 1's own partition alone
+        // would leave it as it is; with the logs it adopted, it is swept.
+        clock.addAndGet(2 * HOUR);
+        sweepUntilDone(task1.get(0), clock.get());
+        assertEquals(before, versionsHeld(caches, db, 3), "no task's own sweep touches another partition");
+        task1.forEach(t -> sweepUntilDone(t, clock.get()));
+
+        long after = versionsHeld(caches, db, 3);
+        assertEquals(10, after, "only the records' current versions are left, appended again at the log's head");
+        List<JsonNode> full = pullAll(reader, db, null).getKey();
+        Map<String, Long> latest = new HashMap<>();
+        full.forEach(c -> latest.merge(c.get("key").asText(), c.get("version").asLong(), Math::max));
+        assertEquals(10, latest.size(), latest.toString());
+        latest.forEach((k, v) -> assertEquals(12, v, k));
+        String old = earlyCursor;
+        assertEquals(410, assertThrows(ProtocolException.class, () -> reader.page(db, old, 100)).httpStatus());
+        // nothing was made for the partitions that never had a log
+        assertNull(caches.feed().get(Feed.headKey(db, 5)));
+        assertNull(caches.feed().get(Feed.agesKey(db, 5)));
     }
 
     @Test
