@@ -47,6 +47,8 @@ final class BenchOptions {
     int preload;
     /** Where each target's JFR recording goes (--jfr DIR), or null. */
     Path jfr;
+    /** Whether every thread's CPU is read over each measured window (--threads). */
+    boolean threads;
 
     static BenchOptions parse(String[] args) {
         BenchOptions o = new BenchOptions();
@@ -116,6 +118,7 @@ final class BenchOptions {
                     }
                     i++;
                 }
+                case "--threads" -> o.threads = true;
                 case "--jfr" -> {
                     o.jfr = Path.of(need(a, v)).toAbsolutePath();
                     i++;
@@ -246,7 +249,7 @@ final class BenchOptions {
         s.println("usage: ./bench/run [--seconds N] [--warmup N] [--jit-warmup N] [--quick] [--shapes 16x100,16x1,64x10]");
         s.println("                   [--targets idbsync,idbsync-kafka,same-work,flume,bare] [--value-bytes V] [--keys K]");
         s.println("                   [--results DIR] [--tmp DIR] [--keep-data] [--jfr DIR] [--request-timeout-ms N] [--startup-timeout S]");
-        s.println("                   [--preload N]");
+        s.println("                   [--preload N] [--threads]");
         s.println("  --seconds N      measured seconds per shape and target (default 20)");
         s.println("  --warmup N       seconds of load before measuring, per shape and target (default 10)");
         s.println("  --jit-warmup N   more seconds of load before the first shape of each target, for the JIT (default 60)");
@@ -259,6 +262,8 @@ final class BenchOptions {
         s.println("  --tmp DIR        where the targets' data dirs go (default java.io.tmpdir); deleted after each target");
         s.println("  --keep-data      keep the data dirs (and the targets' logs in them)");
         s.println("  --jfr DIR        record each target with JFR (settings=profile) into DIR/<target>.jfr");
+        s.println("  --threads        read every thread's CPU time of each target over each measured window (/proc, the");
+        s.println("                   names from jcmd); the .txt report lists them, a pool's threads summed");
         s.println("  --preload N      after a target's shapes: push N records from N/10 clients (ten puts a push) into it,");
         s.println("                   then measure its first shape again as <target>+preload (issue 13's scale target;");
         s.println("                   1000000 for the issue's 1,000,000 records and 100,000 clients; targets that speak PROTOCOL.md)");

@@ -19,6 +19,8 @@ final class BenchReport {
     private final String stamp;
     private final List<Row> rows = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
+    /** --threads: per target and shape, the lines of {@link ThreadCpu}. */
+    private final java.util.Map<String, List<String>> threads = new java.util.LinkedHashMap<>();
 
     BenchReport(BenchOptions o, String stamp) {
         this.o = o;
@@ -29,6 +31,11 @@ final class BenchReport {
     String add(Row row) {
         rows.add(row);
         return line(row);
+    }
+
+    /** The threads' CPU of one target and shape over its measured window (--threads). */
+    void threads(String what, List<String> lines) {
+        threads.put(what, lines);
     }
 
     void fail(String failure) {
@@ -182,6 +189,15 @@ final class BenchReport {
         report.addAll(table);
         report.add("");
         report.addAll(verdicts);
+        if (!threads.isEmpty()) {
+            report.add("");
+            report.add("threads (--threads): each thread's CPU (utime + stime from /proc) over the measured window, in cores;"
+                    + " a pool's threads summed under its name with digits as #");
+            threads.forEach((what, lines) -> {
+                report.add("  " + what + ": " + lines.get(0).trim());
+                lines.subList(1, lines.size()).forEach(l -> report.add("    " + l));
+            });
+        }
         if (!failures.isEmpty()) {
             report.add("");
             report.add("FAILURES:");

@@ -82,8 +82,8 @@ final class TargetProcess implements AutoCloseable {
         }
     }
 
-    /** The java process: the child itself, or (./run-local before its exec) a java descendant. */
-    private long javaPid() {
+    /** The java process: the child itself, or (./run-local before its exec) a java descendant; -1 when none yet. */
+    long javaPid() {
         long pid = process.pid();
         if (isJava(pid)) {
             return pid;

@@ -95,6 +95,10 @@ final class TargetRun {
         String la = Machine.loadAvgNow();
         String tag = stamp.substring(9) + "-" + shortName(name) + (label.endsWith("+preload") ? "p" : "") + "-" + shape.label();
         long from = System.nanoTime();
+        // LoadDriver measures from its start + warmup for o.seconds: the same window, to a few µs
+        java.util.concurrent.CompletableFuture<List<String>> threads = o.threads
+                ? ThreadCpu.watch(p.javaPid(), from + warmup * 1_000_000_000L, from + (warmup + (long) o.seconds) * 1_000_000_000L)
+                : null;
         LoadDriver.Figures f = new LoadDriver("127.0.0.1", port, launch.path(), launch.wire(), shape,
                 new LoadDriver.Settings(o.valueBytes, o.keys, warmup, o.seconds, o.requestTimeoutMs), tag)
                 .run();
@@ -103,6 +107,13 @@ final class TargetRun {
         Samples s = p.samples();
         out.println("   " + report.add(new BenchReport.Row(label, shape, warmup, f, s.peakRss(from, to), s.highWaterMark(),
                 s.cores(w[0], w[1]), self.cores(w[0], w[1]), la)));
+        if (threads != null) {
+            try {
+                report.threads(label + " " + shape.label(), threads.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                report.threads(label + " " + shape.label(), List.of("(the threads could not be read: " + e + ")"));
+            }
+        }
         if (!f.ok()) {
             report.fail(name + " " + shape.label() + ": " + (f.changes() == 0 ? "no change acknowledged; "
                     : "") + f.wrong() + " wrong answers; first: " + f.firstProblem());
