@@ -201,7 +201,7 @@ public class SequencerBolt extends BaseRichBolt {
             long now, Sequencer.DecidedLookup lookup) {
         if (!refusedBefore) {
             sequencer.catchUp(client, seq, lookup);
-            sequencer.settleInFlight(client, seq, push, now, lookup);
+            sequencer.settleInFlight(client, seq, push, lookup);
         }
         return sequencer.offer(client, seq, push, now);
     }

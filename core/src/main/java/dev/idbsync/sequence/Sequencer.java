@@ -124,11 +124,13 @@ public final class Sequencer {
         if (seq > c.next) {
             return block(push, new Outcome(Verdict.OUT_OF_ORDER, c.next));
         }
-        for (Admitted a : c.inFlight.values()) {
-            if (!a.decided && !a.push.equals(push)) {
-                // An earlier push of this client is still being processed; admitting past it
-                // could apply this change before that push's, should that one fail.
-                return block(push, Outcome.PENDING);
+        if (!continuesItsPush(c, push)) {
+            for (Admitted a : c.inFlight.values()) {
+                if (!a.decided && !a.push.equals(push)) {
+                    // An earlier push of this client is still being processed; admitting past it
+                    // could apply this change before that push's, should that one fail.
+                    return block(push, Outcome.PENDING);
+                }
             }
         }
         c.inFlight.put(seq, new Admitted(push, now));
@@ -238,13 +240,14 @@ public final class Sequencer {
      *
      * @return how many seqs were looked up
      */
-    public int settleInFlight(String clientKey, long seq, String push, long now, DecidedLookup lookup) {
+    public int settleInFlight(String clientKey, long seq, String push, DecidedLookup lookup) {
         Client c = clients.get(clientKey);
-        if (c == null || blockedPushes.contains(push)) {
+        if (c == null || c.inFlight.isEmpty() || blockedPushes.contains(push)) {
             return 0;
         }
-        expire(c, now);
-        if (seq <= c.decided || seq > c.next) {
+        // No expire(c, now) here: offer runs it next, and a seq it would take back that has an
+        // outcome is decided all the same.
+        if (seq <= c.decided || seq > c.next || seq == c.next && continuesItsPush(c, push)) {
             return 0;
         }
         if (seq < c.next) {
@@ -313,6 +316,17 @@ public final class Sequencer {
 
     int clientCount() {
         return clients.size();
+    }
+
+    /**
+     * The client's last admitted seq is {@code push}'s own: the next change of a push being
+     * admitted, the common case, known without a look at every seq in flight. When the push's first
+     * change was admitted no other push had an undecided seq in flight, and none was admitted since
+     * (it would have found this one's), so none can be pending before it.
+     */
+    private static boolean continuesItsPush(Client c, String push) {
+        Map.Entry<Long, Admitted> last = c.inFlight.lastEntry();
+        return last != null && last.getValue().push.equals(push);
     }
 
     private Client client(String key) {

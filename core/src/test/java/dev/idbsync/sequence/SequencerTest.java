@@ -231,14 +231,14 @@ class SequencerTest {
         assertEquals(ADMIT, offer(2, "p1").verdict());
         // p1 was committed and answered, its notices are still on their way; p2 comes first
         CountingLookup lookup = new CountingLookup(2);
-        assertEquals(2, seq.settleInFlight(C, 3, "p2", now, lookup), "seqs 1 and 2 read");
+        assertEquals(2, seq.settleInFlight(C, 3, "p2", lookup), "seqs 1 and 2 read");
         assertEquals(1, lookup.reads);
         assertEquals(ADMIT, offer(3, "p2").verdict());
         assertEquals(2, seq.mark(C), "the mark moved as the notices would have moved it");
         seq.decided(C, 1); // the late notices change nothing
         seq.decided(C, 2);
         assertEquals(2, seq.mark(C));
-        assertEquals(0, seq.settleInFlight(C, 4, "p2", now, lookup), "its own push: nothing to wait for");
+        assertEquals(0, seq.settleInFlight(C, 4, "p2", lookup), "its own push: nothing to wait for");
     }
 
     @Test
@@ -246,12 +246,12 @@ class SequencerTest {
         assertEquals(ADMIT, offer(1, "p1").verdict());
         assertEquals(ADMIT, offer(2, "p1").verdict());
         CountingLookup lookup = new CountingLookup(1); // seq 1 committed, seq 2 not yet
-        assertEquals(2, seq.settleInFlight(C, 3, "p2", now, lookup));
+        assertEquals(2, seq.settleInFlight(C, 3, "p2", lookup));
         assertEquals(PENDING, offer(3, "p2").verdict());
         assertEquals(1, seq.mark(C));
-        assertEquals(0, seq.settleInFlight(C, 4, "p2", now, lookup), "a push refused before reads nothing");
+        assertEquals(0, seq.settleInFlight(C, 4, "p2", lookup), "a push refused before reads nothing");
         // a retry of p1 itself (the same seq, the same push) is not pending: nothing read either
-        assertEquals(0, seq.settleInFlight(C, 2, "p1", now, lookup));
+        assertEquals(0, seq.settleInFlight(C, 2, "p1", lookup));
         assertEquals(1, lookup.reads);
     }
 
@@ -260,7 +260,7 @@ class SequencerTest {
         assertEquals(ADMIT, offer(1, "p1").verdict());
         assertEquals(ADMIT, offer(2, "p1").verdict());
         CountingLookup lookup = new CountingLookup(2);
-        assertEquals(2, seq.settleInFlight(C, 2, "p1-retry", now, lookup), "seqs up to 2 read, not past it");
+        assertEquals(2, seq.settleInFlight(C, 2, "p1-retry", lookup), "seqs up to 2 read, not past it");
         assertEquals(DUPLICATE, offer(2, "p1-retry").verdict());
     }
 
@@ -270,11 +270,11 @@ class SequencerTest {
             assertEquals(ADMIT, offer(s, "big").verdict());
         }
         CountingLookup lookup = new CountingLookup(3_000);
-        assertEquals(Sequencer.MAX_SETTLE, seq.settleInFlight(C, 3_001, "next", now, lookup));
+        assertEquals(Sequencer.MAX_SETTLE, seq.settleInFlight(C, 3_001, "next", lookup));
         assertEquals(Sequencer.MAX_SETTLE, lookup.keysRead);
         assertEquals(PENDING, offer(3_001, "next").verdict(), "seqs past the first 1,024 are still undecided here");
         assertEquals(Sequencer.MAX_SETTLE, seq.mark(C));
-        assertEquals(0, seq.settleInFlight(C, 1, "x", now, lookup), "a decided seq reads nothing");
-        assertEquals(0, seq.settleInFlight("notes-app/unknown", 1, "y", now, lookup), "nor a client not in memory");
+        assertEquals(0, seq.settleInFlight(C, 1, "x", lookup), "a decided seq reads nothing");
+        assertEquals(0, seq.settleInFlight("notes-app/unknown", 1, "y", lookup), "nor a client not in memory");
     }
 }
